@@ -1,0 +1,57 @@
+# One set of commands, the same locally and in CI.
+# `make demo` and `make test` set everything up themselves on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup demo test test-fast lint format check bench eval devset services clean
+
+setup: $(STAMP)
+
+# torch==2.13.0 is pinned in pyproject.toml (the CPU build on local disk); one resolve, no CUDA.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/c360 demo
+
+services:
+	bash scripts/ensure-postgres.sh
+
+test: setup services
+	$(BIN)/pytest -q
+
+test-fast: setup
+	$(BIN)/pytest -q -m "not postgres and not chroma_server and not slow"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: lint test
+
+bench: setup
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_brief.py
+	$(BIN)/python bench/bench_slack.py
+
+devset: setup
+	$(BIN)/python eval/make_devset.py --out eval/devset.jsonl
+
+eval: setup
+	$(BIN)/c360 eval eval/devset.jsonl
+
+clean:
+	rm -rf $(VENV) .c360 .pytest_cache .ruff_cache

@@ -1,0 +1,309 @@
+"""Slack bot load test: signed /customer commands at a steady rate against the real HTTP server.
+
+    .venv/bin/python bench/bench_slack.py [--rate 50] [--duration 60]
+
+What runs: `c360 serve` (gunicorn, gthread) in a subprocess on 127.0.0.1, over a demo store
+(generated once by c360.services.demo and cached under bench/.cache/), with the real retrieval
+(MiniLM, Chroma, SQLite) behind it. Its Web API and response_url calls go to the strict fake Slack
+server from the tests, running here. Commands are fired open-loop (on a fixed schedule, whatever
+the answers take) from a pool of sender threads, each a new signed HTTP request as Slack sends.
+
+Prints: ack latency p50/p95/p99 (request sent -> HTTP response), errors (non-200 or failed
+requests), how many commands got their answer at response_url (and how many of those were a
+"busy, try again"), and answer latency. Goal: ack p99 <= 100 ms, 0 errors, every command answered.
+Bounded: stops by itself after --duration plus at most --drain seconds of waiting for answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "slack"))  # the fake Slack server lives with the tests
+
+from fake_slack import TEAM_ID, FakeSlack  # noqa: E402
+
+BOT_TOKEN = "xoxb-bench-0000"
+SIGNING_SECRET = "bench-signing-secret"
+CACHE = ROOT / "bench" / ".cache"
+
+
+def build_store(data_dir: Path, customers: int) -> list[str]:
+    """The demo company in ``data_dir`` (built once, reused); returns the customer names."""
+    from c360.services.demo import DemoCompany
+
+    company = DemoCompany(customers=customers, seed=7)
+    names = [c.name for c in company.customers()]
+    marker = data_dir / f"READY-{customers}"
+    if marker.exists():
+        return names
+    from c360.container import Container
+    from c360.settings import Settings
+
+    print(f"building a {customers}-customer demo store in {data_dir} (once)...", flush=True)
+    started = time.perf_counter()
+    container = Container(Settings(data_dir=data_dir, _env_file=None))
+    summary = container.ingest.add_records(
+        (g.record for g in company.records()), source="bench:demo"
+    )
+    print(
+        f"  {summary.total('inserted')} records in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    marker.write_text("ok\n")
+    return names
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(
+    data_dir: Path, port: int, api_url: str, threads: int, queue: int, work_threads: int
+) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "C360_SLACK_WORK_THREADS": str(work_threads),
+        "C360_SLACK_WORK_QUEUE": str(queue),
+        "C360_DATA_DIR": str(data_dir),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    c360 = Path(sys.executable).with_name("c360")
+    cmd = [
+        str(c360),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--threads",
+        str(threads),
+    ]
+    return subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=(CACHE / "bench_slack_server.log").open("w")
+    )
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(
+                f"the server exited with {proc.returncode}; see {CACHE / 'bench_slack_server.log'}"
+            )
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("the server did not become healthy in time")
+
+
+def signed_command(text: str, response_url: str) -> tuple[bytes, dict[str, str]]:
+    body = urlencode(
+        {
+            "token": "unused",
+            "team_id": TEAM_ID,
+            "team_domain": "bench",
+            "channel_id": "C0BENCH001",
+            "channel_name": "bench",
+            "user_id": "U0BENCH001",
+            "user_name": "bench",
+            "command": "/customer",
+            "text": text,
+            "api_app_id": "A0BENCH",
+            "response_url": response_url,
+            "trigger_id": uuid.uuid4().hex,
+        }
+    ).encode()
+    ts = str(int(time.time()))
+    signature = (
+        "v0="
+        + hmac.new(
+            SIGNING_SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256
+        ).hexdigest()
+    )
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+    }
+    return body, headers
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=50.0, help="commands per second")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
+    parser.add_argument("--customers", type=int, default=300, help="demo customers in the store")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads")
+    parser.add_argument(
+        "--work-threads",
+        type=int,
+        default=4,
+        help="the bot's work pool threads (C360_SLACK_WORK_THREADS)",
+    )
+    parser.add_argument(
+        "--queue", type=int, default=0, help="work queue size (default: rate x duration)"
+    )
+    parser.add_argument(
+        "--drain", type=float, default=180.0, help="max seconds to wait for answers after the load"
+    )
+    parser.add_argument("--data-dir", type=Path, default=CACHE / "slack-store")
+    parser.add_argument(
+        "--ack-only",
+        action="store_true",
+        help="send empty /customer commands (answered by the ack alone): the ack path's floor here",
+    )
+    args = parser.parse_args(argv)
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    names = build_store(args.data_dir, args.customers)
+    fake = FakeSlack(token=BOT_TOKEN).start()
+    fake.add_user("U0BENCH001", "bench", real_name="Bench User")
+    fake.add_channel("C0BENCH001", "bench")
+    port = free_port()
+    # The work queue holds the whole run, so a backlog is answered late rather than refused.
+    queue = args.queue or int(args.rate * args.duration)
+    proc = start_server(args.data_dir, port, fake.api_url, args.threads, queue, args.work_threads)
+    try:
+        print(
+            f"server: c360 serve on 127.0.0.1:{port} (gunicorn, {args.threads} threads; work pool {args.work_threads} threads, queue {queue}); warming up...",
+            flush=True,
+        )
+        wait_healthy(port, proc)
+        total = int(args.rate * args.duration)
+        acks: list[float] = []
+        errors: list[str] = []
+        sent_at: dict[str, float] = {}
+        busy_acks = 0
+        lock = threading.Lock()
+
+        def fire(n: int) -> None:
+            nonlocal busy_acks
+            key = f"b{n}"
+            url = fake.response_url(key)
+            body, headers = signed_command("" if args.ack_only else names[n % len(names)], url)
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                started = time.monotonic()
+                conn.request("POST", "/slack/events", body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                elapsed = time.monotonic() - started
+                conn.close()
+            except OSError as exc:
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                return
+            with lock:
+                sent_at[key] = started
+                if resp.status != 200:
+                    errors.append(f"HTTP {resp.status}: {data[:100]!r}")
+                else:
+                    acks.append(elapsed)
+                    if b"busy" in data:
+                        busy_acks += 1
+
+        print(
+            f"load: {total} signed /customer commands at {args.rate:g}/s for {args.duration:g} s",
+            flush=True,
+        )
+        late = 0.0
+        with ThreadPoolExecutor(max_workers=64) as senders:
+            t0 = time.monotonic()
+            for n in range(total):
+                due = t0 + n / args.rate
+                now = time.monotonic()
+                if due > now:
+                    time.sleep(due - now)
+                else:
+                    late = max(late, now - due)
+                senders.submit(fire, n)
+        load_seconds = time.monotonic() - t0
+
+        # Wait (bounded) until every acknowledged command has its answer at the response_url.
+        deadline = time.monotonic() + (0 if args.ack_only else args.drain)
+        while time.monotonic() < deadline:
+            with fake._lock:
+                pending = [k for k in sent_at if not fake.responses.get(k)]
+            if not pending:
+                break
+            time.sleep(0.5)
+        with fake._lock:
+            answered = {k: fake.responses[k][0] for k in sent_at if fake.responses.get(k)}
+            answer_latency = [fake.response_times[k][0] - sent_at[k] for k in answered]
+        busy_answers = sum(1 for b in answered.values() if "busy" in (b.get("text") or "").lower())
+        real_answers = sum(
+            1
+            for b in answered.values()
+            if "Brief:" in (b.get("text") or "") or "Several customers" in (b.get("text") or "")
+        )
+
+        ms = [a * 1000 for a in acks]
+        print()
+        print(f"sent {total} in {load_seconds:.1f} s (scheduler at most {late * 1000:.0f} ms late)")
+        print(
+            f"ack latency ms: p50 {pct(ms, 50):.1f}  p95 {pct(ms, 95):.1f}  p99 {pct(ms, 99):.1f}  max {max(ms, default=float('nan')):.1f}"
+        )
+        print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+        print(
+            f"answered at response_url: {len(answered)}/{total} ({real_answers} briefs or pickers, {busy_answers} 'busy', {busy_acks} busy acks)"
+        )
+        print(
+            f"answer latency s: p50 {pct(answer_latency, 50):.2f}  p95 {pct(answer_latency, 95):.2f}  "
+            f"max {max(answer_latency, default=float('nan')):.2f}"
+        )
+        if args.ack_only:  # no work was queued, so there is nothing to wait for at response_url
+            print(
+                f"ack-only run: the ack path alone (no retrieval behind it); p99 {pct(ms, 99):.1f} ms"
+            )
+            return 0
+        goal = pct(ms, 99) <= 100 and not errors and len(answered) == total
+        print(
+            f"goal (p99 <= 100 ms, 0 errors, every command answered): {'MET' if goal else 'NOT MET'}"
+        )
+        return 0 if goal else 1
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        fake.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

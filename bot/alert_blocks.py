@@ -1,0 +1,194 @@
+"""Block Kit for ownership alerts: pure functions from an ``AlertView`` to blocks.
+
+One alert, four looks: open (buttons to own, assign, snooze, resolve), owned (who and since
+when; assign, snooze, release, resolve), snoozed (an open or owned alert with a "snoozed until"
+line), resolved (no buttons). Escalation re-posts add a mention line on top. Every action
+element sits in one actions block whose ``block_id`` carries the alert id, so each listener
+knows which alert was pressed without parsing values. Customer text is escaped: a record can
+never ping ``<!channel>``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from c360.services.ownership import SNOOZE_CHOICES, AlertView
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+
+from bot.blocks import escape, split_text
+
+ACTIONS_BLOCK_PREFIX = "c360_alert:"  # + alert_id
+ACTION_CLAIM = "c360_alert_claim"
+ACTION_ASSIGN = "c360_alert_assign"
+ACTION_SNOOZE = "c360_alert_snooze"
+ACTION_RELEASE = "c360_alert_release"
+ACTION_RESOLVE = "c360_alert_resolve"
+ALERT_ACTIONS = (ACTION_CLAIM, ACTION_ASSIGN, ACTION_SNOOZE, ACTION_RELEASE, ACTION_RESOLVE)
+MAX_SECTION = 2900
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "?"
+
+
+def _user(user_id: str | None, name: str | None = None) -> str:
+    return f"<@{user_id}>" if user_id else escape(name or "someone")
+
+
+def alert_id_from_block(block_id: str | None) -> str | None:
+    if block_id and block_id.startswith(ACTIONS_BLOCK_PREFIX):
+        return block_id[len(ACTIONS_BLOCK_PREFIX) :]
+    return None
+
+
+def state_line(view: AlertView) -> str:
+    if view.status == "resolved":
+        return f":white_check_mark: *Resolved* by {_user(view.resolved_by)} on {_when(view.resolved_at)}"
+    if view.status == "owned":
+        line = f":raising_hand: *Owned by* {_user(view.owner_id, view.owner_name)} since {_when(view.owned_at)}"
+    else:
+        line = ":bell: *Waiting for an owner*"
+    if view.snoozed_until:
+        line += f"  ·  :zzz: snoozed until {_when(view.snoozed_until)} by {_user(view.snoozed_by)}"
+    return line
+
+
+def alert_text(view: AlertView, mention: str | None = None, note: str | None = None) -> str:
+    """The notification/fallback text (what a phone shows)."""
+    head = f"{mention} " if mention else ""
+    reasons = "; ".join(escape(r["reason"]) for r in view.reasons)
+    state = {
+        "open": "needs an owner",
+        "owned": f"owned by {_user(view.owner_id, view.owner_name)}",
+        "resolved": "resolved",
+    }[view.status]
+    extra = f" {escape(note)}" if note else ""
+    return f"{head}{escape(view.customer_name)} {state}: {reasons}.{extra}"[:2900]
+
+
+def _snooze_select(alert_id: str) -> StaticSelectElement:
+    return StaticSelectElement(
+        action_id=ACTION_SNOOZE,
+        placeholder=PlainTextObject(text="Snooze"),
+        options=[
+            Option(value=key, text=PlainTextObject(text=label))
+            for key, label in SNOOZE_CHOICES.items()
+        ],
+    )
+
+
+def _actions(view: AlertView) -> ActionsBlock | None:
+    if view.status == "resolved":
+        return None
+    elements: list[Any] = []
+    if view.status == "open":
+        elements.append(
+            ButtonElement(
+                text="I'll own it", action_id=ACTION_CLAIM, value=view.alert_id, style="primary"
+            )
+        )
+    elements.append(
+        UserSelectElement(action_id=ACTION_ASSIGN, placeholder=PlainTextObject(text="Assign to…"))
+    )
+    elements.append(_snooze_select(view.alert_id))
+    if view.status == "owned":
+        elements.append(
+            ButtonElement(text="Release", action_id=ACTION_RELEASE, value=view.alert_id)
+        )
+    elements.append(ButtonElement(text="Resolved", action_id=ACTION_RESOLVE, value=view.alert_id))
+    return ActionsBlock(block_id=f"{ACTIONS_BLOCK_PREFIX}{view.alert_id}", elements=elements)
+
+
+def alert_blocks(
+    view: AlertView, mention: str | None = None, note: str | None = None
+) -> list[dict[str, Any]]:
+    """The channel message for an alert in its current state."""
+    blocks: list[Any] = []
+    if mention or note:
+        # A mention is built by the service from settings (<!subteam^S..> or <@U..>), never
+        # from record text, so it is the one part not escaped.
+        top = " ".join(
+            x for x in (mention, f":rotating_light: {escape(note)}" if note else None) if x
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=top[:MAX_SECTION])))
+    title = (
+        f"*{escape(view.customer_name)}* — a moment needs an owner"
+        if view.status != "resolved"
+        else f"*{escape(view.customer_name)}*"
+    )
+    blocks.append(
+        SectionBlock(text=MarkdownTextObject(text=f"{title}\n{escape(view.summary)}"[:MAX_SECTION]))
+    )
+    why = "\n".join(f"• {escape(r['reason'])}" for r in view.reasons) or "• (no reason recorded)"
+    blocks.append(
+        SectionBlock(text=MarkdownTextObject(text=f"*Why it needs an owner*\n{why}"[:MAX_SECTION]))
+    )
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=state_line(view))))
+    actions = _actions(view)
+    if actions is not None:
+        blocks.append(actions)
+    cites = ", ".join(escape(c) for c in view.citations) or "none"
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Raised {_when(view.created_at)} · sources: {cites} · alert `{view.alert_id}`"[
+                        :2000
+                    ]
+                )
+            ]
+        )
+    )
+    return [b.to_dict() for b in blocks]
+
+
+def reminder_blocks(view: AlertView) -> list[dict[str, Any]]:
+    """The DM an owner gets when an alert they own is still unresolved."""
+    text = (
+        f":alarm_clock: Reminder: you own the moment for *{escape(view.customer_name)}* since "
+        f"{_when(view.owned_at)} and it is not resolved yet.\n{escape(view.summary)}"
+    )
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=text[:MAX_SECTION]))]
+    actions = _actions(view)
+    if actions is not None:
+        blocks.append(actions)
+    return [b.to_dict() for b in blocks]
+
+
+def reminder_text(view: AlertView) -> str:
+    return f"Reminder: the moment for {escape(view.customer_name)} you own is not resolved yet."
+
+
+def text_blocks(text: str, limit: int = 40) -> list[dict[str, Any]]:
+    """Long mrkdwn (the owner's brief) as sections within Slack's size limits."""
+    pieces = split_text(text, MAX_SECTION)[:limit]
+    return [SectionBlock(text=MarkdownTextObject(text=p)).to_dict() for p in pieces]
+
+
+def render_text(blocks: list[dict[str, Any]]) -> str:
+    """A plain rendering of alert blocks (for docs and terminal previews)."""
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "section":
+            lines.append(block["text"]["text"])
+        elif kind == "context":
+            lines.append("  " + " ".join(e.get("text", "") for e in block.get("elements", [])))
+        elif kind == "actions":
+            labels = []
+            for element in block.get("elements", []):
+                label = (element.get("text") or element.get("placeholder") or {}).get("text", "")
+                labels.append(f"[{label}{' ▾' if element['type'] != 'button' else ''}]")
+            lines.append(" ".join(labels))
+    return "\n".join(lines)

@@ -1,0 +1,350 @@
+"""The slow half of the listeners: what runs in the work pool after the ack.
+
+Each job calls one service, renders with ``bot.blocks`` and replies. Errors are not caught here:
+the pool logs them with an error id and runs the job's ``on_error`` reply, so the user always
+hears back.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from bot import blocks
+from bot.services import BotServices
+
+log = logging.getLogger(__name__)
+
+MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# "/moment Acme: refund asked !owner" or "... needs owner" / "needs an owner": flag for an owner.
+NEEDS_OWNER_MARKER = re.compile(r"(?:^|\s)!owner\b", re.IGNORECASE)
+NEEDS_OWNER_WORDS = re.compile(r"\bneeds?\s+(?:an\s+)?owner\b", re.IGNORECASE)
+MAX_FOLLOWUP_MESSAGES = 4  # a response_url takes 5 posts; keep one for a later notice
+MOMENT_ACCEPT, MOMENT_MARGIN = 0.6, 0.08  # as retrieval.resolver.decide: a clear leader, or ask
+
+
+def question_text(raw: str) -> str:
+    return MENTION.sub(" ", raw or "").strip()
+
+
+def looks_like_question(text: str) -> bool:
+    """`/customer Acme` wants a brief; `/customer what did Acme complain about?` wants an answer."""
+    return text.rstrip().endswith("?") or len(text.split()) > 4
+
+
+def parse_moment(text: str) -> tuple[str, str, bool] | None:
+    """``"<customer>: <what happened>"`` -> (customer, text, needs_owner); None if not that shape."""
+    customer, sep, what = (text or "").partition(":")
+    customer, what = customer.strip(), what.strip()
+    if not sep or not customer or not what:
+        return None
+    needs_owner = bool(NEEDS_OWNER_MARKER.search(what) or NEEDS_OWNER_WORDS.search(what))
+    what = NEEDS_OWNER_MARKER.sub(" ", what).strip()
+    return customer, what, needs_owner
+
+
+def as_dict(result: Any) -> dict[str, Any]:
+    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
+
+
+def channel_view(services: BotServices, result: Any) -> dict[str, Any]:
+    """What everyone in a channel may see: the service's masked brief, then our own text mask
+    on top (defence in depth: a sensitive value quoted inside a note is hidden as well)."""
+    fields = services.settings.sensitive_fields
+    masked = result.masked(fields) if hasattr(result, "masked") else result
+    return blocks.mask_brief(as_dict(masked), fields)
+
+
+def refusal(services: BotServices, user_id: str, channel_id: str | None) -> str | None:
+    """The polite reason not to answer here, or None when answering is fine."""
+    if services.slack.is_guest(user_id):
+        return blocks.GUEST_USER
+    if services.slack.channel(channel_id).shared:
+        return blocks.EXTERNAL_CHANNEL
+    return None
+
+
+# --- mentions and DMs -----------------------------------------------------------------------------
+def answer_conversation(services: BotServices, event: dict[str, Any], team_id: str | None) -> None:
+    """app_mention / message.im: progress reaction, answer in the thread, log the exchange."""
+    slack = services.slack
+    channel_id, user_id, ts = event["channel"], event["user"], event["ts"]
+    thread_root = event.get("thread_ts") or ts
+    is_dm = event.get("channel_type") == "im" or channel_id.startswith("D")
+    question = question_text(event.get("text", ""))
+    if not question:
+        slack.post_or_dm(
+            channel_id, user_id, blocks.text_message(blocks.EMPTY_QUESTION), thread_ts=thread_root
+        )
+        return
+    slack.react(channel_id, ts, "eyes")
+    reason = refusal(services, user_id, None if is_dm else channel_id)
+    if reason:
+        slack.post_or_dm(channel_id, user_id, blocks.text_message(reason), thread_ts=thread_root)
+        return
+    asker = slack.asker(user_id, channel_id=channel_id, message_ts=ts, team=team_id)
+    context_customer = (
+        services.events.thread_customer(channel_id, thread_root) if event.get("thread_ts") else None
+    )
+    result = services.briefs.ask(question, asker, context_customer_id=context_customer)
+    brief = as_dict(result)
+    if not brief.get("customer"):
+        context = {"k": "ask", "q": question, "ch": channel_id, "t": thread_root, "dm": is_dm}
+        slack.post_or_dm(
+            channel_id,
+            user_id,
+            blocks.candidates_message(brief, context=context),
+            thread_ts=thread_root,
+        )
+        slack.unreact(channel_id, ts, "eyes")
+        return
+    services.events.remember_thread(channel_id, thread_root, brief["customer"]["customer_id"])
+    deliver_in_conversation(
+        services, result, channel_id=channel_id, user_id=user_id, thread_ts=thread_root, is_dm=is_dm
+    )
+    slack.unreact(channel_id, ts, "eyes")
+
+
+def deliver_in_conversation(
+    services: BotServices,
+    result: Any,
+    *,
+    channel_id: str,
+    user_id: str,
+    thread_ts: str,
+    is_dm: bool,
+) -> None:
+    """In a DM the whole brief; in a channel the masked one, plus the full one to the asker only."""
+    slack = services.slack
+    check = slack.channel(None if is_dm else channel_id)
+    if is_dm:
+        for message in blocks.brief_messages(as_dict(result)):
+            slack.post_or_dm(channel_id, user_id, message, thread_ts=thread_ts)
+        return
+    posted_in_channel = False
+    if not check.private_only:
+        public = blocks.brief_messages(channel_view(services, result), masked=True)
+        posted_in_channel = all([slack.post(channel_id, m, thread_ts=thread_ts) for m in public])
+    # The full brief always goes to the asker alone; it carries the feedback buttons when the
+    # channel copy (which has them) could not be posted.
+    for message in blocks.brief_messages(as_dict(result), feedback=not posted_in_channel):
+        if not slack.ephemeral(channel_id, user_id, message, thread_ts=thread_ts):
+            slack.dm(user_id, message)
+
+
+# --- /customer ----------------------------------------------------------------------------------
+def answer_command(services: BotServices, command: dict[str, Any]) -> None:
+    """``/customer <name or question>``: an ephemeral brief with a "Share in channel" button."""
+    slack = services.slack
+    text, user_id, channel_id = (
+        command["text"].strip(),
+        command["user_id"],
+        command.get("channel_id"),
+    )
+    response_url = command.get("response_url")
+    reason = refusal(services, user_id, channel_id)
+    if reason:
+        slack.respond(response_url, blocks.text_message(reason))
+        return
+    asker = slack.asker(user_id, channel_id=channel_id, team=command.get("team_id"))
+    if looks_like_question(text):
+        result = services.briefs.ask(text, asker)
+    else:
+        result = services.briefs.brief(text, asker)
+    brief = as_dict(result)
+    if not brief.get("customer"):
+        brief["question"] = brief.get("question") or text
+        context = {"k": "command", "q": text}
+        slack.respond(response_url, blocks.candidates_message(brief, context=context))
+        return
+    send_private_brief(services, result, response_url)
+
+
+def send_private_brief(
+    services: BotServices, result: Any, response_url: str | None, *, replace: bool = False
+) -> None:
+    brief = as_dict(result)
+    share = {
+        "c": brief["customer"]["customer_id"],
+        "q": (brief.get("question") or "")[:1500],
+        "m": brief.get("logged_moment_id"),
+    }
+    messages = blocks.brief_messages(brief, share=share)[:MAX_FOLLOWUP_MESSAGES]
+    for n, message in enumerate(messages):
+        services.slack.respond(response_url, message, replace_original=replace and n == 0)
+
+
+def share_in_channel(services: BotServices, body: dict[str, Any], value: dict[str, Any]) -> None:
+    """The "Share in channel" button: the masked brief, posted in the channel by the asker's hand."""
+    slack = services.slack
+    user_id = body["user"]["id"]
+    channel_id = (body.get("channel") or {}).get("id")
+    reason = refusal(services, user_id, channel_id)
+    if reason:
+        slack.respond(body.get("response_url"), blocks.text_message(reason), replace_original=False)
+        return
+    asker = slack.asker(user_id, channel_id=channel_id, team=(body.get("team") or {}).get("id"))
+    result = services.briefs.brief(value["c"], asker, log=False)
+    brief = channel_view(services, result)
+    brief["question"] = value.get("q") or None
+    brief["logged_moment_id"] = value.get(
+        "m"
+    )  # feedback on the shared copy goes to the original exchange
+    for message in blocks.brief_messages(brief, masked=True)[:MAX_FOLLOWUP_MESSAGES]:
+        slack.respond(
+            body.get("response_url"), message, response_type="in_channel", replace_original=False
+        )
+
+
+# --- picking a customer after an ambiguous question ---------------------------------------------
+def answer_picked(services: BotServices, body: dict[str, Any], value: dict[str, Any]) -> None:
+    slack = services.slack
+    user_id = body["user"]["id"]
+    channel_id = value.get("ch") or (body.get("channel") or {}).get("id")
+    response_url = body.get("response_url")
+    reason = refusal(services, user_id, channel_id)
+    if reason:
+        slack.respond(response_url, blocks.text_message(reason), replace_original=False)
+        return
+    asker = slack.asker(user_id, channel_id=channel_id, team=(body.get("team") or {}).get("id"))
+    question = value.get("q") or ""
+    if question and looks_like_question(question):
+        result = services.briefs.ask(question, asker, context_customer_id=value["c"])
+        if not as_dict(result).get("customer"):  # the question still names several: use the pick
+            result = services.briefs.brief(value["c"], asker)
+    else:
+        result = services.briefs.brief(value["c"], asker)
+    if value.get("k") == "command":
+        send_private_brief(services, result, response_url, replace=True)
+        return
+    thread_ts = value.get("t")
+    services.events.remember_thread(
+        channel_id, thread_ts, as_dict(result)["customer"]["customer_id"]
+    )
+    slack.respond(
+        response_url,
+        blocks.text_message(
+            f"Answering about the customer {blocks.escape(as_dict(result)['customer']['name'])}."
+        ),
+        replace_original=True,
+    )
+    deliver_in_conversation(
+        services,
+        result,
+        channel_id=channel_id,
+        user_id=user_id,
+        thread_ts=thread_ts,
+        is_dm=bool(value.get("dm")),
+    )
+
+
+# --- moments ------------------------------------------------------------------------------------
+def resolve_for_moment(
+    services: BotServices, ref: str
+) -> tuple[dict[str, str] | None, list[dict[str, Any]]]:
+    """(customer, []) when ``ref`` names one customer clearly, else (None, candidates)."""
+    resolve = getattr(services.briefs, "resolve", None)
+    if resolve is not None:
+        res = resolve(ref)
+        if getattr(res, "customer_id", None):
+            return {"customer_id": res.customer_id, "name": res.name}, []
+        return None, [c.to_dict() if hasattr(c, "to_dict") else c for c in res.candidates]
+    candidates = [
+        c.to_dict() if hasattr(c, "to_dict") else dict(c)
+        for c in services.briefs.find_customers(ref, limit=5)
+    ]
+    exact = [
+        c
+        for c in candidates
+        if ref.strip().lower() in (c["customer_id"].lower(), c["name"].lower())
+    ]
+    if len(exact) == 1:
+        return {"customer_id": exact[0]["customer_id"], "name": exact[0]["name"]}, []
+    # The resolver's own rule: the best must clearly lead the runner-up, else ask which.
+    if (
+        candidates
+        and candidates[0]["score"] >= MOMENT_ACCEPT
+        and (
+            len(candidates) == 1 or candidates[0]["score"] - candidates[1]["score"] >= MOMENT_MARGIN
+        )
+    ):
+        return {"customer_id": candidates[0]["customer_id"], "name": candidates[0]["name"]}, []
+    return None, candidates
+
+
+def log_moment_command(services: BotServices, command: dict[str, Any]) -> None:
+    """``/moment <customer>: <what happened>``."""
+    slack = services.slack
+    response_url = command.get("response_url")
+    parsed = parse_moment(command.get("text", ""))
+    if parsed is None:
+        slack.respond(response_url, blocks.text_message(blocks.MOMENT_USAGE))
+        return
+    ref, what, needs_owner = parsed
+    user_id, channel_id = command["user_id"], command.get("channel_id")
+    reason = refusal(services, user_id, channel_id)
+    if reason:
+        slack.respond(response_url, blocks.text_message(reason))
+        return
+    customer, candidates = resolve_for_moment(services, ref)
+    if customer is None:
+        brief = {"question": ref, "candidates": candidates}
+        context = {"k": "moment", "t": what[:1500], "o": needs_owner}
+        message = blocks.candidates_message(brief, context=context)
+        if candidates:  # the picker buttons must log the moment, not brief the customer
+            message = _retarget(message)
+        slack.respond(response_url, message)
+        return
+    asker = slack.asker(user_id, channel_id=channel_id, team=command.get("team_id"))
+    moment = services.moments.log_moment(
+        customer["customer_id"],
+        what,
+        asker,
+        channel="slack",
+        needs_owner=needs_owner,
+        meta={"via": "/moment", "channel_id": channel_id},
+    )
+    slack.respond(
+        response_url,
+        blocks.text_message(blocks.moment_logged(customer, moment.moment_id, needs_owner)),
+    )
+
+
+def _retarget(message: dict[str, Any]) -> dict[str, Any]:
+    for block in message["blocks"]:
+        for element in block.get("elements") or []:
+            if element.get("action_id", "").startswith(blocks.ACTION_PICK_CUSTOMER):
+                element["action_id"] = element["action_id"].replace(
+                    blocks.ACTION_PICK_CUSTOMER, blocks.ACTION_PICK_MOMENT_CUSTOMER
+                )
+    return message
+
+
+def log_picked_moment(services: BotServices, body: dict[str, Any], value: dict[str, Any]) -> None:
+    slack = services.slack
+    user_id = body["user"]["id"]
+    channel_id = (body.get("channel") or {}).get("id")
+    asker = slack.asker(user_id, channel_id=channel_id, team=(body.get("team") or {}).get("id"))
+    moment = services.moments.log_moment(
+        value["c"],
+        value["t"],
+        asker,
+        channel="slack",
+        needs_owner=bool(value.get("o")),
+        meta={"via": "/moment", "channel_id": channel_id},
+    )
+    customer = {"customer_id": value["c"], "name": _customer_name(services, value["c"])}
+    slack.respond(
+        body.get("response_url"),
+        blocks.text_message(blocks.moment_logged(customer, moment.moment_id, bool(value.get("o")))),
+        replace_original=True,
+    )
+
+
+def _customer_name(services: BotServices, customer_id: str) -> str:
+    for cand in services.briefs.find_customers(customer_id, limit=1):
+        c = cand.to_dict() if hasattr(cand, "to_dict") else cand
+        if c["customer_id"] == customer_id:
+            return c["name"]
+    return customer_id

@@ -1,0 +1,456 @@
+"""Block Kit rendering: pure functions from service results (the BriefResult JSON contract) to
+Slack messages and views. No I/O here, so every shape is tested on its own.
+
+Blocks are built with ``slack_sdk.models.blocks``, whose validators enforce Slack's limits
+(section text <= 3000 characters, ...) when ``to_dict()`` runs; on top of that a brief is split
+into messages of at most ``MAX_BLOCKS_PER_MESSAGE`` blocks. Every piece of customer text goes
+through ``escape`` (``&``, ``<``, ``>``), so a record saying ``<!channel>`` or ``<@U123>`` is shown
+as text and never pings anyone.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    ContextBlock,
+    DividerBlock,
+    ExternalDataSelectElement,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+# Slack's documented limits (api.slack.com/reference/block-kit/blocks).
+MAX_BLOCKS_PER_MESSAGE = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_VALUE = 2000
+MAX_FALLBACK_TEXT = 3000  # chat.postMessage allows 40k; notifications only show the start
+# Leave room below the hard limits for the actions block that closes the last message.
+SECTION_BUDGET = 2900
+BLOCK_BUDGET = MAX_BLOCKS_PER_MESSAGE - 2
+
+# action ids, shared with the listeners that handle them
+ACTION_FEEDBACK = (
+    "c360_feedback"  # value: {"m": moment_id, "v": helpful|not_helpful|wrong_customer}
+)
+ACTION_PICK_CUSTOMER = "c360_pick_customer"  # value: {"c": customer_id, "q": question, ...}
+ACTION_SHARE = "c360_share_brief"  # value: {"c": customer_id, "q": question}
+ACTION_PICK_MOMENT_CUSTOMER = "c360_pick_moment_customer"
+MODAL_LOG_MOMENT = "c360_log_moment_modal"
+BLOCK_CUSTOMER = "customer_block"
+ACTION_CUSTOMER_SELECT = "c360_customer_select"
+BLOCK_TEXT = "text_block"
+ACTION_TEXT = "c360_moment_text"
+BLOCK_NEEDS_OWNER = "needs_owner_block"
+ACTION_NEEDS_OWNER = "c360_needs_owner"
+
+FEEDBACK_CHOICES = (
+    ("helpful", "Helpful"),
+    ("not_helpful", "Not helpful"),
+    ("wrong_customer", "Wrong customer"),
+)
+
+MASK = "•••"
+HIDDEN_NOTE = "Some fields (such as ARR, emails and phone numbers) are hidden in channels; the full brief went to you privately."
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"(?<![\w])\+?\d[\d\s().-]{6,}\d(?![\w])")
+_MONEY = re.compile(
+    r"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?\s?[kKmM]?\b|\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP)\b|\b\d[\d,]*(?:\.\d+)?\s?[kKmM]\b)"
+)
+_LABELLED_NUMBER = (
+    r"(\b{label}\b[^\w$€£]{{0,3}}(?:is|of|:|=)?\s*)([$€£]?\s?\d[\d,]*(?:\.\d+)?(?:\s?[kKmM]\b)?)"
+)
+
+
+# --- text safety ----------------------------------------------------------------------------
+def escape(text: Any) -> str:
+    """Slack's three control characters, escaped as Slack documents; everything else verbatim."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mask_text(text: str, fields: Iterable[str]) -> str:
+    """Hide values of sensitive fields in free text (the channel view of a brief)."""
+    wanted = {f.lower() for f in fields}
+    if wanted & {"email", "emails"}:
+        text = _EMAIL.sub(MASK, text)
+    if wanted & {"phone", "phones"}:
+        text = _PHONE.sub(MASK, text)
+    for label in wanted - {"email", "emails", "phone", "phones"}:
+        # "ARR: $120,000", "arr 120000", "ARR of 1.2M": mask the value after the label, and any
+        # amount of money on a line that names the label.
+        pattern = re.compile(_LABELLED_NUMBER.format(label=re.escape(label)), re.IGNORECASE)
+        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+        if re.search(rf"\b{re.escape(label)}\b", text, re.IGNORECASE):
+            text = _MONEY.sub(MASK, text)
+    return text
+
+
+def mask_brief(brief: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """A copy of a BriefResult dict with sensitive values hidden in every user-visible text."""
+    fields = list(fields)
+    out = copy.deepcopy(brief)
+    out["answer"] = mask_text(out.get("answer") or "", fields)
+    for section in out.get("sections") or []:
+        for item in section.get("items") or []:
+            item["text"] = mask_text(item.get("text") or "", fields)
+    for action in out.get("next_actions") or []:
+        action["text"] = mask_text(action.get("text") or "", fields)
+        action["reason"] = mask_text(action.get("reason") or "", fields)
+    for citation in out.get("citations") or []:
+        citation["snippet"] = mask_text(citation.get("snippet") or "", fields)
+    return out
+
+
+def split_text(text: str, limit: int = SECTION_BUDGET) -> list[str]:
+    """Split at line breaks (then spaces) so no piece exceeds ``limit`` characters."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one very long line: cut at the last space before the limit
+            cut = line.rfind(" ", 0, limit)
+            if (
+                cut <= limit // 2
+            ):  # no good space: hard cut, but never inside an "&amp;"-style escape
+                amp = line.rfind("&", limit - 5, limit)
+                cut = amp if amp > 0 else limit
+            head, line = line[:cut], line[cut:].lstrip()
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(head)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p.strip()] or [""]
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _sections(text: str) -> list[SectionBlock]:
+    return [_section(piece) for piece in split_text(text) if piece]
+
+
+def _button(
+    text: str, action_id: str, value: dict[str, Any] | str, style: str | None = None
+) -> ButtonElement:
+    raw = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    if len(raw) > MAX_BUTTON_VALUE:
+        raise ValueError(
+            f"button value for {action_id} is {len(raw)} characters (Slack allows {MAX_BUTTON_VALUE})"
+        )
+    return ButtonElement(
+        text=PlainTextObject(text=text[:75]), action_id=action_id, value=raw, style=style
+    )
+
+
+def _cites(citations: Sequence[str]) -> str:
+    return " ".join(f"`{escape(c)}`" for c in citations)
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def to_dicts(blocks: Iterable[Block]) -> list[dict[str, Any]]:
+    """Serialise, which also runs slack_sdk's validators (lengths, required fields)."""
+    return [b.to_dict() for b in blocks]
+
+
+# --- briefs ---------------------------------------------------------------------------------
+def brief_blocks(brief: dict[str, Any], *, masked: bool = False) -> list[Block]:
+    """All content blocks of one brief (not yet split into messages)."""
+    customer = brief.get("customer") or {}
+    blocks: list[Block] = []
+    title = f"{customer.get('name', 'Customer')} ({customer.get('customer_id', '?')})"
+    blocks.append(HeaderBlock(text=PlainTextObject(text=_truncate(title, MAX_HEADER_TEXT))))
+    if brief.get("question"):
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=_truncate("Question: " + escape(brief["question"]), 2000)
+                    )
+                ]
+            )
+        )
+    # With sections, `answer` is the same brief as plain text: render the structured sections
+    # (one cited line each) instead. Without them (say, an LLM-only answer) show the answer.
+    answer = (brief.get("answer") or "").strip()
+    if answer and not brief.get("sections"):
+        blocks.extend(_sections(escape(answer)))
+    for section in brief.get("sections") or []:
+        items = section.get("items") or []
+        if not items:
+            continue
+        blocks.append(DividerBlock())
+        lines = [f"*{escape(section.get('title', ''))}*"]
+        for item in items:
+            cites = _cites(item.get("citations") or [])
+            lines.append(f"• {escape(item.get('text', ''))}" + (f" {cites}" if cites else ""))
+        blocks.extend(_sections("\n".join(lines)))
+    actions = brief.get("next_actions") or []
+    if actions:
+        blocks.append(DividerBlock())
+        lines = ["*Suggested next actions*"]
+        for action in actions:
+            cites = _cites(action.get("citations") or [])
+            reason = escape(action.get("reason", ""))
+            lines.append(
+                f"• {escape(action.get('text', ''))}"
+                + (f"\n   _why: {reason}_" if reason else "")
+                + (f" {cites}" if cites else "")
+            )
+        blocks.extend(_sections("\n".join(lines)))
+    n_cites = len(brief.get("citations") or [])
+    note = f"{n_cites} cited record(s)."
+    if masked:
+        note += " " + HIDDEN_NOTE
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    return blocks
+
+
+def feedback_actions(
+    moment_id: str | None, *, share: dict[str, Any] | None = None
+) -> ActionsBlock | None:
+    elements = []
+    if moment_id:
+        for value, label in FEEDBACK_CHOICES:
+            elements.append(
+                _button(label, f"{ACTION_FEEDBACK}_{value}", {"m": moment_id, "v": value})
+            )
+    if share:
+        elements.append(_button("Share in channel", ACTION_SHARE, share, style="primary"))
+    return ActionsBlock(block_id="c360_answer_actions", elements=elements) if elements else None
+
+
+def brief_messages(
+    brief: dict[str, Any],
+    *,
+    masked: bool = False,
+    feedback: bool = True,
+    share: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """A brief as one or more chat messages (``{"text", "blocks"}``), each within Block Kit's
+    limits; the feedback (and share) buttons close the last one."""
+    content = brief_blocks(brief, masked=masked)
+    messages: list[list[Block]] = []
+    current: list[Block] = []
+    for block in content:
+        # Start a new message at a divider when close to the limit, so sections stay whole.
+        if len(current) >= BLOCK_BUDGET or (
+            isinstance(block, DividerBlock) and len(current) >= BLOCK_BUDGET - 6
+        ):
+            messages.append(current)
+            current = []
+        if isinstance(block, DividerBlock) and not current:
+            continue
+        current.append(block)
+    actions = feedback_actions(brief.get("logged_moment_id") if feedback else None, share=share)
+    if actions:
+        current.append(actions)
+    messages.append(current)
+    name = (brief.get("customer") or {}).get("name", "customer")
+    out = []
+    for n, blocks in enumerate(messages, 1):
+        suffix = f" ({n}/{len(messages)})" if len(messages) > 1 else ""
+        out.append(
+            {
+                "text": _truncate(f"Brief: {escape(name)}{suffix}", MAX_FALLBACK_TEXT),
+                "blocks": to_dicts(blocks),
+            }
+        )
+    return out
+
+
+def candidates_message(brief: dict[str, Any], *, context: dict[str, Any]) -> dict[str, Any]:
+    """Ambiguous (several candidates: a button each) or not found (say so)."""
+    candidates = brief.get("candidates") or []
+    asked = brief.get("question") or context.get("q") or ""
+    if not candidates:
+        text = f"I couldn't find a customer matching “{escape(asked)}”. Try the exact name, a customer id, an email domain, or describe them differently."
+        return {
+            "text": _truncate(text, MAX_FALLBACK_TEXT),
+            "blocks": to_dicts([_section(_truncate(text, SECTION_BUDGET))]),
+        }
+    text = f"Several customers could match “{escape(asked)}”. Which one did you mean?"
+    buttons = []
+    for cand in candidates[:5]:
+        label = f"{cand.get('name', '?')} ({cand.get('customer_id', '?')})"
+        value = {**context, "c": cand.get("customer_id")}
+        buttons.append(_button(label, f"{ACTION_PICK_CUSTOMER}_{len(buttons)}", _fit_value(value)))
+    blocks = [
+        _section(_truncate(text, SECTION_BUDGET)),
+        ActionsBlock(block_id="c360_pick", elements=buttons),
+    ]
+    return {"text": _truncate(text, MAX_FALLBACK_TEXT), "blocks": to_dicts(blocks)}
+
+
+def _fit_value(value: dict[str, Any]) -> dict[str, Any]:
+    """Shorten the carried question so the button value stays within Slack's 2000 characters."""
+    value = dict(value)
+    while len(json.dumps(value, separators=(",", ":"))) > MAX_BUTTON_VALUE and value.get("q"):
+        value["q"] = value["q"][: max(0, len(value["q"]) - 200)]
+    return value
+
+
+def text_message(text: str) -> dict[str, Any]:
+    """A plain notice (progress, busy, refusal, error): already-safe text, one section."""
+    return {
+        "text": _truncate(text, MAX_FALLBACK_TEXT),
+        "blocks": to_dicts([_section(_truncate(text, SECTION_BUDGET))]),
+    }
+
+
+# --- fixed wording -----------------------------------------------------------------------------
+def looking_up(what: str) -> str:
+    return f":mag: Looking up {escape(_truncate(what, 200))}…"
+
+
+BUSY = ":hourglass: I'm busy answering other questions right now. Please try again in a minute."
+EXTERNAL_CHANNEL = (
+    "Sorry, I don't share customer briefs in channels with people from outside the company "
+    "(Slack Connect). Ask me in an internal channel or a DM."
+)
+GUEST_USER = (
+    "Sorry, customer briefs are only available to full members of this workspace, not to guests."
+)
+EMPTY_QUESTION = (
+    "Ask me about a customer, e.g. `@c360 what did Acme complain about?` or `/customer Acme`."
+)
+MOMENT_USAGE = (
+    "Usage: `/moment <customer>: <what happened>`. Add `!owner` (or the words `needs owner`) "
+    "to flag that someone must own it, e.g. `/moment Acme: asked for a refund !owner`."
+)
+
+
+def failure(error_id: str) -> str:
+    return (
+        f":warning: Sorry, something went wrong while answering (error id `{escape(error_id)}`). "
+        "Please try again; if it keeps failing, tell the c360 admins this id."
+    )
+
+
+def moment_logged(customer: dict[str, Any], moment_id: str, needs_owner: bool) -> str:
+    text = f":white_check_mark: Logged a moment for *{escape(customer.get('name', '?'))}* (`{escape(customer.get('customer_id', '?'))}`), id `{escape(moment_id)}`."
+    if needs_owner:
+        text += " Flagged as *needs owner*."
+    return text
+
+
+# --- moment modal ----------------------------------------------------------------------------
+def customer_option(customer_id: str, name: str) -> Option:
+    return Option(
+        text=PlainTextObject(text=_truncate(f"{name} ({customer_id})", 75)), value=customer_id[:150]
+    )
+
+
+def customer_options(candidates: Iterable[Any]) -> list[dict[str, Any]]:
+    """Options for the external select, from BriefService.find_customers candidates."""
+    return [
+        customer_option(_get(c, "customer_id"), _get(c, "name")).to_dict()
+        for c in list(candidates)[:100]
+    ]
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name)
+
+
+def moment_modal(
+    text: str, *, private_metadata: str, initial: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """The "Log as customer moment" modal: pick the customer, confirm the text, flag ownership."""
+    select = ExternalDataSelectElement(
+        action_id=ACTION_CUSTOMER_SELECT,
+        placeholder=PlainTextObject(text="Type a customer name, id or domain"),
+        min_query_length=1,
+        initial_option=customer_option(*initial) if initial else None,
+    )
+    blocks = [
+        InputBlock(block_id=BLOCK_CUSTOMER, label=PlainTextObject(text="Customer"), element=select),
+        InputBlock(
+            block_id=BLOCK_TEXT,
+            label=PlainTextObject(text="What happened"),
+            element=PlainTextInputElement(
+                action_id=ACTION_TEXT, multiline=True, initial_value=text[:3000], max_length=3000
+            ),
+        ),
+        InputBlock(
+            block_id=BLOCK_NEEDS_OWNER,
+            label=PlainTextObject(text="Ownership"),
+            optional=True,
+            element=CheckboxesElement(
+                action_id=ACTION_NEEDS_OWNER,
+                options=[Option(text=PlainTextObject(text="Needs an owner"), value="needs_owner")],
+            ),
+        ),
+    ]
+    view = View(
+        type="modal",
+        callback_id=MODAL_LOG_MOMENT,
+        title=PlainTextObject(text="Log customer moment"),
+        submit=PlainTextObject(text="Log it"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=private_metadata[:3000],
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+# --- App Home --------------------------------------------------------------------------------
+def home_view(
+    *,
+    owned: Sequence[dict[str, Any]] | None,
+    waiting: Sequence[dict[str, Any]] | None,
+    recent: Sequence[dict[str, Any]],
+    outcomes: str | None = None,
+) -> dict[str, Any]:
+    """App Home. ``owned``/``waiting`` None means ownership is not set up (an explained empty state);
+    each row is ``{"customer": name, "text": ..., "when": "YYYY-MM-DD"}``."""
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Customer 360"))]
+
+    def listing(title: str, rows: Sequence[dict[str, Any]] | None, empty: str) -> None:
+        blocks.append(DividerBlock())
+        lines = [f"*{title}*"]
+        if rows is None:
+            lines.append("_Ownership alerts are not set up in this workspace yet._")
+        elif not rows:
+            lines.append(f"_{empty}_")
+        else:
+            for row in rows[:10]:
+                lines.append(
+                    f"• *{escape(row.get('customer', '?'))}* — {escape(_truncate(row.get('text', ''), 200))}"
+                    + (f" _({escape(row['when'])})_" if row.get("when") else "")
+                )
+        blocks.extend(_sections("\n".join(lines)))
+
+    listing("Moments I own", owned, "You don't own any open moments.")
+    listing("Moments waiting for an owner", waiting, "Nothing is waiting for an owner.")
+    listing("My recent questions", recent, "You haven't asked anything yet. Try `/customer Acme`.")
+    if outcomes:
+        blocks.append(DividerBlock())
+        blocks.extend(_sections(escape(outcomes)))
+    return View(type="home", blocks=blocks[:100]).to_dict()

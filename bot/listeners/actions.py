@@ -1,0 +1,58 @@
+"""Buttons on answers: feedback, "Share in channel", and picking a customer when ambiguous."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bot import blocks
+from bot.answering import answer_picked, log_picked_moment, share_in_channel
+
+FEEDBACK_THANKS = {
+    "helpful": "Thanks! Glad it helped.",
+    "not_helpful": "Thanks for telling me. This answer is marked as not helpful so it can be improved.",
+    "wrong_customer": "Sorry about that. Noted as the wrong customer; try `/customer <exact name or id>`.",
+}
+
+
+def register(app, services) -> None:
+    def hand_off(body: dict, job, *args) -> None:
+        response_url = body.get("response_url")
+
+        def tell_failure(error_id: str) -> None:
+            services.slack.respond(
+                response_url, blocks.text_message(blocks.failure(error_id)), replace_original=False
+            )
+
+        if services.pool.submit(job, *args, on_error=tell_failure) is None:
+            services.slack.respond(
+                response_url, blocks.text_message(blocks.BUSY), replace_original=False
+            )
+
+    def record_feedback(body: dict, value: dict) -> None:
+        services.moments.set_feedback(value["m"], value["v"], body["user"]["id"])
+        services.slack.respond(
+            body.get("response_url"),
+            blocks.text_message(FEEDBACK_THANKS[value["v"]]),
+            replace_original=False,
+        )
+
+    @app.action(re.compile(f"^{blocks.ACTION_FEEDBACK}_"))
+    def feedback(ack, body: dict, action: dict) -> None:
+        ack()
+        hand_off(body, record_feedback, body, json.loads(action["value"]))
+
+    @app.action(blocks.ACTION_SHARE)
+    def share(ack, body: dict, action: dict) -> None:
+        ack()
+        hand_off(body, share_in_channel, services, body, json.loads(action["value"]))
+
+    @app.action(re.compile(f"^{blocks.ACTION_PICK_CUSTOMER}_"))
+    def pick_customer(ack, body: dict, action: dict) -> None:
+        ack()
+        hand_off(body, answer_picked, services, body, json.loads(action["value"]))
+
+    @app.action(re.compile(f"^{blocks.ACTION_PICK_MOMENT_CUSTOMER}_"))
+    def pick_moment_customer(ack, body: dict, action: dict) -> None:
+        ack()
+        hand_off(body, log_picked_moment, services, body, json.loads(action["value"]))

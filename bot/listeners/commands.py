@@ -1,0 +1,47 @@
+"""Slash commands: ``/customer <name or question>`` and ``/moment <customer>: <what happened>``.
+
+Both ack at once (the ack text is the progress note) and answer through the response_url."""
+
+from __future__ import annotations
+
+import threading
+
+from bot import blocks
+from bot.answering import answer_command, log_moment_command
+
+CUSTOMER_USAGE = "Usage: `/customer <customer name or a question>`, e.g. `/customer Acme` or `/customer what did Acme complain about?`"
+
+
+def register(app, services) -> None:
+    def hand_off(ack, command: dict, job, progress: str) -> None:
+        acked = threading.Event()
+
+        def after_ack() -> None:
+            acked.wait(2.0)  # the progress note first, then the answer
+            job(services, command)
+
+        def tell_failure(error_id: str) -> None:
+            services.slack.respond(
+                command.get("response_url"), blocks.text_message(blocks.failure(error_id))
+            )
+
+        if services.pool.submit(after_ack, on_error=tell_failure) is None:
+            ack(text=blocks.BUSY)
+            return
+        ack(text=progress)
+        acked.set()
+
+    @app.command("/customer")
+    def customer(ack, command: dict) -> None:
+        text = (command.get("text") or "").strip()
+        if not text:
+            ack(text=CUSTOMER_USAGE)
+            return
+        hand_off(ack, command, answer_command, blocks.looking_up(text))
+
+    @app.command("/moment")
+    def moment(ack, command: dict) -> None:
+        if not (command.get("text") or "").strip():
+            ack(text=blocks.MOMENT_USAGE)
+            return
+        hand_off(ack, command, log_moment_command, ":memo: Logging that moment…")

@@ -1,0 +1,122 @@
+"""Message shortcut "Log as customer moment": a modal to pick the customer and confirm the text."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from bot import blocks
+from bot.answering import refusal
+
+log = logging.getLogger(__name__)
+
+CALLBACK_ID = "log_customer_moment"  # manifest.yml: shortcuts[].callback_id
+
+
+def register(app, services) -> None:
+    slack = services.slack
+
+    def open_modal(body: dict) -> None:
+        user_id = body["user"]["id"]
+        channel_id = (body.get("channel") or {}).get("id")
+        message = body.get("message") or {}
+        reason = refusal(services, user_id, channel_id)
+        if reason:
+            slack.dm(user_id, blocks.text_message(reason))
+            return
+        text = message.get("text") or ""
+        candidates = services.briefs.find_customers(text, limit=1) if text.strip() else []
+        best = candidates[0] if candidates else None
+        initial = (blocks._get(best, "customer_id"), blocks._get(best, "name")) if best else None
+        metadata = json.dumps(
+            {"ch": channel_id, "ts": message.get("ts"), "author": message.get("user")}
+        )
+        view = blocks.moment_modal(text, private_metadata=metadata, initial=initial)
+        if not slack.open_view(body["trigger_id"], view):
+            slack.dm(
+                user_id,
+                blocks.text_message(
+                    "Sorry, I couldn't open the form. Use `/moment <customer>: <what happened>` instead."
+                ),
+            )
+
+    @app.shortcut(CALLBACK_ID)
+    def on_shortcut(ack, body: dict) -> None:
+        ack()
+
+        def tell_failure(error_id: str) -> None:
+            slack.dm(body["user"]["id"], blocks.text_message(blocks.failure(error_id)))
+
+        if services.pool.submit(open_modal, body, on_error=tell_failure) is None:
+            slack.dm(body["user"]["id"], blocks.text_message(blocks.BUSY))
+
+    @app.options(blocks.ACTION_CUSTOMER_SELECT)
+    def customer_suggestions(ack, payload: dict) -> None:
+        # Answered inside the request (Slack waits for the options); name lookups take milliseconds.
+        ack(
+            options=blocks.customer_options(
+                services.briefs.find_customers(payload.get("value") or "", limit=20)
+            )
+        )
+
+    def log_submitted(
+        body: dict, customer_id: str, customer_name: str, text: str, needs_owner: bool
+    ) -> None:
+        user_id = body["user"]["id"]
+        meta = json.loads(body["view"].get("private_metadata") or "{}")
+        asker = slack.asker(
+            user_id,
+            channel_id=meta.get("ch"),
+            message_ts=meta.get("ts"),
+            team=(body.get("team") or {}).get("id"),
+        )
+        moment = services.moments.log_moment(
+            customer_id,
+            text,
+            asker,
+            channel="slack",
+            needs_owner=needs_owner,
+            meta={
+                "via": "shortcut",
+                "channel_id": meta.get("ch"),
+                "message_ts": meta.get("ts"),
+                "permalink": asker.permalink,
+            },
+        )
+        customer = {"customer_id": customer_id, "name": customer_name}
+        slack.dm(
+            user_id,
+            blocks.text_message(blocks.moment_logged(customer, moment.moment_id, needs_owner)),
+        )
+
+    @app.view(blocks.MODAL_LOG_MOMENT)
+    def on_submit(ack, body: dict, view: dict) -> None:
+        values = view["state"]["values"]
+        selected = (
+            values.get(blocks.BLOCK_CUSTOMER, {}).get(blocks.ACTION_CUSTOMER_SELECT) or {}
+        ).get("selected_option")
+        text = (
+            (values.get(blocks.BLOCK_TEXT, {}).get(blocks.ACTION_TEXT) or {}).get("value") or ""
+        ).strip()
+        errors = {}
+        if not selected:
+            errors[blocks.BLOCK_CUSTOMER] = "Pick the customer this moment is about."
+        if not text:
+            errors[blocks.BLOCK_TEXT] = "Say what happened."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        flags = (values.get(blocks.BLOCK_NEEDS_OWNER, {}).get(blocks.ACTION_NEEDS_OWNER) or {}).get(
+            "selected_options"
+        ) or []
+        name = selected["text"]["text"].rsplit(" (", 1)[0]
+
+        def tell_failure(error_id: str) -> None:
+            slack.dm(body["user"]["id"], blocks.text_message(blocks.failure(error_id)))
+
+        job = services.pool.submit(
+            log_submitted, body, selected["value"], name, text, bool(flags), on_error=tell_failure
+        )
+        if job is None:
+            slack.dm(body["user"]["id"], blocks.text_message(blocks.BUSY))

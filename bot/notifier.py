@@ -1,0 +1,127 @@
+"""The Slack side of ownership alerts: the ``Notifier`` port of ``c360.services.ownership``
+implemented over slack_sdk's WebClient (``base_url=SLACK_API_URL``).
+
+Every message this class posts carries its outbox ``dedupe_key`` in Slack message metadata
+(``event_type: c360_outbox``). Slack has no idempotency key for chat.postMessage, so this is how
+a retry after a crash finds out whether the first attempt got through: ``find_posted`` reads
+the channel's recent history with ``include_all_metadata`` and looks for the key. (Scopes:
+``channels:history`` for the alerts channel, ``im:history`` for DMs.)
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from c360.services.ownership import AlertView
+from slack_sdk import WebClient
+
+from bot.alert_blocks import alert_blocks, alert_text, reminder_blocks, reminder_text, text_blocks
+
+METADATA_EVENT = "c360_outbox"
+HISTORY_PAGES = 5  # 5 x 200 messages back from the row's creation: far more than a retry needs
+
+
+def _metadata(dedupe_key: str, alert_id: str) -> dict[str, Any]:
+    return {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"dedupe_key": dedupe_key, "alert_id": alert_id},
+    }
+
+
+class SlackNotifier:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self._ims: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings) -> SlackNotifier:
+        from bot.app import web_client  # retries 429 after Retry-After, and dropped connections
+
+        return cls(web_client(settings))
+
+    # --- posting ---------------------------------------------------------------------------
+    def post_alert(
+        self,
+        channel: str,
+        view: AlertView,
+        dedupe_key: str,
+        mention: str | None = None,
+        note: str | None = None,
+    ) -> tuple[str, str]:
+        resp = self.client.chat_postMessage(
+            channel=channel,
+            text=alert_text(view, mention, note),
+            blocks=alert_blocks(view, mention=mention, note=note),
+            metadata=_metadata(dedupe_key, view.alert_id),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return resp["channel"], resp["ts"]
+
+    def update_alert(self, channel: str, ts: str, view: AlertView) -> None:
+        self.client.chat_update(
+            channel=channel, ts=ts, text=alert_text(view), blocks=alert_blocks(view)
+        )
+
+    def dm(
+        self, user_id: str, text: str, dedupe_key: str, blocks: list[dict[str, Any]] | None = None
+    ) -> tuple[str, str]:
+        channel = self._im(user_id)
+        alert_id = dedupe_key.split(":")[1] if dedupe_key.count(":") >= 1 else ""
+        resp = self.client.chat_postMessage(
+            channel=channel,
+            text=text[:2900],
+            blocks=blocks or text_blocks(text),
+            metadata=_metadata(dedupe_key, alert_id),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return resp["channel"], resp["ts"]
+
+    def post_reminder(self, user_id: str, view: AlertView, dedupe_key: str) -> tuple[str, str]:
+        channel = self._im(user_id)
+        resp = self.client.chat_postMessage(
+            channel=channel,
+            text=reminder_text(view),
+            blocks=reminder_blocks(view),
+            metadata=_metadata(dedupe_key, view.alert_id),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return resp["channel"], resp["ts"]
+
+    # --- reconciliation ----------------------------------------------------------------------
+    def find_posted(self, target: str, dedupe_key: str, oldest: datetime) -> tuple[str, str] | None:
+        """(channel, ts) of our message carrying ``dedupe_key`` posted after ``oldest``, if any."""
+        channel = target if target[:1] in ("C", "G", "D") else self._im(target)
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            resp = self.client.conversations_history(
+                channel=channel,
+                oldest=f"{oldest.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for message in resp.get("messages") or []:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("dedupe_key") == dedupe_key:
+                    return channel, message["ts"]
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    def _im(self, user_id: str) -> str:
+        """The app's DM channel with a user (conversations.open is idempotent; cached)."""
+        with self._lock:
+            hit = self._ims.get(user_id)
+        if hit:
+            return hit
+        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
+        with self._lock:
+            self._ims[user_id] = channel
+        return channel

@@ -1,0 +1,93 @@
+"""The bounded pool where the heavy work (retrieval, logging, Web API replies) runs.
+
+Bolt's own listener pool is shared with acknowledgements, so slow work there delays acks past
+Slack's 3 seconds. Listeners ack at once and hand the work here. The queue is bounded: when it
+is full, ``submit`` refuses immediately and the caller answers "busy, try again" instead of
+letting requests pile up until they are stale.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class WorkPool:
+    def __init__(self, workers: int = 4, queue_size: int = 200, name: str = "c360-work") -> None:
+        if workers < 1 or queue_size < 0:
+            raise ValueError("a work pool needs at least 1 worker and a queue size >= 0")
+        self.workers = workers
+        self.queue_size = queue_size
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        # running + waiting jobs; a slot is taken on submit and freed when the job ends
+        self._slots = threading.BoundedSemaphore(workers + queue_size)
+        self._lock = threading.Lock()
+        self.rejected = 0
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_error: Callable[[str], None] | None = None,
+        **kwargs: Any,
+    ) -> Future | None:
+        """Run ``fn`` in the pool; ``None`` (at once) when the pool is full.
+
+        If ``fn`` raises, the error is logged with an id and ``on_error(error_id)`` is called,
+        so the user is told something went wrong instead of hearing nothing."""
+        if not self._slots.acquire(blocking=False):
+            with self._lock:
+                self.rejected += 1
+            log.warning(
+                "work pool full (%d running + %d queued); refusing a job",
+                self.workers,
+                self.queue_size,
+            )
+            return None
+
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                error_id = uuid.uuid4().hex[:8]
+                log.exception("job %s failed (error id %s)", getattr(fn, "__name__", fn), error_id)
+                if on_error:
+                    try:
+                        on_error(error_id)
+                    except Exception:
+                        log.exception("could not report error id %s to the user", error_id)
+                return None
+            finally:
+                self._slots.release()
+
+        try:
+            return self._executor.submit(run)
+        except RuntimeError:  # shut down
+            self._slots.release()
+            return None
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)
+
+
+class InlineExecutor(Executor):
+    """Runs a submitted callable at once, in the caller's thread.
+
+    Given to Bolt as its listener executor. Our listeners only acknowledge and hand the work to
+    a ``WorkPool``, so running them in the request thread is safe, and it spares each request
+    Bolt's hand-off to another thread and its 10 ms polling for the ack (measured: an ack took
+    11 ms of wall time for 0.4 ms of CPU; inline it is about 1 ms)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # Bolt's runner handles listener errors itself
+            future.set_exception(exc)
+        return future

@@ -1,0 +1,238 @@
+"""What every listener module gets in ``register(app, services)``: the c360 services, the work
+pool, and small Slack helpers (who is asking, where, and how to reply without ever going silent).
+
+The helpers never raise on a Slack Web API error (``ok: false``): they log it and return None, so
+a failed reaction or permalink never costs the user their answer. 429s never reach here: the
+WebClient retries them after ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from c360.domain import Asker
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+
+from bot.pool import WorkPool
+
+log = logging.getLogger(__name__)
+
+USER_CACHE_SECONDS = 600.0
+CHANNEL_CACHE_SECONDS = 300.0
+
+
+@dataclass
+class ChannelCheck:
+    """Where an answer may go. ``shared``: has external members (Slack Connect) -> refuse;
+    ``private_only``: we could not tell, so the answer goes to the asker alone."""
+
+    shared: bool = False
+    private_only: bool = False
+    is_dm: bool = False
+
+
+class SlackIO:
+    """Thin, cached, error-tolerant wrappers over the Web API calls the bot makes."""
+
+    def __init__(self, client: WebClient, *, now: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self._now = now
+        self._users: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._channels: dict[str, tuple[float, ChannelCheck]] = {}
+        self._lock = threading.Lock()
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any] | None:
+        try:
+            return getattr(self.client, method)(**kwargs).data
+        except SlackApiError as exc:
+            log.warning(
+                "Slack %s failed: %s", method, exc.response.get("error") if exc.response else exc
+            )
+        except SlackClientError as exc:
+            log.warning("Slack %s failed: %s", method, exc)
+        return None
+
+    # --- who and where ----------------------------------------------------------------------
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        """users.info, cached; None when Slack would not say."""
+        with self._lock:
+            hit = self._users.get(user_id)
+        if hit and self._now() - hit[0] < USER_CACHE_SECONDS:
+            return hit[1]
+        data = self._call("users_info", user=user_id)
+        user = data.get("user") if data else None
+        if user is not None:  # do not cache failures: the next request may succeed
+            with self._lock:
+                self._users[user_id] = (self._now(), user)
+        return user
+
+    def user_name(self, user_id: str) -> str:
+        user = self.user(user_id) or {}
+        profile = user.get("profile") or {}
+        return profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+
+    def is_guest(self, user_id: str) -> bool:
+        user = self.user(user_id) or {}
+        return bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
+
+    def channel(self, channel_id: str | None) -> ChannelCheck:
+        if not channel_id or channel_id.startswith("D"):
+            return ChannelCheck(is_dm=bool(channel_id))
+        with self._lock:
+            hit = self._channels.get(channel_id)
+        if hit and self._now() - hit[0] < CHANNEL_CACHE_SECONDS:
+            return hit[1]
+        data = self._call("conversations_info", channel=channel_id)
+        if not data:
+            return ChannelCheck(private_only=True)
+        info = data.get("channel") or {}
+        check = ChannelCheck(
+            shared=bool(
+                info.get("is_ext_shared")
+                or info.get("is_shared")
+                or info.get("is_pending_ext_shared")
+            ),
+            is_dm=bool(info.get("is_im")),
+        )
+        with self._lock:
+            self._channels[channel_id] = (self._now(), check)
+        return check
+
+    def permalink(self, channel_id: str | None, message_ts: str | None) -> str | None:
+        if not channel_id or not message_ts:
+            return None
+        data = self._call("chat_getPermalink", channel=channel_id, message_ts=message_ts)
+        return data.get("permalink") if data else None
+
+    def asker(
+        self,
+        user_id: str,
+        *,
+        channel_id: str | None,
+        message_ts: str | None = None,
+        team: str | None = None,
+    ) -> Asker:
+        return Asker(
+            id=user_id,
+            name=self.user_name(user_id),
+            channel="slack",
+            channel_id=channel_id,
+            permalink=self.permalink(channel_id, message_ts),
+            team=team,
+        )
+
+    # --- replies ------------------------------------------------------------------------------
+    def react(self, channel_id: str, ts: str, name: str = "eyes") -> bool:
+        return self._call("reactions_add", channel=channel_id, timestamp=ts, name=name) is not None
+
+    def unreact(self, channel_id: str, ts: str, name: str = "eyes") -> bool:
+        return (
+            self._call("reactions_remove", channel=channel_id, timestamp=ts, name=name) is not None
+        )
+
+    def post(
+        self, channel_id: str, message: dict[str, Any], *, thread_ts: str | None = None
+    ) -> str | None:
+        """chat.postMessage with unfurls off; the new message's ts, or None if Slack refused."""
+        data = self._call(
+            "chat_postMessage",
+            channel=channel_id,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+            **message,
+        )
+        return data.get("ts") if data else None
+
+    def ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+    ) -> bool:
+        data = self._call(
+            "chat_postEphemeral", channel=channel_id, user=user_id, thread_ts=thread_ts, **message
+        )
+        return data is not None
+
+    def dm(self, user_id: str, message: dict[str, Any]) -> str | None:
+        """Post in the app's DM with the user (chat.postMessage accepts a user id as channel)."""
+        return self.post(user_id, message)
+
+    def post_or_dm(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+    ) -> bool:
+        """Reply in place; if Slack refuses, reply to the user privately, so they are never left waiting."""
+        if self.post(channel_id, message, thread_ts=thread_ts):
+            return True
+        if self.ephemeral(channel_id, user_id, message, thread_ts=thread_ts):
+            return True
+        return self.dm(user_id, message) is not None
+
+    def respond(self, response_url: str | None, message: dict[str, Any], **options: Any) -> bool:
+        """POST to a response_url (ephemeral by default)."""
+        if not response_url:
+            return False
+        options.setdefault("response_type", "ephemeral")
+        try:
+            resp = WebhookClient(response_url).send_dict({**message, **options})
+        except (SlackClientError, OSError) as exc:
+            log.warning("response_url POST failed: %s", exc)
+            return False
+        if resp.status_code != 200:
+            log.warning("response_url answered %s: %s", resp.status_code, resp.body)
+            return False
+        return True
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool:
+        return self._call("views_open", trigger_id=trigger_id, view=view) is not None
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> bool:
+        return self._call("views_publish", user_id=user_id, view=view) is not None
+
+
+@dataclass
+class BotServices:
+    """Passed to every listener module's ``register(app, services)``."""
+
+    container: Any  # c360.container.Container
+    pool: WorkPool
+    slack: SlackIO
+    events: Any  # c360.services.slack_events.SlackEventService
+    # Extra App Home sections: callables(user_id) -> list of block dicts. Other listener modules
+    # (ownership alerts) append here to show their part of the Home tab.
+    home_sections: list[Callable[[str], list[dict[str, Any]]]] = field(default_factory=list)
+
+    @property
+    def settings(self):
+        return self.container.settings
+
+    @property
+    def briefs(self):
+        return self.container.briefs
+
+    @property
+    def moments(self):
+        return self.container.moments
+
+    @property
+    def ownership(self):
+        """The ownership service when it exists in this build, else None."""
+        try:
+            return getattr(self.container, "ownership", None)
+        except ModuleNotFoundError:  # the service module is not built yet
+            return None

@@ -1,0 +1,12 @@
+"""One module per command group, each with ``register(subparsers)``. A command's handler is
+``func(args, container) -> int`` (the exit code)."""
+
+COMMAND_MODULES = [
+    "c360.commands.ingest",  # ingest
+    "c360.commands.brief",  # brief, ask
+    "c360.commands.demo",  # demo
+    "c360.commands.serve",  # serve (Slack)
+    "c360.commands.ownership",  # worker, report
+    "c360.commands.evaluate",  # eval
+    "c360.commands.db",  # db upgrade
+]

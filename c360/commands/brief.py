@@ -1,0 +1,82 @@
+"""`c360 brief CUSTOMER` and `c360 ask "QUESTION"`: a grounded brief on the command line.
+
+Exit codes: 0 answered; 1 no single customer (ambiguous or not found; the text says which).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+
+
+def register(sub) -> None:
+    brief = sub.add_parser("brief", help="the 360° brief of one customer (id, name, or any text)")
+    brief.add_argument(
+        "customer", nargs="+", help="customer id, name, alias, email, domain or description"
+    )
+    _common(brief)
+    brief.set_defaults(func=_brief)
+
+    ask = sub.add_parser("ask", help="answer a question about a customer, then the brief")
+    ask.add_argument(
+        "question", nargs="+", help='the question, e.g. "what did Acme complain about lately?"'
+    )
+    ask.add_argument(
+        "--customer",
+        dest="context_customer",
+        help="customer id to use when the question names none",
+    )
+    _common(ask)
+    ask.set_defaults(func=_ask)
+
+
+def _common(parser) -> None:
+    parser.add_argument(
+        "--json", action="store_true", help="print the JSON contract instead of text"
+    )
+    parser.add_argument(
+        "--as", dest="asker", help="who is asking (logged with the exchange); default $USER"
+    )
+    parser.add_argument(
+        "--no-log", action="store_true", help="do not log this exchange as a moment"
+    )
+
+
+def _asker(args):
+    from c360.domain import Asker
+
+    name = args.asker or os.environ.get("USER") or _login()
+    return Asker(id=name, name=name, channel="cli")
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (containers)
+        return "cli-user"
+
+
+def _print(result, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(result.answer)
+        if result.logged_moment_id:
+            print(f"\n(logged as moment:{result.logged_moment_id})")
+    return 0 if result.customer else 1
+
+
+def _brief(args, container) -> int:
+    result = container.briefs.brief(" ".join(args.customer), _asker(args), log=not args.no_log)
+    return _print(result, args.json)
+
+
+def _ask(args, container) -> int:
+    result = container.briefs.ask(
+        " ".join(args.question),
+        _asker(args),
+        context_customer_id=args.context_customer,
+        log=not args.no_log,
+    )
+    return _print(result, args.json)

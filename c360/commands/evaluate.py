@@ -1,0 +1,93 @@
+"""`c360 eval FILE.jsonl`: score our answers and the plain LangChain baseline on evaluation items
+against whatever is ingested (see c360.services.evaluation for the metric definitions)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(sub) -> None:
+    parser = sub.add_parser(
+        "eval",
+        help="evaluate answer quality on a JSONL file of items (ours beside the baseline)",
+        description="Runs each item's question through c360 and through the plain LangChain "
+        "baseline (Chroma similarity_search, no customer resolution) and prints resolution, "
+        "clarification, recall@5/@10, MRR, contamination, citation validity, abstention and latency. "
+        "Generate items with eval/make_devset.py.",
+    )
+    parser.add_argument("file", help="evaluation items, one JSON object a line")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the LangChain baseline (default: yes)",
+    )
+    parser.add_argument("--k", type=int, default=10, help="baseline hits per question (default 10)")
+    parser.add_argument("--limit", type=int, help="only the first N items")
+    parser.add_argument(
+        "--outcomes", action="store_true", help="with --json: include every item's outcome"
+    )
+    parser.add_argument(
+        "--show-failures",
+        type=int,
+        default=0,
+        metavar="N",
+        help="list up to N failing item ids per metric",
+    )
+    parser.set_defaults(func=_eval)
+
+
+def _eval(args, container) -> int:
+    from c360.services.evaluation import EvalFileError, EvaluationService, load_items
+
+    try:
+        items = load_items(args.file)
+    except FileNotFoundError as exc:
+        print(f"c360 eval: {exc}", file=sys.stderr)
+        return 2
+    except EvalFileError as exc:
+        for error in exc.errors:
+            print(f"c360 eval: {error}", file=sys.stderr)
+        print("c360 eval: fix the lines above; nothing was run", file=sys.stderr)
+        return 2
+    if args.limit:
+        items = items[: args.limit]
+    if args.k < 1:
+        print("c360 eval: --k must be at least 1", file=sys.stderr)
+        return 2
+    if container.index.count() == 0:
+        print(
+            f"c360 eval: the index under {container.settings.data_dir} is empty; ingest data first "
+            "(c360 ingest ...) or point C360_DATA_DIR at an ingested store",
+            file=sys.stderr,
+        )
+        return 2
+    service = EvaluationService(container.sessions, container.index, lambda: container.briefs)
+    report = service.evaluate(
+        items, k=args.k, baseline=args.baseline, progress=_progress(len(items), args)
+    )
+    if args.json:
+        print(json.dumps(report.to_dict(with_outcomes=args.outcomes), indent=2))
+        return 0
+    print(f"{report.items} items, {container.index.count()} indexed chunks, k={report.k}")
+    print(report.table())
+    if args.show_failures:
+        for system in report.systems:
+            for metric, ids in system.failures.items():
+                if ids:
+                    shown = ", ".join(ids[: args.show_failures])
+                    print(f"{system.name} {metric}: {len(ids)} failing: {shown}")
+    return 0
+
+
+def _progress(n_items: int, args):
+    """A progress bar on stderr for interactive runs; nothing when piped or --json."""
+    if args.json or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=n_items * (2 if args.baseline else 1), unit="q", file=sys.stderr, leave=False)
+    return bar.update

@@ -1,0 +1,161 @@
+"""`c360 worker`, `c360 report`, `c360 alerts scan`: the ownership alerts' processes.
+
+- ``c360 worker`` runs the escalation and reminder timers and sends every queued Slack message
+  (alerts, re-posts, updates, DMs). Run one or several (Procfile ``worker:``); they share the
+  work through row locks/leases and never send a message twice.
+- ``c360 report [--json] [--since DAYS]``: time to owner, time to resolution and the share
+  owned within the SLA, by team and by rule.
+- ``c360 alerts scan --backlog --since DAYS``: run the rules over stored records (the backlog
+  of a first import raises nothing by itself).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+
+log = logging.getLogger(__name__)
+
+
+def register(sub) -> None:
+    worker = sub.add_parser(
+        "worker", help="run ownership timers and send queued Slack alerts (loops until stopped)"
+    )
+    worker.add_argument(
+        "--once",
+        action="store_true",
+        help="one pass (fire due timers, send what is queued), then exit",
+    )
+    worker.add_argument(
+        "--poll",
+        type=float,
+        default=None,
+        help="seconds between passes (default C360_WORKER_POLL_SECONDS)",
+    )
+    worker.set_defaults(func=_worker)
+
+    report = sub.add_parser(
+        "report", help="ownership outcomes: time to owner and to resolution, share within SLA"
+    )
+    report.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    report.add_argument(
+        "--since",
+        type=float,
+        default=30,
+        metavar="DAYS",
+        help="alerts raised in the last DAYS days (default 30)",
+    )
+    report.set_defaults(func=_report)
+
+    alerts = sub.add_parser("alerts", help="ownership alerts maintenance")
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+    scan = alerts_sub.add_parser("scan", help="run the ownership rules over stored records")
+    scan.add_argument(
+        "--since",
+        type=float,
+        default=2,
+        metavar="DAYS",
+        help="records of the last DAYS days (default 2)",
+    )
+    scan.add_argument(
+        "--backlog",
+        action="store_true",
+        help="include records older than the rules file's backlog_hours",
+    )
+    scan.set_defaults(func=_scan)
+
+
+def _worker(args, container) -> int:
+    service = container.ownership
+    if container.notifier is None:
+        print(
+            "SLACK_BOT_TOKEN is not set: the worker cannot post alerts. Export it and start again.",
+            file=sys.stderr,
+        )
+        return 2
+    if not container.settings.alerts_channel:
+        print(
+            "C360_ALERTS_CHANNEL is not set: alerts have nowhere to go. Export a channel id (e.g. C0123ABC).",
+            file=sys.stderr,
+        )
+        return 2
+    if args.once:
+        done = service.run_once()
+        print(
+            f"timers fired: {done['fired']}, messages sent: {done['sent']}, still queued: {service.pending_messages()}"
+        )
+        return 0
+    stop = threading.Event()
+
+    def _stop(signum, _frame) -> None:  # finish the current message, then exit
+        log.warning("worker stopping (signal %s)", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    print(
+        f"c360 worker {service.worker_id}: posting to {container.settings.alerts_channel}",
+        flush=True,
+    )
+    service.run_worker(stop=stop, poll_seconds=args.poll)
+    return 0
+
+
+def _scan(args, container) -> int:
+    created = container.ownership.scan(since_days=args.since, backlog=args.backlog)
+    print(f"{len(created)} alert(s) raised; `c360 worker` posts them")
+    return 0
+
+
+def _report(args, container) -> int:
+    report = container.ownership.report(since_days=args.since)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(render_report(report))
+    return 0
+
+
+COLUMNS = [
+    ("alerts", "alerts"),
+    ("owned", "owned"),
+    ("resolved", "resolved"),
+    ("open", "open"),
+    ("median_minutes_to_owner", "to owner (min, median)"),
+    ("p90_minutes_to_owner", "p90"),
+    ("median_hours_to_resolution", "to resolution (h, median)"),
+    ("owned_within_sla", "within SLA"),
+]
+
+
+def _cell(key: str, value) -> str:
+    if value is None:
+        return "-"
+    if key == "owned_within_sla":
+        return f"{value:.0%}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def render_report(report: dict) -> str:
+    """The terminal table: one block per grouping, a row per team or rule."""
+    lines = [
+        f"Ownership, {report['since'][:10]} to {report['until'][:10]} (SLA {report['sla_minutes']:g} min)"
+    ]
+    for title, groups in (
+        ("overall", {"all": report["overall"]}),
+        ("by team", report["by_team"]),
+        ("by rule", report["by_rule"]),
+    ):
+        names = list(groups) or ["(none)"]
+        width = max(len(title), *(len(n) for n in names))
+        header = f"{title:<{width}}  " + "  ".join(label for _, label in COLUMNS)
+        lines += ["", header, "-" * len(header)]
+        for name, metrics in groups.items():
+            cells = [_cell(key, metrics.get(key)).rjust(len(label)) for key, label in COLUMNS]
+            lines.append(f"{name:<{width}}  " + "  ".join(cells))
+        if not groups:
+            lines.append("(no alerts in this period)")
+    return "\n".join(lines)

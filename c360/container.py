@@ -1,0 +1,114 @@
+"""The composition root: the one place that builds settings, the engine, the embedding
+model, the Chroma index and the services, and passes them down. Everything is built lazily
+(first use) and once, so `c360 --help` loads no model and tests can swap a part by passing it
+in before first use."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from c360.settings import Settings
+
+
+class Container:
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        self.settings = settings or Settings()
+        for name, value in overrides.items():  # e.g. chat_model=FakeChat(...), clock=...
+            self.__dict__[name] = value
+
+    # --- infrastructure -------------------------------------------------------------
+    @cached_property
+    def engine(self):
+        from store.db import make_engine, migrate
+
+        engine = make_engine(self.settings.resolved_database_url)
+        migrate(engine)
+        return engine
+
+    @cached_property
+    def sessions(self):
+        from store.db import session_factory
+
+        return session_factory(self.engine)
+
+    @cached_property
+    def embeddings(self):
+        from retrieval.embeddings import MiniLMEmbeddings
+
+        return MiniLMEmbeddings(self.settings.resolved_model_path(), batch_size=self.settings.embed_batch_size)
+
+    @cached_property
+    def index(self):
+        from retrieval.index import VectorIndex
+
+        return VectorIndex.from_settings(self.settings, self.embeddings)
+
+    @cached_property
+    def chat_model(self):
+        """LangChain chat model when C360_LLM=provider:model is set, else None (deterministic path)."""
+        if not self.settings.llm:
+            return None
+        from langchain.chat_models import init_chat_model
+
+        return init_chat_model(self.settings.llm, temperature=0)
+
+    @cached_property
+    def clock(self):
+        from c360.clock import SystemClock
+
+        return SystemClock()
+
+    # --- services -------------------------------------------------------------------
+    @cached_property
+    def ingest(self):
+        from c360.services.ingest import IngestService
+
+        service = IngestService(self.sessions, self.embeddings, self.index, self.settings, clock=self.clock)
+        # Ownership rules look at every committed batch's new records (issue 4).
+        service.add_listener(self.ownership.on_records)
+        return service
+
+    @cached_property
+    def moments(self):
+        from c360.services.moments import MomentService
+
+        return MomentService(self.sessions, self.ingest, clock=self.clock)
+
+    @cached_property
+    def briefs(self):
+        from c360.services.briefs import BriefService
+
+        return BriefService(
+            self.sessions,
+            self.embeddings,
+            self.index,
+            self.settings,
+            moments=self.moments,
+            chat_model=self.chat_model,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def notifier(self):
+        """Slack posting for ownership alerts (bot.notifier.SlackNotifier over SLACK_API_URL);
+        None when SLACK_BOT_TOKEN is not set: alerts then wait in the outbox for a worker that has it."""
+        if self.settings.slack_bot_token is None or not self.settings.slack_bot_token.get_secret_value():
+            return None
+        from bot.notifier import SlackNotifier
+
+        return SlackNotifier.from_settings(self.settings)
+
+    @cached_property
+    def ownership(self):
+        from c360.services.ownership import OwnershipService
+
+        # Providers, not instances: the rules run inside every ingest, and must not build the
+        # Slack client or the brief service (which loads the model) until one is needed.
+        return OwnershipService(
+            self.sessions,
+            self.settings,
+            clock=self.clock,
+            notifier=lambda: self.notifier,
+            briefs=lambda: self.briefs,
+        )

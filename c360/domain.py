@@ -1,0 +1,184 @@
+"""Domain records shared by every layer. Plain dataclasses: no SQLAlchemy, no Chroma, no Slack.
+
+Ids are the source's own ids, so re-ingesting overwrites instead of duplicating. A record is
+cited as ``<kind>:<source id>`` (``complaint:3571115``), see ``record_id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+RecordKind = Literal["customer", "moment", "complaint"]
+KINDS: tuple[RecordKind, ...] = ("customer", "moment", "complaint")
+
+CHANNELS = ("email", "call", "meeting", "chat", "social", "ticket", "slack", "note", "cli", "other")
+DIRECTIONS = ("inbound", "outbound", "internal")
+COMPLAINT_STATUSES = ("open", "in_progress", "resolved", "closed")
+OPEN_STATUSES = ("open", "in_progress")
+
+# Moment origins: "data" came from a connector; "exchange" is a logged question/answer
+# (history, never evidence for facts about the customer); "logged" was logged by a person
+# (/moment, the message shortcut) and is evidence like data.
+ORIGINS = ("data", "exchange", "logged")
+
+
+def record_id(kind: str, source_id: str) -> str:
+    return f"{kind}:{source_id}"
+
+
+def split_record_id(rid: str) -> tuple[str, str]:
+    kind, _, source_id = rid.partition(":")
+    return kind, source_id
+
+
+def content_hash(payload: dict[str, Any]) -> str:
+    blob = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Customer:
+    customer_id: str
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    domain: str | None = None
+    emails: list[str] = field(default_factory=list)
+    segment: str | None = None
+    plan: str | None = None
+    arr: float | None = None
+    owner: str | None = None
+    region: str | None = None
+    created_at: datetime | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    kind: RecordKind = field(default="customer", init=False, repr=False)
+
+    @property
+    def source_id(self) -> str:
+        return self.customer_id
+
+    @property
+    def record_id(self) -> str:
+        return record_id("customer", self.customer_id)
+
+    def hash(self) -> str:
+        return content_hash(asdict(self))
+
+    def text(self) -> str:
+        """The customer record as one indexable text (used for description-based resolution)."""
+        parts = [self.name]
+        if self.aliases:
+            parts.append("also known as " + ", ".join(self.aliases))
+        for label, value in (
+            ("segment", self.segment),
+            ("plan", self.plan),
+            ("region", self.region),
+            ("domain", self.domain),
+        ):
+            if value:
+                parts.append(f"{label} {value}")
+        for key, value in sorted(self.attributes.items()):
+            if value not in (None, ""):
+                parts.append(f"{key} {value}")
+        return ". ".join(parts)
+
+
+@dataclass
+class Moment:
+    moment_id: str
+    customer_id: str
+    occurred_at: datetime
+    text: str
+    channel: str = "other"
+    direction: str = "inbound"
+    author: str | None = None
+    tags: list[str] = field(default_factory=list)
+    origin: str = "data"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    kind: RecordKind = field(default="moment", init=False, repr=False)
+
+    @property
+    def source_id(self) -> str:
+        return self.moment_id
+
+    @property
+    def record_id(self) -> str:
+        return record_id("moment", self.moment_id)
+
+    def hash(self) -> str:
+        return content_hash(asdict(self))
+
+
+@dataclass
+class Complaint:
+    complaint_id: str
+    customer_id: str
+    opened_at: datetime
+    text: str
+    category: str | None = None
+    status: str = "open"
+    resolved_at: datetime | None = None
+    resolution: str | None = None
+    severity: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    kind: RecordKind = field(default="complaint", init=False, repr=False)
+
+    @property
+    def source_id(self) -> str:
+        return self.complaint_id
+
+    @property
+    def record_id(self) -> str:
+        return record_id("complaint", self.complaint_id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def hash(self) -> str:
+        return content_hash(asdict(self))
+
+
+Record = Customer | Moment | Complaint
+
+
+@dataclass
+class Chunk:
+    """A piece of a record's text, the unit that is embedded and indexed."""
+
+    chunk_id: str  # f"{record_id}#{n}"
+    record_id: str
+    customer_id: str
+    kind: str
+    text: str
+    occurred_at: datetime | None = None
+
+
+@dataclass
+class RowError:
+    """A rejected input row: where it came from and why, in words a user can act on."""
+
+    source: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.reason}"
+
+
+@dataclass
+class Asker:
+    """Who asked, and where: logged on every exchange."""
+
+    id: str
+    name: str
+    channel: str = "cli"  # "cli" | "slack"
+    channel_id: str | None = None
+    permalink: str | None = None
+    team: str | None = None

@@ -1,0 +1,909 @@
+"""The 360° brief: resolve the customer, gather only that customer's records, and write
+fixed sections in which every line cites the records it came from.
+
+Flow of ``ask``: resolver (name index, then description search) -> one customer's records from
+the store (index-backed queries) -> customer-scoped hybrid search for the answer -> sections
+and rule-based next actions -> optional LLM prose, filtered by a grounding check -> a guard
+that drops any citation of another customer's record -> the exchange logged as a moment.
+
+Without a chat model the result is deterministic (same store + same clock = same brief).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from c360.domain import Asker, Complaint, Customer, Moment
+from prompts import answer_llm
+from prompts import brief as W
+from retrieval import fieldmatch as F
+from retrieval.resolver import Candidate, CustomerResolver, Resolution, normalize_tokens
+from retrieval.search import detect_intent, rank_chunks
+from retrieval.sentiment import compound, trend
+from store import queries as Q
+
+log = logging.getLogger(__name__)
+
+SENTIMENT_WINDOW_DAYS = 90
+FOLLOW_UP_AFTER_DAYS = 14
+REACH_OUT_AFTER_DAYS = 30
+KEY_ACCOUNT_ARR = 100_000
+THEME_MIN_FOR_ACTION = 3
+ANSWER_ITEMS = 3
+MATCH_CITES = 10  # records cited for "these N match what you asked" (the rest are counted)
+MAX_OPEN_LISTED = 5
+MAX_THEME_CITES = 10
+RECENT_QUESTIONS = 5
+SNIPPET_CHARS = 300
+
+_CITE_RE = re.compile(r"\[([^\[\]]+)\]")
+_ID_RE = re.compile(r"\b(?:customer|moment|complaint):[^\s,\];]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])((?:\s*\[[^\[\]]+\])*)\s+")
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_PHONE_RE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)")
+
+
+# --- the result ---------------------------------------------------------------------------------
+@dataclass
+class Item:
+    text: str
+    citations: list[str]
+    field: str | None = None  # profile field shown, so a channel view can mask it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": list(self.citations)}
+
+
+@dataclass
+class Section:
+    title: str
+    items: list[Item]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "items": [i.to_dict() for i in self.items]}
+
+
+@dataclass
+class NextAction:
+    text: str
+    reason: str
+    citations: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "reason": self.reason, "citations": list(self.citations)}
+
+
+@dataclass
+class Citation:
+    record_id: str
+    kind: str
+    customer_id: str
+    occurred_at: str | None
+    snippet: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id,
+            "kind": self.kind,
+            "customer_id": self.customer_id,
+            "occurred_at": self.occurred_at,
+            "snippet": self.snippet,
+        }
+
+
+@dataclass
+class BriefResult:
+    question: str | None
+    customer: dict[str, str] | None
+    candidates: list[Candidate]
+    answer: str
+    sections: list[Section] = field(default_factory=list)
+    next_actions: list[NextAction] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    logged_moment_id: str | None = None
+    # Not in JSON: for renderers (Slack) and diagnostics.
+    customer_record: Customer | None = None
+    status: str = "resolved"  # resolved | ambiguous | not_found
+    method: str | None = None  # how the customer was resolved
+    llm_used: bool = False
+    dropped_sentences: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the ``--json`` contract (issue 2)."""
+        return {
+            "question": self.question,
+            "customer": dict(self.customer) if self.customer else None,
+            "candidates": [c.to_dict() for c in self.candidates],
+            "answer": self.answer,
+            "sections": [s.to_dict() for s in self.sections],
+            "next_actions": [a.to_dict() for a in self.next_actions],
+            "citations": [c.to_dict() for c in self.citations],
+            "logged_moment_id": self.logged_moment_id,
+        }
+
+    def section(self, title: str) -> Section | None:
+        return next((s for s in self.sections if s.title == title), None)
+
+    def masked(self, fields: list[str]) -> BriefResult:
+        """A copy fit for a shared channel: the given profile fields hidden, and e-mail
+        addresses / phone numbers blanked in quoted text when those fields are sensitive."""
+        hide = {f.lower() for f in fields}
+        scrub_email = bool(hide & {"email", "emails"})
+        scrub_phone = bool(hide & {"phone", "phones"})
+
+        def scrub(text: str) -> str:
+            if scrub_email:
+                text = _EMAIL_RE.sub("[email hidden]", text)
+            if scrub_phone:
+                text = _PHONE_RE.sub("[phone hidden]", text)
+            return text
+
+        sections = []
+        for s in self.sections:
+            items = []
+            for it in s.items:
+                if it.field and it.field.lower() in hide:
+                    items.append(replace(it, text=W.profile_line(it.field, W.HIDDEN)))
+                else:
+                    items.append(replace(it, text=scrub(it.text)))
+            sections.append(Section(s.title, items))
+        actions = [
+            NextAction(scrub(a.text), scrub(a.reason), list(a.citations)) for a in self.next_actions
+        ]
+        citations = [replace(c, snippet=scrub(c.snippet)) for c in self.citations]
+        out = replace(self, sections=sections, next_actions=actions, citations=citations)
+        if self.customer:
+            out.answer = _render(out)
+        else:
+            out.answer = scrub(self.answer)
+        return out
+
+
+def _render(result: BriefResult) -> str:
+    assert result.customer is not None
+    return W.render(
+        result.customer["name"],
+        result.customer["customer_id"],
+        result.question,
+        [(s.title, [(i.text, i.citations) for i in s.items]) for s in result.sections],
+        [(a.text, a.reason, a.citations) for a in result.next_actions],
+    )
+
+
+# --- grounding ------------------------------------------------------------------------------------
+def split_sentences(text: str) -> list[str]:
+    """Sentences, each keeping the bracketed citations that follow its full stop."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    if not text:
+        return []
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start() + len(m.group(1) or "")
+        out.append(text[start:end].strip())
+        start = m.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
+
+
+def cited_ids(sentence: str) -> list[str]:
+    ids: list[str] = []
+    for group in _CITE_RE.findall(sentence):
+        for rid in _ID_RE.findall(group):
+            if rid not in ids:
+                ids.append(rid)
+    return ids
+
+
+def grounded_sentences(
+    text: str, allowed: set[str]
+) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """Keep sentences that cite at least one record and only records in ``allowed``.
+    Returns (kept (sentence, ids), dropped sentences)."""
+    kept, dropped = [], []
+    for sentence in split_sentences(text):
+        ids = cited_ids(sentence)
+        if ids and all(i in allowed for i in ids):
+            kept.append((sentence, ids))
+        else:
+            dropped.append(sentence)
+    return kept, dropped
+
+
+def _message_text(message: Any) -> str:
+    content = getattr(message, "content", message)
+    if isinstance(content, list):  # content blocks
+        return " ".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    return str(content)
+
+
+def _days(now: datetime, then: datetime) -> int:
+    """Whole days from ``then`` to the clock's now; a record dated in the future counts as 0."""
+    return max((now - then).days, 0)
+
+
+def _without_name(question: str, customer: Customer) -> str:
+    """The question minus the customer's own name: inside one customer's records the name
+    says nothing about relevance, and it would pull the profile record to the top."""
+    name_words = {
+        w for label in (customer.name, *customer.aliases) for w in normalize_tokens(label)
+    }
+    kept = [
+        w
+        for w in question.split()
+        if not set(normalize_tokens(w)) <= name_words or not normalize_tokens(w)
+    ]
+    topic = " ".join(kept).strip()
+    return topic or question
+
+
+# --- building --------------------------------------------------------------------------------------
+class _Citations:
+    """The brief's citation registry and its guard: a record of any other customer is refused,
+    whatever produced it (search, a query, the LLM)."""
+
+    def __init__(self, customer_id: str) -> None:
+        self.customer_id = customer_id
+        self.by_id: dict[str, Citation] = {}
+        self.refused: list[str] = []
+
+    def add(self, record: Customer | Moment | Complaint) -> str | None:
+        if record.customer_id != self.customer_id:
+            self.refused.append(record.record_id)
+            log.warning(
+                "guard: refused %s of customer %s in a brief for %s",
+                record.record_id,
+                record.customer_id,
+                self.customer_id,
+            )
+            return None
+        rid = record.record_id
+        if rid not in self.by_id:
+            when = (
+                getattr(record, "occurred_at", None)
+                or getattr(record, "opened_at", None)
+                or getattr(record, "created_at", None)
+            )
+            text = record.text() if isinstance(record, Customer) else record.text
+            snippet = re.sub(r"\s+", " ", text).strip()
+            if len(snippet) > SNIPPET_CHARS:
+                snippet = snippet[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+            self.by_id[rid] = Citation(
+                rid, record.kind, record.customer_id, when.isoformat() if when else None, snippet
+            )
+        return rid
+
+    def ids(self, records) -> list[str]:
+        return [rid for r in records if (rid := self.add(r))]
+
+    def guard(
+        self, sections: list[Section], actions: list[NextAction]
+    ) -> tuple[list[Section], list[NextAction]]:
+        """Drop any citation not registered for this customer; drop a line left citing nothing."""
+        clean_sections = []
+        for s in sections:
+            items = []
+            for it in s.items:
+                kept = [
+                    c
+                    for c in it.citations
+                    if c in self.by_id and self.by_id[c].customer_id == self.customer_id
+                ]
+                if kept:
+                    items.append(replace(it, citations=kept))
+            clean_sections.append(Section(s.title, items))
+        clean_actions = []
+        for a in actions:
+            kept = [
+                c
+                for c in a.citations
+                if c in self.by_id and self.by_id[c].customer_id == self.customer_id
+            ]
+            if kept:
+                clean_actions.append(replace(a, citations=kept))
+        return clean_sections, clean_actions
+
+    def used(self, sections: list[Section], actions: list[NextAction]) -> list[Citation]:
+        order: list[str] = []
+        for s in sections:
+            for it in s.items:
+                order.extend(c for c in it.citations if c not in order)
+        for a in actions:
+            order.extend(c for c in a.citations if c not in order)
+        return [self.by_id[c] for c in order]
+
+
+@dataclass
+class _Facts:
+    customer: Customer
+    recent: list[Moment]
+    complaints: list[Complaint]
+    tone_moments: list[Moment]
+    exchanges: list[Moment]
+    last_contact: Moment | None
+    evidence: list[Any] = field(default_factory=list)  # records answering the question
+    answer_lines: list[tuple[str, list[Any]]] = field(default_factory=list)
+
+
+def _name_cased(text: str) -> str:
+    """Capitalize lower-case words, as a name would be typed ("at exerian" -> "At Exerian")."""
+    return re.sub(r"\b([a-z])([a-z]{2,})\b", lambda m: m.group(1).upper() + m.group(2), text)
+
+
+class BriefService:
+    def __init__(
+        self, sessions, embeddings, index, settings, moments=None, chat_model=None, clock=None
+    ) -> None:
+        from c360.clock import SystemClock
+
+        self.sessions = sessions
+        self.embeddings = embeddings
+        self.index = index
+        self.settings = settings
+        self.moments = moments
+        self.chat_model = chat_model
+        self.clock = clock or SystemClock()
+        self.resolver = CustomerResolver(sessions, index, embeddings)
+        self._fields: F.FieldIndex | None = None
+        ingest = getattr(moments, "ingest", None)
+        if ingest is not None and hasattr(ingest, "add_listener"):
+            ingest.add_listener(self.resolver.on_ingest)  # new/renamed customers resolve at once
+            ingest.add_listener(self._on_ingest_fields)
+
+    # --- public API ----------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Build the name index and load the model now (server start), not on the first question."""
+        self.resolver.ensure_fresh()
+        if self.embeddings is not None:
+            self.embeddings.encode_query("warm up")
+
+    def find_customers(self, text: str, limit: int = 10) -> list[Candidate]:
+        return self.resolver.find(text, limit)
+
+    def ask(
+        self, question: str, asker: Asker, context_customer_id: str | None = None, log: bool = True
+    ) -> BriefResult:
+        resolution = self._resolve(question, context_customer_id)
+        return self._respond(resolution, question, question, asker, log)
+
+    def brief(self, customer_ref: str, asker: Asker, log: bool = True) -> BriefResult:
+        resolution = self._resolve(customer_ref, None)
+        return self._respond(resolution, None, customer_ref, asker, log)
+
+    # --- steps -----------------------------------------------------------------------------------
+    # --- field values (products, issues, states, channels) ------------------------------------
+    @property
+    def fields(self) -> F.FieldIndex:
+        """Which customers' complaints carry which field values; built on first use."""
+        if self._fields is None:
+            with self.sessions() as session:
+                self._fields = F.load_field_index(session)
+        return self._fields
+
+    def _on_ingest_fields(self, summary, records) -> None:
+        if self._fields is None:
+            return
+        for r in records:
+            if isinstance(r, Complaint):
+                self._fields.add(r.customer_id, r.category, r.attributes)
+
+    def _resolve(self, text: str, context_customer_id: str | None) -> Resolution:
+        names = self.resolver.names
+        # A product, issue or state named in the question is not a company name ("Credit card
+        # or prepaid card" is not "Card Corporation", "CA" is not an acronym): resolve the
+        # question without them first, and fall back to the whole text only if that finds nobody.
+        masked = F.mask_named(text, self.fields)
+        result = self.resolver.resolve(masked, use_description=False)
+        if result.status == "not_found" and masked != text:
+            # A description made of field values comes before reading those values as names.
+            by_fields = None if context_customer_id else self._describe_by_fields(text)
+            if by_fields is not None:
+                return by_fields
+        if result.status == "not_found":
+            # A name typed in lower case ("complaints at exerian"): read the words left after
+            # the field values as a name would be typed; accept only a clear single match.
+            cased = self.resolver.resolve(_name_cased(masked), use_description=False)
+            if cased.status == "resolved":
+                result = cased
+        if result.status == "not_found" and masked != text:
+            whole = self.resolver.resolve(text, use_description=False)
+            if whole.status == "resolved":  # a name made of field words ("Student Loan Direct")
+                result = whole
+        if context_customer_id and context_customer_id in names.names:
+            if result.status == "not_found":
+                return Resolution(
+                    "resolved",
+                    context_customer_id,
+                    names.names[context_customer_id],
+                    "context",
+                    [
+                        Candidate(
+                            context_customer_id, names.names[context_customer_id], 1.0, ["context"]
+                        )
+                    ],
+                )
+            if result.status == "ambiguous" and any(
+                c.customer_id == context_customer_id for c in result.candidates
+            ):
+                cand = next(c for c in result.candidates if c.customer_id == context_customer_id)
+                return Resolution("resolved", cand.customer_id, cand.name, "context", [cand])
+        if result.status == "not_found":
+            if F.unknown_names(text, F.known_words(self.fields, names.postings)):
+                # A capitalized name we have no customer for: say so rather than offering
+                # look-alikes found by meaning.
+                return Resolution("not_found")
+            by_fields = self._describe_by_fields(text)
+            result = by_fields if by_fields is not None else self.resolver.describe(text)
+        return result
+
+    def _describe_by_fields(self, text: str) -> Resolution | None:
+        """A description made of field values ("the company with complaints about <sub-issue>
+        in <State> via <channel>"): the customers having one complaint that carries every
+        named value. None when the question names fewer than two values or nobody fits."""
+        keys, customers = self.fields.candidates(text)
+        if not customers or len(customers) > 50:
+            return None
+        fits = []
+        with self.sessions() as session:
+            for cid in sorted(customers):
+                if F.all_named_in_one(Q.customer_complaints(session, cid), keys):
+                    fits.append(cid)
+        names = self.resolver.names.names
+        fits = [cid for cid in fits if cid in names]
+        if len(fits) == 1:
+            cand = Candidate(fits[0], names[fits[0]], 0.9, ["description: fields"])
+            return Resolution("resolved", fits[0], names[fits[0]], "description", [cand])
+        if len(fits) > 1:
+            return Resolution(
+                "ambiguous",
+                candidates=[
+                    Candidate(c, names[c], 0.7, ["description: fields"]) for c in fits[:10]
+                ],
+            )
+        return None
+
+    def _respond(
+        self, resolution: Resolution, question: str | None, ref: str, asker: Asker, log: bool
+    ) -> BriefResult:
+        if not resolution.resolved:
+            if resolution.status == "ambiguous":
+                answer = W.ambiguous(
+                    ref, [(c.customer_id, c.name, c.score) for c in resolution.candidates]
+                )
+            else:
+                answer = W.not_found(ref)
+            return BriefResult(
+                question, None, list(resolution.candidates), answer, status=resolution.status
+            )
+        result = self._build(resolution, question)
+        if log and self.moments is not None:
+            first = [it.text for s in result.sections[:1] for it in s.items[:2]]
+            short = W.short_answer(result.customer["name"], first)
+            result.logged_moment_id = self.moments.log_exchange(
+                resolution.customer_id,
+                asker,
+                question or f"brief {ref}",
+                short,
+                [c.record_id for c in result.citations],
+            )
+        return result
+
+    def _gather(self, customer_id: str, question: str | None) -> _Facts:
+        now = self.clock.now()
+        since = now - timedelta(days=2 * SENTIMENT_WINDOW_DAYS)
+        with self.sessions() as session:
+            customer = Q.get_customer(session, customer_id)
+            if customer is None:
+                raise LookupError(
+                    f"customer {customer_id!r} vanished from the store while answering; ask again"
+                )
+            recent = Q.recent_moments(
+                session, customer_id, limit=max(self.settings.recent_moments, 1)
+            )
+            complaints = Q.customer_complaints(session, customer_id)
+            tone = [
+                m
+                for m in Q.recent_moments(session, customer_id, limit=0, since=since)
+                if m.direction == "inbound"
+            ]
+            exchanges = Q.exchange_moments(session, customer_id=customer_id, limit=RECENT_QUESTIONS)
+            facts = _Facts(
+                customer, recent, complaints, tone, exchanges, recent[0] if recent else None
+            )
+            if question:
+                self._answer_facts(session, facts, question, now)
+        return facts
+
+    def _answer_facts(self, session, facts: _Facts, question: str, now: datetime) -> None:
+        """What answers the question: counts, open complaints, newest records, or the most
+        relevant records by hybrid search over this customer's chunks."""
+        intent = detect_intent(question)
+        cust = facts.customer
+        lines: list[tuple[str, list[Any]]] = self._asked_field_lines(facts, question)
+        # Records the question names by their fields (product, issue, state, channel, day, id):
+        # structured values the text ranking cannot see. Responses follow their complaint.
+        matched: list[Any] = []
+        first = F.rank_by_fields(question, facts.complaints) if not intent.count else []
+        if first:
+            top = sum(1 for score, _ in first if score >= first[0][0] - 1e-9)
+            # The responses linked to the matched complaints come after them; when the complaints
+            # alone fill the cited slots, loading every moment of a large customer buys nothing.
+            moments = (
+                Q.recent_moments(session, cust.customer_id, limit=0) if top < MATCH_CITES else []
+            )
+            ranked = F.rank_by_fields(question, facts.complaints, moments) if moments else first
+            best = ranked[0][0]
+            matched = [rec for score, rec in ranked if score >= best - 1e-9]
+            if intent.open_complaints:
+                matched = [
+                    r for r in matched if not isinstance(r, Complaint) or r.is_open
+                ] or matched
+        if matched:
+            named = [self.fields.raw[k] for k in self.fields.named(question)]
+            n_complaints = sum(isinstance(r, Complaint) for r in matched)
+            lines.append(
+                (W.field_matches_line(n_complaints, len(matched), named), matched[:MATCH_CITES])
+            )
+            facts.evidence = matched
+            for rec in matched[:ANSWER_ITEMS]:
+                lines.append((self._evidence_line(rec, now), [rec]))
+        elif intent.count:
+            open_c = [c for c in facts.complaints if c.is_open]
+            if intent.complaints or not intent.channels:
+                lines.append(
+                    (
+                        W.count_complaints_line(cust.name, len(facts.complaints), len(open_c)),
+                        [cust, *facts.complaints[:5]],
+                    )
+                )
+            if not intent.complaints:
+                per_channel = Q.count_moments(session, cust.customer_id)
+                if intent.channels:
+                    per_channel = {k: v for k, v in per_channel.items() if k in intent.channels}
+                latest = Q.recent_moments(
+                    session, cust.customer_id, limit=5, channels=intent.channels or None
+                )
+                lines.append((W.count_moments_line(cust.name, per_channel), [cust, *latest]))
+            facts.evidence = [r for _, recs in lines for r in recs]
+        elif intent.open_complaints:
+            open_c = sorted((c for c in facts.complaints if c.is_open), key=lambda c: c.opened_at)
+            facts.evidence = open_c[: ANSWER_ITEMS + 2] or [cust]
+            if not open_c:
+                lines.append(
+                    (W.no_open_complaints(len(facts.complaints)), [cust, *facts.complaints[:3]])
+                )
+        elif intent.recency:
+            if intent.complaints and facts.complaints:
+                # Everything received on the newest day is "the latest", not just the first row.
+                newest = facts.complaints[0].opened_at.date()
+                same_day = [c for c in facts.complaints if c.opened_at.date() == newest]
+                if len(same_day) > 1:
+                    lines.append(
+                        (
+                            W.latest_day_line(len(same_day), newest.isoformat()),
+                            same_day[:MATCH_CITES],
+                        )
+                    )
+                    for rec in same_day[:ANSWER_ITEMS]:
+                        lines.append((self._evidence_line(rec, now), [rec]))
+                facts.evidence = same_day[:ANSWER_ITEMS]
+            else:
+                facts.evidence = Q.recent_moments(
+                    session, cust.customer_id, limit=ANSWER_ITEMS, channels=intent.channels or None
+                )
+        else:
+            chunks = Q.customer_chunks(session, cust.customer_id)
+            topic = _without_name(question, cust)
+            vector = self.embeddings.encode_query(topic) if self.embeddings is not None else None
+            hits = rank_chunks(chunks, topic, vector, now, limit=ANSWER_ITEMS + 2)
+            records = Q.records_by_ids(session, [h.record_id for h in hits])
+            facts.evidence = [records[h.record_id] for h in hits if h.record_id in records][
+                : ANSWER_ITEMS + 2
+            ]
+            if not facts.evidence:
+                lines.append((W.nothing_relevant(), [cust]))
+        if not lines:
+            for rec in (
+                facts.evidence[:ANSWER_ITEMS] if not intent.open_complaints else facts.evidence
+            ):
+                lines.append((self._evidence_line(rec, now), [rec]))
+        facts.answer_lines = lines
+
+    def _asked_field_lines(self, facts: _Facts, question: str) -> list[tuple[str, list[Any]]]:
+        """A question asking for a field ("the e-mail address", "did the consumer dispute"):
+        its value from the record it is about (a complaint named by id, else the customer
+        record), or, when the record has no such value, the not-in-data wording, citing the
+        record that was checked, so nothing is invented."""
+        asked = F.asked_fields(question)
+        if not asked:
+            return []
+        ids = F.question_terms(question).numbers
+        targets: list[Any] = [c for c in facts.complaints if str(c.complaint_id) in ids][:3]
+        targets = targets or [facts.customer]
+        out = []
+        for phrase, names in asked:
+            for rec in targets:
+                _known, value = F.field_value(rec, names)
+                where = W.record_label(rec.kind, rec.source_id, facts.customer.name)
+                if value is None:
+                    out.append((W.not_in_data(phrase, where), [rec]))
+                else:
+                    out.append((W.field_value_line(phrase, where, value), [rec]))
+        return out
+
+    @staticmethod
+    def _evidence_line(rec: Any, now: datetime) -> str:
+        if isinstance(rec, Complaint):
+            age = _days(now, rec.opened_at) if rec.is_open else None
+            return W.complaint_line(rec.opened_at, rec.category, rec.status, age, rec.text)
+        if isinstance(rec, Moment):
+            return W.moment_line(rec.occurred_at, rec.channel, rec.direction, rec.author, rec.text)
+        return W.evidence_line("customer record", rec.created_at, None, rec.text())
+
+    def _build(self, resolution: Resolution, question: str | None) -> BriefResult:
+        now = self.clock.now()
+        facts = self._gather(resolution.customer_id, question)
+        cust = facts.customer
+        reg = _Citations(cust.customer_id)
+        cust_id = reg.add(cust)
+        sections: list[Section] = []
+
+        dropped: list[str] = []
+        llm_used = False
+        if question or self.chat_model is not None:
+            items = [Item(text, reg.ids(recs)) for text, recs in facts.answer_lines]
+            if self.chat_model is not None:
+                llm_items, dropped = self._llm_items(cust, question, facts, reg)
+                if llm_items:
+                    items, llm_used = llm_items, True
+            if items:
+                sections.append(Section(W.TITLE_ANSWER if question else W.TITLE_SUMMARY, items))
+
+        sections.append(Section(W.TITLE_PROFILE, self._profile(cust, cust_id)))
+        sections.append(Section(W.TITLE_RECENT, self._recent(facts, reg, cust_id)))
+        open_items, theme_items = self._complaints(facts, reg, cust_id, now)
+        sections.append(Section(W.TITLE_OPEN, open_items))
+        sections.append(Section(W.TITLE_THEMES, theme_items))
+        tone = self._tone(facts, now)
+        sections.append(Section(W.TITLE_SENTIMENT, [self._tone_item(tone, reg, cust_id)]))
+        sections.append(Section(W.TITLE_QUESTIONS, self._questions(facts, reg, cust_id)))
+        actions = self._actions(facts, reg, cust_id, tone, now)
+
+        sections, actions = reg.guard(sections, actions)
+        result = BriefResult(
+            question=question,
+            customer={"customer_id": cust.customer_id, "name": cust.name},
+            candidates=list(resolution.candidates),
+            answer="",
+            sections=sections,
+            next_actions=actions,
+            citations=reg.used(sections, actions),
+            customer_record=cust,
+            status="resolved",
+            method=resolution.method,
+            llm_used=llm_used,
+            dropped_sentences=dropped,
+        )
+        result.answer = _render(result)
+        return result
+
+    # --- sections ----------------------------------------------------------------------------------
+    def _profile(self, c: Customer, cid: str) -> list[Item]:
+        items = [Item(W.profile_line("name", c.name), [cid], "name")]
+        if c.aliases:
+            items.append(Item(W.profile_line("aliases", ", ".join(c.aliases)), [cid], "aliases"))
+        for fname in ("segment", "plan", "region", "domain"):
+            value = getattr(c, fname)
+            if value:
+                items.append(Item(W.profile_line(fname, str(value)), [cid], fname))
+        if c.arr is not None:
+            items.append(Item(W.profile_line("arr", W.money(c.arr)), [cid], "arr"))
+        items.append(
+            Item(W.profile_line("owner", c.owner) if c.owner else W.no_owner(), [cid], "owner")
+        )
+        if c.emails:
+            items.append(Item(W.profile_line("emails", ", ".join(c.emails)), [cid], "emails"))
+        if c.created_at:
+            items.append(
+                Item(W.profile_line("created_at", W.day(c.created_at)), [cid], "created_at")
+            )
+        for key, value in sorted(c.attributes.items())[:8]:
+            if value not in (None, "", [], {}):
+                items.append(Item(W.profile_line(key, str(value)), [cid], key))
+        return items
+
+    def _recent(self, facts: _Facts, reg: _Citations, cid: str) -> list[Item]:
+        if not facts.recent:
+            return [Item(W.no_moments(), [cid])]
+        return [
+            Item(
+                W.moment_line(m.occurred_at, m.channel, m.direction, m.author, m.text), reg.ids([m])
+            )
+            for m in facts.recent
+        ]
+
+    def _complaints(
+        self, facts: _Facts, reg: _Citations, cid: str, now: datetime
+    ) -> tuple[list[Item], list[Item]]:
+        open_c = sorted((c for c in facts.complaints if c.is_open), key=lambda c: c.opened_at)
+        if open_c:
+            open_items = [
+                Item(
+                    W.complaint_line(
+                        c.opened_at, c.category, c.status, _days(now, c.opened_at), c.text
+                    ),
+                    reg.ids([c]),
+                )
+                for c in open_c[:MAX_OPEN_LISTED]
+            ]
+            rest = open_c[MAX_OPEN_LISTED:]
+            if rest:
+                open_items.append(Item(W.more_open_complaints(len(rest)), reg.ids(rest)))
+        else:
+            open_items = [
+                Item(
+                    W.no_open_complaints(len(facts.complaints)),
+                    [cid, *reg.ids(facts.complaints[:3])],
+                )
+            ]
+        themes = Counter(c.category or "uncategorised" for c in facts.complaints)
+        theme_items = []
+        for category, count in sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))[:5]:
+            members = [c for c in facts.complaints if (c.category or "uncategorised") == category]
+            theme_items.append(
+                Item(
+                    W.theme_line(category, count, sum(c.is_open for c in members)),
+                    reg.ids(members[:MAX_THEME_CITES]),
+                )
+            )
+        if not theme_items:
+            theme_items = [Item(W.no_open_complaints(0), [cid])]
+        return open_items, theme_items
+
+    def _tone(self, facts: _Facts, now: datetime):
+        cut = now - timedelta(days=SENTIMENT_WINDOW_DAYS)
+        start = now - timedelta(days=2 * SENTIMENT_WINDOW_DAYS)
+        recent, previous = [], []
+        texts = [(m, m.occurred_at) for m in facts.tone_moments] + [
+            (c, c.opened_at) for c in facts.complaints if c.opened_at >= start
+        ]
+        for rec, at in texts:
+            if at > now:
+                continue
+            score = compound(rec.text)
+            (recent if at >= cut else previous).append((score, rec))
+        return trend([s for s, _ in recent], [s for s, _ in previous]), recent, previous
+
+    def _tone_item(self, tone, reg: _Citations, cid: str) -> Item:
+        t, recent, previous = tone
+        text = W.sentiment_line(
+            t.direction,
+            t.recent_mean,
+            t.recent_count,
+            t.previous_mean,
+            t.previous_count,
+            SENTIMENT_WINDOW_DAYS,
+        )
+        # Cite the records that weigh most: the most negative of each window.
+        cited = [r for _, r in sorted(recent, key=lambda x: x[0])[:4]] + [
+            r for _, r in sorted(previous, key=lambda x: x[0])[:2]
+        ]
+        return Item(text, reg.ids(cited) or [cid])
+
+    def _questions(self, facts: _Facts, reg: _Citations, cid: str) -> list[Item]:
+        if not facts.exchanges:
+            return [Item(W.no_questions(), [cid])]
+        return [
+            Item(
+                W.question_line(
+                    m.author or m.meta.get("asker_name") or "someone",
+                    m.occurred_at,
+                    m.meta.get("question") or m.text,
+                    m.channel,
+                ),
+                reg.ids([m]),
+            )
+            for m in facts.exchanges
+        ]
+
+    def _actions(
+        self, facts: _Facts, reg: _Citations, cid: str, tone, now: datetime
+    ) -> list[NextAction]:
+        c = facts.customer
+        actions: list[NextAction] = []
+
+        def add(pair: tuple[str, str], records: list[Any]) -> None:
+            ids = [cid if r is c else reg.add(r) for r in records]
+            actions.append(NextAction(pair[0], pair[1], [i for i in ids if i]))
+
+        open_c = sorted((x for x in facts.complaints if x.is_open), key=lambda x: x.opened_at)
+        if open_c and _days(now, open_c[0].opened_at) >= FOLLOW_UP_AFTER_DAYS:
+            oldest = open_c[0]
+            add(W.action_follow_up(oldest.category, _days(now, oldest.opened_at)), [oldest])
+        t, recent, _ = tone
+        if t.is_negative and recent:
+            add(
+                W.action_check_in(
+                    t.direction if t.direction != "steady" else "negative", t.recent_mean
+                ),
+                [r for _, r in sorted(recent, key=lambda x: x[0])[:3]],
+            )
+        if facts.last_contact is None:
+            add(W.action_reach_out(None), [c])
+        else:
+            days_since = _days(now, facts.last_contact.occurred_at)
+            if days_since >= REACH_OUT_AFTER_DAYS:
+                add(W.action_reach_out(days_since), [facts.last_contact])
+        if open_c and c.arr is not None and c.arr >= KEY_ACCOUNT_ARR:
+            add(W.action_involve_owner(c.owner, len(open_c)), [c, *open_c[:3]])
+        elif open_c and not c.owner:
+            add(W.action_assign_owner(), [c, *open_c[:3]])
+        themes = Counter(x.category for x in facts.complaints if x.category)
+        if themes:
+            category, count = sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            if count >= THEME_MIN_FOR_ACTION:
+                add(
+                    W.action_root_cause(category, count),
+                    [x for x in facts.complaints if x.category == category][:5],
+                )
+        # Always at least two: fall back to preparation steps that are true of any customer.
+        if len(actions) < 2 and facts.last_contact is not None:
+            add(W.action_review_latest(), [facts.last_contact])
+        if len(actions) < 2:
+            add(W.action_confirm_profile(), [c])
+        return actions[:5]
+
+    # --- LLM prose ----------------------------------------------------------------------------------
+    def _llm_items(
+        self, cust: Customer, question: str | None, facts: _Facts, reg: _Citations
+    ) -> tuple[list[Item], list[str]]:
+        """The model writes the answer's prose from exactly the records we would cite; only
+        sentences that cite given records survive. Any failure falls back to the deterministic
+        lines (the caller keeps them)."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        # The answer's evidence first, then what the brief shows anyway (latest moments, open
+        # complaints), so the prose can connect them; nothing outside this customer.
+        given = [
+            cust,
+            *facts.evidence,
+            *facts.recent[:3],
+            *[x for x in facts.complaints if x.is_open][:3],
+        ]
+        records, allowed = [], set()
+        for rec in given:
+            rid = reg.add(rec)
+            if rid is None or rid in allowed:
+                continue
+            allowed.add(rid)
+            when = (
+                getattr(rec, "occurred_at", None)
+                or getattr(rec, "opened_at", None)
+                or getattr(rec, "created_at", None)
+            )
+            text = rec.text() if isinstance(rec, Customer) else rec.text
+            records.append((rid, rec.kind, when, text))
+        messages = [
+            SystemMessage(content=answer_llm.SYSTEM_PROMPT),
+            HumanMessage(
+                content=answer_llm.evidence_message(cust.name, cust.record_id, question, records)
+            ),
+        ]
+        try:
+            reply = self.chat_model.invoke(messages)
+        except Exception as exc:  # the deterministic answer is always there to fall back on
+            log.warning("chat model failed (%s); using the deterministic answer", exc)
+            return [], []
+        kept, dropped = grounded_sentences(_message_text(reply), allowed)
+        if dropped:
+            log.info("grounding check dropped %d sentence(s)", len(dropped))
+        items = []
+        for sentence, ids in kept:
+            # The ids move to the item's citations; the text keeps the prose only.
+            prose = re.sub(r"\s+([.!?,;:])", r"\1", _CITE_RE.sub("", sentence)).strip()
+            items.append(Item(prose, ids))
+        return items, dropped

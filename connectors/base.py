@@ -1,0 +1,59 @@
+"""The connector interface: a source of raw rows, read in batches.
+
+A connector knows where rows come from (file, database) and where each one sits
+(``source`` + ``line``) so a rejected row can be reported as ``source:line: reason``; it does
+not know the canonical format. Mapping (``connectors.mapping``) and parsing
+(``connectors.canonical``) turn raw rows into domain records.
+
+Two ways to read, after Onyx's Load/Poll connectors: ``load_all()`` reads everything;
+``changes_since(cursor)`` reads only what changed after a cursor value (``None`` = all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from c360.domain import RowError
+
+DEFAULT_BATCH_ROWS = 1000
+
+
+@dataclass
+class RawRow:
+    """One row as the source gave it: column name -> value."""
+
+    source: str
+    line: int
+    data: dict[str, Any]
+    item: bool = False  # located by element number in a JSON array, not by line
+
+    def error(self, reason: str) -> RowError:
+        return (ItemRowError if self.item else RowError)(self.source, self.line, reason)
+
+
+class ItemRowError(RowError):
+    """A rejected element of a JSON array: located as ``item N`` (counting from 1)."""
+
+    def __str__(self) -> str:
+        return f"{self.source}: item {self.line}: {self.reason}"
+
+
+class SourceError(Exception):
+    """The source as a whole cannot be read (missing file, bad mapping, unreachable database).
+    Unlike a RowError this stops the run: nothing from that source can be trusted."""
+
+
+class Connector(Protocol):
+    name: str  # shown in errors and ingest_runs, never with a password in it
+    kind: str | None  # the record kind its rows hold, when known (e.g. from the file name)
+
+    def load_all(self) -> Iterator[list[RawRow]]:
+        """Every row, in batches."""
+        ...
+
+    def changes_since(self, cursor: str | None) -> Iterator[list[RawRow]]:
+        """Rows changed after ``cursor`` (all rows when None), in batches. Sources that cannot
+        tell what changed read everything; the content hash makes unchanged rows a no-op."""
+        ...

@@ -1,0 +1,1 @@
+"""Embeddings, the Chroma index, customer resolution and customer-scoped search."""

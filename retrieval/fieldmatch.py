@@ -1,0 +1,283 @@
+"""Field matching: which of one customer's records does a question name by their fields?
+
+Dense and BM25 ranking see a record's text only. Questions often name a record by its structured
+fields instead: the product ("regarding Mortgage"), the state ("from CA"), the channel ("via
+referral"), the day it was received ("received on 2019-06-25") or its id. Those values live in
+the record's category, attributes and dates, not (always) in its text. This module counts, per
+record, how many distinct fields the question names exactly, so the brief can put the records
+that match the most fields first and cite all of the best ones.
+
+Matching is exact on normalised phrases (case and punctuation ignored), never fuzzy: a field
+counts only when its whole value appears in the question. Short all-capital codes ("CA", "NY")
+must be typed in capitals, so the English words "in", "or" and "me" never match a state. A
+company's response moment carries its complaint's id (``meta.complaint_id``) and inherits that
+complaint's match, so "how did they respond to the complaint about X" finds both.
+
+It also reads which field a question asks for (``asked_fields``), so an answer can say a field is
+not in the data instead of quoting whatever is nearest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+_NORM = re.compile(r"[^a-z0-9]+")
+_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+_DIGITS = re.compile(r"\b(\d{4,})\b")
+
+# Complaint attributes worth matching (others are codes or free text: zip, consent, response).
+COMPLAINT_FIELDS = ("issue", "sub_issue", "sub_product", "state", "submitted_via", "tags")
+# Values too common to say anything when they appear ("Other", "None", "Yes").
+IGNORED_VALUES = {"other", "none", "yes", "no", "n a", "na", "i do not know"}
+
+# What a question can ask for that a record may simply not have: phrases -> field names
+# (customer fields and attributes, complaint attributes). Checked on the resolved customer.
+ASKED_FIELDS: dict[str, tuple[str, ...]] = {
+    "e mail address": ("emails", "email"),
+    "email address": ("emails", "email"),
+    "e mail": ("emails", "email"),
+    "email": ("emails", "email"),
+    "phone number": ("phone", "phones", "phone_number"),
+    "telephone": ("phone", "phones", "phone_number"),
+    "mobile number": ("phone", "phones", "phone_number"),
+    "address": ("address", "street", "postal_address"),
+    "dispute": ("consumer_disputed",),
+    "disputed": ("consumer_disputed",),
+    "birthday": ("birthday", "date_of_birth"),
+    "date of birth": ("birthday", "date_of_birth"),
+    "credit score": ("credit_score",),
+    "income": ("income", "annual_income"),
+}
+_ASKING = re.compile(r"\b(what|what's|whats|which|did|does|do|is|was|has|have|give|tell|show)\b")
+
+
+def norm(text: str) -> str:
+    return " " + _NORM.sub(" ", text.lower()).strip() + " "
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    text: str  # normalised, padded with spaces
+    upper_tokens: frozenset[str]  # tokens typed in capitals ("CA")
+    dates: frozenset[str]  # ISO dates in the question
+    numbers: frozenset[str]  # digit runs of 4+ (ids)
+
+
+def question_terms(question: str) -> QuestionTerms:
+    return QuestionTerms(
+        text=norm(question),
+        upper_tokens=frozenset(t for t in re.findall(r"[A-Za-z]+", question) if t.isupper()),
+        dates=frozenset(_DATE.findall(question)),
+        numbers=frozenset(_DIGITS.findall(question)),
+    )
+
+
+def _value_named(terms: QuestionTerms, value: Any) -> float:
+    """0 when the question does not name the value; else a weight that prefers longer values
+    (so "Credit card or prepaid card" beats "Credit card" when both appear)."""
+    if value in (None, "") or isinstance(value, bool):
+        return 0.0
+    raw = str(value).strip()
+    phrase = norm(raw)
+    if phrase.strip() in IGNORED_VALUES or not phrase.strip():
+        return 0.0
+    if len(phrase.strip()) <= 3:
+        if raw.isupper() and raw.isalpha():
+            return 1.0 if raw in terms.upper_tokens else 0.0
+        return 1.0 if raw.isalpha() and phrase in terms.text and len(raw) == 3 else 0.0
+    return 1.0 + min(len(phrase), 100) / 1000.0 if phrase in terms.text else 0.0
+
+
+def complaint_match(terms: QuestionTerms, complaint: Any) -> float:
+    attrs = complaint.attributes or {}
+    named: list[tuple[str, float]] = []
+    for value in (complaint.category, *(attrs.get(name) for name in COMPLAINT_FIELDS)):
+        weight = _value_named(terms, value)
+        if weight:
+            named.append((norm(str(value)), weight))
+    # A value inside another named value of the record ("Credit reporting" inside "Credit
+    # reporting, credit repair services, ...") is that phrase again, not a second field.
+    score = sum(w for phrase, w in named if not any(phrase != o and phrase in o for o, _ in named))
+    if complaint.opened_at is not None and complaint.opened_at.date().isoformat() in terms.dates:
+        score += 1.0
+    if str(complaint.complaint_id) in terms.numbers:
+        score += 2.0  # an id names one record outright
+    return score
+
+
+def moment_match(terms: QuestionTerms, moment: Any, by_complaint: dict[str, float]) -> float:
+    linked = str((moment.meta or {}).get("complaint_id") or "")
+    return by_complaint.get(linked, 0.0)
+
+
+def rank_by_fields(
+    question: str, complaints: Sequence[Any], moments: Iterable[Any] = ()
+) -> list[tuple[float, Any]]:
+    """(score, record) for every record the question names by at least one field, best first;
+    complaints before their moments at equal score, newest first within a score."""
+    terms = question_terms(question)
+    scored: list[tuple[float, int, Any]] = []
+    by_complaint: dict[str, float] = {}
+    for c in complaints:
+        s = complaint_match(terms, c)
+        by_complaint[str(c.complaint_id)] = s
+        if s > 0:
+            scored.append((s, 0, c))
+    for m in moments:
+        if getattr(m, "origin", "data") == "exchange":
+            continue
+        s = moment_match(terms, m, by_complaint)
+        if s > 0:
+            scored.append((s, 1, m))
+
+    def when(rec: Any) -> float:
+        at = getattr(rec, "opened_at", None) or getattr(rec, "occurred_at", None)
+        return at.timestamp() if at else 0.0
+
+    scored.sort(key=lambda t: (-round(t[0], 6), t[1], -when(t[2])))
+    return [(s, rec) for s, _, rec in scored]
+
+
+def asked_fields(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The fields a question asks for, as (phrase, candidate field names). Only when the
+    question asks (what/which/did/is ...): a statement mentioning "email" asks nothing."""
+    text = norm(question)
+    if not _ASKING.search(text):
+        return []
+    found = []
+    for phrase in sorted(ASKED_FIELDS, key=len, reverse=True):  # longest first, then consume it
+        if f" {phrase} " in text:
+            found.append((phrase, ASKED_FIELDS[phrase]))
+            text = text.replace(f" {phrase} ", "  ")
+    return found
+
+
+def field_value(record: Any, names: Sequence[str]) -> tuple[bool, Any]:
+    """(known, value): whether the record has any of these fields at all, and the first
+    non-empty value. A known field whose value is empty is 'not in the data' as well."""
+    attrs = getattr(record, "attributes", None) or {}
+    known = False
+    for name in names:
+        for holder in (record.__dict__, attrs):
+            if name in holder:
+                known = True
+                value = holder[name]
+                if value not in (None, "", [], {}):
+                    return True, value
+    return known, None
+
+
+# --- resolving a customer from the fields its complaints name --------------------------------
+class FieldIndex:
+    """Which customers have complaints with a given field value: value -> customer ids.
+
+    Serves descriptions such as "the company with complaints about <sub-issue> in <State> via
+    <channel>": those words are fields, not text, so the vector index cannot see them. Built
+    lazily from the store's narrow columns (category, attributes) and kept in memory: the
+    distinct values are few (products, issues, states, channels), so the map stays small.
+    """
+
+    def __init__(self) -> None:
+        self.customers: dict[tuple[str, str], set[str]] = {}  # (field, value) -> customers
+        self.raw: dict[tuple[str, str], str] = {}
+
+    def add(self, customer_id: str, category: str | None, attributes: dict | None) -> None:
+        pairs = [("category", category)]
+        pairs += [(name, (attributes or {}).get(name)) for name in COMPLAINT_FIELDS]
+        for name, value in pairs:
+            if value in (None, "") or isinstance(value, bool):
+                continue
+            key = (name, norm(str(value)))
+            self.customers.setdefault(key, set()).add(customer_id)
+            self.raw.setdefault(key, str(value))
+
+    def named(self, question: str) -> list[tuple[str, str]]:
+        """The (field, value) keys the question names, longest value per field."""
+        terms = question_terms(question)
+        best: dict[str, tuple[float, tuple[str, str]]] = {}
+        for key, raw in self.raw.items():
+            weight = _value_named(terms, raw)
+            if weight and weight > best.get(key[0], (0.0, key))[0]:
+                best[key[0]] = (weight, key)
+        keys = [key for _, key in best.values()]
+        # A value inside a longer named value ("loan" in "... repaying your loan") is part of
+        # that phrase, not a field of its own.
+        return [k for k in keys if not any(k != o and k[1] in o[1] for o in keys)]
+
+    def candidates(
+        self, question: str, min_fields: int = 2
+    ) -> tuple[list[tuple[str, str]], set[str]]:
+        """(named keys, customers having every named value somewhere). Empty when the
+        question names fewer than ``min_fields`` fields: one field describes nobody."""
+        keys = self.named(question)
+        if len(keys) < min_fields:
+            return keys, set()
+        sets = sorted((self.customers[k] for k in keys), key=len)
+        found = set(sets[0])
+        for s in sets[1:]:
+            found &= s
+        return keys, found
+
+
+def all_named_in_one(complaints: Sequence[Any], keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """The complaints that carry every named value at once (the description fits one record)."""
+    out = []
+    for c in complaints:
+        values = {
+            "category": c.category,
+            **{n: (c.attributes or {}).get(n) for n in COMPLAINT_FIELDS},
+        }
+        if all(values.get(f) not in (None, "") and norm(str(values[f])) == v for f, v in keys):
+            out.append(c)
+    return out
+
+
+def load_field_index(session) -> FieldIndex:
+    """Build the index from the store's complaints (two narrow columns and the owner)."""
+    from sqlalchemy import select
+
+    from store.models import ComplaintRow
+
+    index = FieldIndex()
+    stmt = select(ComplaintRow.customer_id, ComplaintRow.category, ComplaintRow.attributes)
+    for customer_id, category, attributes in session.execute(
+        stmt.execution_options(yield_per=5000)
+    ):
+        index.add(customer_id, category, attributes)
+    return index
+
+
+def mask_named(question: str, index: FieldIndex) -> str:
+    """The question with the field values it names blanked out ("regarding Credit card or
+    prepaid card at Suntrust" -> "regarding at Suntrust"), so a product, issue or state is
+    never read as a company name ("Card Corporation", "CA" as an acronym)."""
+    out = question
+    for key in index.named(question):
+        raw = index.raw[key]
+        if len(raw) <= 3 and raw.isupper():
+            out = re.sub(rf"\b{re.escape(raw)}\b", " ", out)
+            continue
+        words = [re.escape(w) for w in _NORM.sub(" ", raw.lower()).split()]
+        pattern = r"\b" + r"[^A-Za-z0-9]+".join(words) + r"\b"
+        out = re.sub(pattern, " ", out, flags=re.IGNORECASE)
+    return re.sub(r"\s{2,}", " ", out).strip()
+
+
+_CAPITALIZED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{3,})\b")
+
+
+def unknown_names(question: str, known_words: set[str]) -> list[str]:
+    """Capitalized words inside the question (not its first word) that no customer name and no
+    field value contains: the name of a company we do not have. A description of a customer
+    ("the lender with complaints about ...") has none, so it still goes to description search."""
+    return [w for w in _CAPITALIZED.findall(question.strip()) if w.lower() not in known_words]
+
+
+def known_words(index: FieldIndex, name_vocab: Iterable[str]) -> set[str]:
+    words = set(name_vocab)
+    for raw in index.raw.values():
+        words.update(_NORM.sub(" ", raw.lower()).split())
+    return words

@@ -1,0 +1,163 @@
+"""The vector index: one Chroma collection of record chunks, embedded by us.
+
+Embedded (a persistent directory) by default, a Chroma server when ``C360_CHROMA_HOST`` is
+set: the same code either way. Metadata on every vector: record_id, customer_id, kind,
+origin, occurred_at (ISO string or ""). Chroma is the *global* index (unscoped search, e.g.
+resolving a customer from a description). Customer-scoped ranking does not use Chroma's
+filtered query (seconds at 1M vectors); it ranks the customer's own vectors kept in the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from c360.domain import Chunk
+from c360.settings import Settings
+from retrieval.embeddings import MiniLMEmbeddings
+
+
+class _ChromaEmbeddingFunction:
+    """Explicit embedding function so Chroma never falls back to its default (which
+    downloads a model and fails offline). Our pipeline passes vectors itself; this serves
+    query_texts callers."""
+
+    def __init__(self, embeddings: MiniLMEmbeddings) -> None:
+        self._embeddings = embeddings
+
+    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002 (Chroma's name)
+        return list(self._embeddings.encode(list(input)))
+
+    def embed_query(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002
+        return self(input)
+
+    @staticmethod
+    def name() -> str:
+        return "c360-minilm"
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def get_config(self) -> dict:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict):  # pragma: no cover - Chroma API hook
+        raise NotImplementedError("c360 passes its embedding function explicitly")
+
+
+@dataclass
+class Hit:
+    chunk_id: str
+    record_id: str
+    customer_id: str
+    kind: str
+    origin: str
+    score: float  # cosine similarity
+    text: str
+
+
+def make_chroma_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl, settings=chroma_settings
+        )
+    path = settings.resolved_chroma_path
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class VectorIndex:
+    def __init__(self, client, collection_name: str, embeddings: MiniLMEmbeddings) -> None:
+        self.client = client
+        self.collection_name = collection_name
+        self.embeddings = embeddings
+        self.collection = client.get_or_create_collection(
+            collection_name,
+            embedding_function=_ChromaEmbeddingFunction(embeddings),
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        try:
+            self._max_batch = int(client.get_max_batch_size())
+        except Exception:  # older servers
+            self._max_batch = 5000
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embeddings: MiniLMEmbeddings) -> VectorIndex:
+        return cls(make_chroma_client(settings), settings.chroma_collection, embeddings)
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray, origins: Sequence[str] | None = None) -> None:
+        if not chunks:
+            return
+        origins = origins or ["data"] * len(chunks)
+        for start in range(0, len(chunks), self._max_batch):
+            part = chunks[start : start + self._max_batch]
+            self.collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=vectors[start : start + len(part)],
+                documents=[c.text for c in part],
+                metadatas=[
+                    {
+                        "record_id": c.record_id,
+                        "customer_id": c.customer_id,
+                        "kind": c.kind,
+                        "origin": origins[start + i],
+                        "occurred_at": c.occurred_at.isoformat() if c.occurred_at else "",
+                    }
+                    for i, c in enumerate(part)
+                ],
+            )
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        ids = list(chunk_ids)
+        for start in range(0, len(ids), self._max_batch):
+            self.collection.delete(ids=ids[start : start + self._max_batch])
+
+    def query(self, vector: np.ndarray, k: int = 10, where: dict | None = None) -> list[Hit]:
+        """Global nearest neighbours. Avoid ``where`` on large collections (slow in Chroma);
+        customer-scoped ranking belongs to retrieval.search over the store's vectors."""
+        if self.count() == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=k,
+            where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+        hits = []
+        for cid, meta, doc, dist in zip(
+            res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True
+        ):
+            hits.append(
+                Hit(
+                    chunk_id=cid,
+                    record_id=meta["record_id"],
+                    customer_id=meta["customer_id"],
+                    kind=meta["kind"],
+                    origin=meta.get("origin", "data"),
+                    score=1.0 - float(dist),
+                    text=doc or "",
+                )
+            )
+        return hits
+
+    def get_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        res = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
+        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(res["ids"], res["embeddings"], strict=True)}
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def langchain_store(self):
+        """The same collection as a LangChain VectorStore (used by the evaluation baseline)."""
+        from langchain_chroma import Chroma
+
+        return Chroma(client=self.client, collection_name=self.collection_name, embedding_function=self.embeddings)

@@ -1,0 +1,591 @@
+"""Which customer is a question about?
+
+Order of evidence, strongest first: an exact customer id; an email address or domain; a name
+or alias (case, punctuation and corporate suffixes ignored for the core name); a typo'd name
+(rapidfuzz against the name vocabulary); a distinctive leading token ("TransUnion") or an
+acronym; and last, a description, matched through the global vector index. When two or more
+customers fit about equally we never guess: the caller gets the candidates with their scores.
+When nothing fits, the candidates are empty.
+
+Scale: names live in an in-memory inverted index (token -> entries, plus whole-name maps), so a
+question costs a few dictionary lookups per question token, whatever the number of customers.
+The index is built once from the store's narrow name columns and refreshed when customers
+change: in-process through the ingest listener, across processes through a throttled
+fingerprint check (count and newest update time).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from store.queries import CustomerNameRow, customer_name_rows, customers_fingerprint
+
+# --- scores and thresholds (tuned on the demo data and the CFPB company names) -----------------
+SCORE_ID = 1.0
+SCORE_EMAIL = 1.0
+SCORE_ID_IN_TEXT = 0.95
+SCORE_DOMAIN = 0.95
+SCORE_FULL_NAME = 1.0  # the whole name or alias, suffixes included ("Acme Corp")
+SCORE_CORE_NAME = 0.9  # the name without its corporate suffix ("Acme")
+SCORE_ACRONYM = 0.75
+SCORE_SHARED_TOKEN = 0.6  # a shared name word: a candidate (= ACCEPT); longer runs win
+ACCEPT = 0.6  # below this a name match is only a hint
+MARGIN = 0.08  # the best must lead the runner-up by this much, else we ask which
+FUZZY_CUTOFF = 80  # rapidfuzz ratio for a typo'd token ("equifx" -> "equifax")
+MAX_SPAN = 8  # longest name, in tokens, looked up as one span
+
+# Description (dense) resolution: cosine similarity of the question to records.
+DESC_ACCEPT = 0.55  # the best customer's best record must be at least this similar
+DESC_MARGIN = 0.06  # ... and lead the next customer by this much
+DESC_SINGLE_HIT = 0.8  # one record this similar is enough on its own
+DESC_MIN = 0.45  # below this a customer is not even a candidate
+
+# Corporate suffixes: spelled variants map to one canonical token, then trailing suffix tokens
+# are dropped to form the core name.
+CANONICAL = {
+    "corporation": "corp",
+    "incorporated": "inc",
+    "limited": "ltd",
+    "company": "co",
+    "companies": "cos",
+    "holding": "holdings",
+}
+SUFFIXES = {
+    "inc", "corp", "ltd", "llc", "co", "cos", "holdings", "na", "group", "plc", "lp", "llp",
+    "pllc", "sa", "ag", "gmbh", "bv", "nv", "pty", "pc", "and", "the",
+}  # fmt: skip
+MULTI_SUFFIXES = (("national", "association"),)
+LEADING_DROP = {"the"}
+ACRONYM_SKIP = {"and", "of", "the", "for", "de"}
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Common words of questions: never typo-corrected, never enough on their own to name a customer.
+STOPWORDS = _words(
+    """
+    a about above after again against all also am an and any are as at be been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers him his how i if in into is it its itself just last
+    latest me more most my new newest no nor not now of off on once only or other our out over
+    own recent recently same she should so some such than that the their them then there these
+    they this those through to too under until up very was we were what when where which while
+    who whom why will with would you your yours customer customers client clients account
+    accounts company brief tell show give summary summarize status open opened closed complaint
+    complaints issue issues call calls email emails meeting meetings note notes moment moments
+    ticket tickets chat question questions ask asked many much any anything something
+    everything happen happened going went say said says think know need needs want wants lately
+    today yesterday week weeks month months year years day days time times ago since still
+    please thanks thank hi hello hey regarding re vs next prepare prep renewal plan plans their
+    whats hows whos bank
+    """
+)
+
+# Words common in company names: a match on them alone says nothing about which company.
+GENERIC = _words(
+    """
+    industries international services service solutions financial finance bank bancorp credit
+    capital systems technologies technology partners global national american america first
+    trust federal mortgage loan loans lending funding insurance management associates
+    enterprises resources consulting business united general acquisition acquisitions recovery
+    collection collections consumer home auto card cards payment payments savings union
+    community investments investment securities data information network software health care
+    energy media retail labs products digital one new
+    """
+)
+
+_ABBREV = re.compile(r"\b(?:[a-z]\.){2,}")
+_WORD = re.compile(r"[a-z0-9]+")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_DOMAIN = re.compile(r"\b((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b")
+_RAW_TOKEN = re.compile(r"[^\s,;:!?()\"'<>]+")
+
+
+def normalize_tokens(text: str) -> list[str]:
+    """Lower-case ASCII word tokens; "N.A." -> "na", "&" -> "and", suffix spellings unified."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = text.replace("&", " and ").replace("\u2019", "'")
+    text = re.sub(r"(?<=\w)'s\b", "", text).replace("'", "")  # "Acme Corp's" -> "acme corp"
+    text = _ABBREV.sub(lambda m: m.group().replace(".", "") + " ", text)
+    return [CANONICAL.get(t, t) for t in _WORD.findall(text)]
+
+
+def core_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
+    """The name without corporate suffixes ("wells fargo and co" -> "wells fargo")."""
+    toks = list(tokens)
+    while toks and toks[0] in LEADING_DROP and len(toks) > 1:
+        toks.pop(0)
+    changed = True
+    while changed and len(toks) > 1:
+        changed = False
+        for multi in MULTI_SUFFIXES:
+            if len(toks) > len(multi) and tuple(toks[-len(multi) :]) == multi:
+                del toks[-len(multi) :]
+                changed = True
+        if len(toks) > 1 and toks[-1] in SUFFIXES:
+            toks.pop()
+            changed = True
+    return tuple(toks) if toks else tuple(tokens)
+
+
+def acronyms(core: Sequence[str]) -> set[str]:
+    if len(core) < 2:
+        return set()
+    found = {"".join(t[0] for t in core)}
+    content = [t for t in core if t not in ACRONYM_SKIP]
+    if len(content) >= 2:
+        found.add("".join(t[0] for t in content))
+    return {a for a in found if len(a) >= 2}
+
+
+@dataclass
+class Candidate:
+    customer_id: str
+    name: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "customer_id": self.customer_id,
+            "name": self.name,
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass
+class Resolution:
+    """``status``: resolved (customer_id set), ambiguous (several candidates), not_found."""
+
+    status: str
+    customer_id: str | None = None
+    name: str | None = None
+    method: str | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def resolved(self) -> bool:
+        return self.customer_id is not None
+
+
+@dataclass
+class _Entry:
+    customer_id: str
+    label: str
+    is_alias: bool
+    full: tuple[str, ...]
+    core: tuple[str, ...]
+
+
+class NameIndex:
+    """Inverted index over customer names and aliases, ids, emails and domains."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}  # customer_id -> display name
+        self._entries: dict[int, _Entry] = {}
+        self._by_customer: dict[str, list[int]] = {}
+        self._next = 0
+        self.full_map: dict[str, set[int]] = {}
+        self.core_map: dict[str, set[int]] = {}
+        self.acronym_map: dict[str, set[int]] = {}
+        self.postings: dict[str, set[int]] = {}  # core token -> entries
+        self.prefix2: dict[str, set[int]] = {}  # first two core tokens -> entries
+        self.ids: dict[str, str] = {}  # lower-cased id -> id
+        self.emails: dict[str, set[str]] = {}
+        self.domains: dict[str, set[str]] = {}
+        self._vocab: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    # --- building ---------------------------------------------------------------------
+    def upsert(self, rows: Iterable[CustomerNameRow]) -> None:
+        for row in rows:
+            self.remove(row.customer_id)
+            self.names[row.customer_id] = row.name
+            self.ids[row.customer_id.lower()] = row.customer_id
+            labels = [(row.name, False)] + [(a, True) for a in row.aliases if a and a.strip()]
+            for label, is_alias in labels:
+                full = tuple(normalize_tokens(label))
+                if not full:
+                    continue
+                entry = _Entry(row.customer_id, label, is_alias, full, core_tokens(full))
+                eid = self._next
+                self._next += 1
+                self._entries[eid] = entry
+                self._by_customer.setdefault(row.customer_id, []).append(eid)
+                self.full_map.setdefault(" ".join(entry.full), set()).add(eid)
+                self.core_map.setdefault(" ".join(entry.core), set()).add(eid)
+                for acr in acronyms(entry.core):
+                    self.acronym_map.setdefault(acr, set()).add(eid)
+                for tok in set(entry.core):
+                    self.postings.setdefault(tok, set()).add(eid)
+                if len(entry.core) > 2:
+                    self.prefix2.setdefault(" ".join(entry.core[:2]), set()).add(eid)
+            for email in row.emails:
+                if email:
+                    self.emails.setdefault(email.strip().lower(), set()).add(row.customer_id)
+                    self._add_domain(email.rpartition("@")[2], row.customer_id)
+            if row.domain:
+                self._add_domain(row.domain, row.customer_id)
+        self._vocab = None
+
+    def _add_domain(self, domain: str, customer_id: str) -> None:
+        d = (
+            domain.strip()
+            .lower()
+            .removeprefix("www.")
+            .removeprefix("http://")
+            .removeprefix("https://")
+        )
+        if d:
+            self.domains.setdefault(d.strip("/"), set()).add(customer_id)
+
+    def remove(self, customer_id: str) -> None:
+        if customer_id not in self.names:
+            return
+        for eid in self._by_customer.pop(customer_id, []):
+            entry = self._entries.pop(eid)
+            for mapping, key in (
+                (self.full_map, " ".join(entry.full)),
+                (self.core_map, " ".join(entry.core)),
+                *((self.acronym_map, a) for a in acronyms(entry.core)),
+                *((self.postings, t) for t in set(entry.core)),
+                (self.prefix2, " ".join(entry.core[:2])),
+            ):
+                bucket = mapping.get(key)
+                if bucket is not None:
+                    bucket.discard(eid)
+                    if not bucket:
+                        del mapping[key]
+        for mapping in (self.emails, self.domains):
+            for key in [k for k, v in mapping.items() if customer_id in v]:
+                mapping[key].discard(customer_id)
+                if not mapping[key]:
+                    del mapping[key]
+        self.ids.pop(customer_id.lower(), None)
+        del self.names[customer_id]
+        self._vocab = None
+
+    @property
+    def vocab(self) -> list[str]:
+        if self._vocab is None:
+            self._vocab = [t for t in self.postings if len(t) >= 4 and not t.isdigit()]
+        return self._vocab
+
+    def df(self, token: str) -> int:
+        """Names containing the token (entries, so a customer's alias counts too: close enough
+        for a weight, and O(1))."""
+        return len(self.postings.get(token, ()))
+
+    # --- matching ---------------------------------------------------------------------
+    def match(self, text: str) -> list[Candidate]:
+        """Every customer the text names, best first, with how it matched."""
+        scores: dict[str, tuple[float, str]] = {}
+
+        def offer(customer_id: str, score: float, reason: str) -> None:
+            if score > scores.get(customer_id, (0.0, ""))[0]:
+                scores[customer_id] = (score, reason)
+
+        stripped = text.strip()
+        if stripped.lower() in self.ids:
+            offer(self.ids[stripped.lower()], SCORE_ID, "id")
+        for raw in _RAW_TOKEN.findall(text):
+            tok = raw.strip(".").lower()
+            if tok in self.ids and (any(c.isdigit() for c in tok) or "-" in tok or "_" in tok):
+                offer(self.ids[tok], SCORE_ID_IN_TEXT, "id")
+        emails_in_text = {m.group(0).lower() for m in _EMAIL.finditer(text)}
+        for email in emails_in_text:
+            for cid in self.emails.get(email, ()):
+                offer(cid, SCORE_EMAIL, "email")
+            for cid in self.domains.get(email.rpartition("@")[2], ()):
+                offer(cid, SCORE_DOMAIN, "email domain")
+        for m in _DOMAIN.finditer(text):
+            domain = m.group(1).lower().removeprefix("www.")
+            for cid in self.domains.get(domain, ()):
+                offer(cid, SCORE_DOMAIN, "domain")
+
+        self._match_names(text, offer)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], self.names[kv[0]]))
+        return [Candidate(cid, self.names[cid], round(s, 4), [r]) for cid, (s, r) in ranked]
+
+    def _corrected(self, tokens: list[str]) -> list[tuple[str, float]]:
+        """Each token with its similarity; unknown, non-common tokens snap to the nearest name
+        token when close enough (a typo)."""
+        out = []
+        vocab = None
+        for tok in tokens:
+            if tok in self.postings or tok in STOPWORDS or len(tok) < 5 or tok.isdigit():
+                out.append((tok, 1.0))
+                continue
+            if vocab is None:
+                vocab = self.vocab
+            best = process.extractOne(tok, vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            out.append((best[0], best[1] / 100.0) if best else (tok, 1.0))
+        return out
+
+    def _match_names(self, text: str, offer: Callable[[str, float, str], None]) -> None:
+        raw_words = _RAW_TOKEN.findall(text)
+        capitalized = {t for w in raw_words if w[:1].isupper() for t in normalize_tokens(w)}
+        upper = {
+            w.strip(".").lower()
+            for w in raw_words
+            if len(w.strip(".")) >= 2 and w.strip(".").isupper()
+        }
+        tokens = normalize_tokens(text)
+        if not tokens:
+            return
+        short_ref = len(tokens) <= 4  # a bare customer reference, as in `c360 brief acme`
+        corrected = self._corrected(tokens)
+        words = [w for w, _ in corrected]
+        n = len(words)
+        matched_entries: set[int] = set()
+
+        # Whole names and core names as contiguous spans of the question.
+        spans: list[tuple[int, int, str, float, str]] = []
+        for i in range(n):
+            sim = 1.0
+            for j in range(i + 1, min(n, i + MAX_SPAN) + 1):
+                sim *= corrected[j - 1][1]
+                span = words[i:j]
+                if all(w in STOPWORDS for w in span) and not short_ref:
+                    continue
+                key = " ".join(span)
+                fuzzy = sim < 1.0
+                for eid in self.full_map.get(key, ()):
+                    entry = self._entries[eid]
+                    matched_entries.add(eid)
+                    reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "name")
+                    spans.append((i, j, entry.customer_id, SCORE_FULL_NAME * sim, reason))
+                for eid in self.core_map.get(key, ()):
+                    entry = self._entries[eid]
+                    matched_entries.add(eid)
+                    reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "core name")
+                    spans.append((i, j, entry.customer_id, SCORE_CORE_NAME * sim, reason))
+        # A name inside a longer name that also matched is not a mention of its own: "Acme
+        # Corporation Ltd" contains "Acme Corp", but names only the former.
+        for i, j, cid, score, reason in spans:
+            inside_longer = any(
+                i2 <= i and j <= j2 and j2 - i2 > j - i and cid2 != cid
+                for i2, j2, cid2, _, _ in spans
+            )
+            if not inside_longer:
+                offer(cid, score, reason)
+
+        # Acronyms typed in capitals ("TU", "BOA"), or alone as a bare reference.
+        for tok in set(tokens):
+            if tok in upper or (short_ref and n == 1):
+                for eid in self.acronym_map.get(tok, ()):
+                    offer(self._entries[eid].customer_id, SCORE_ACRONYM, "acronym")
+
+        # A distinctive part of a longer name ("TransUnion" -> "TransUnion Intermediate
+        # Holdings"): only from rare tokens, and only when typed as a name would be
+        # (capitalized) or as a bare reference.
+        total = max(len(self.names), 1)
+        distinct_cap = max(5, int(total * 0.002))
+        seen: set[int] = set()
+        candidates: list[int] = []
+        # Names made of common words ("Capital One Financial") are reached by their first two
+        # tokens typed together.
+        for idx in range(n - 1):
+            if short_ref or (tokens[idx] in capitalized and tokens[idx + 1] in capitalized):
+                candidates.extend(self.prefix2.get(f"{words[idx]} {words[idx + 1]}", ()))
+        for idx, (word, sim) in enumerate(corrected):
+            if (
+                word in STOPWORDS
+                or word in SUFFIXES
+                or word in GENERIC
+                or word not in self.postings
+            ):
+                continue
+            if not (short_ref or word in capitalized or tokens[idx] in capitalized):
+                continue
+            if sim < 1.0 and sim < 0.85:
+                continue
+            postings = self.postings[word]
+            if len(postings) <= distinct_cap:
+                candidates.extend(postings)
+        for eid in candidates:
+            if eid in matched_entries or eid in seen:
+                continue
+            seen.add(eid)
+            entry = self._entries[eid]
+            score = self._partial_score(words, corrected, entry.core, total, distinct_cap)
+            if score:
+                offer(entry.customer_id, score[0], score[1])
+
+    def _partial_score(
+        self, words, corrected, core, total, distinct_cap
+    ) -> tuple[float, str] | None:
+        """Longest run of the question's tokens inside the core name, weighted by how much of
+        the name's distinctiveness (IDF) it covers; a run at the name's start counts more."""
+        best: tuple[float, str] | None = None
+        idf = {t: math.log(1 + total / max(self.df(t), 1)) for t in core}
+        core_weight = sum(idf.values()) or 1.0
+        for i in range(len(words)):
+            for s in range(len(core)):
+                k = 0
+                sim = 1.0
+                while i + k < len(words) and s + k < len(core) and words[i + k] == core[s + k]:
+                    sim *= corrected[i + k][1]
+                    k += 1
+                if not k:
+                    continue
+                run = core[s : s + k]
+                # Two leading content words typed together name a company even when each is
+                # common ("Capital One"); otherwise the run needs one rare, specific token.
+                leading_pair = (
+                    s == 0 and sum(t not in STOPWORDS and t not in SUFFIXES for t in run) >= 2
+                )
+                if not leading_pair and not any(
+                    t not in STOPWORDS
+                    and t not in SUFFIXES
+                    and t not in GENERIC
+                    and self.df(t) <= distinct_cap
+                    for t in run
+                ):
+                    continue
+                frac = sum(idf[t] for t in run) / core_weight
+                base = 0.62 if s == 0 else 0.5
+                score = (base + 0.1 * frac) * sim
+                if k == 1 and self.df(run[0]) > 1:
+                    # One word that several names share ("Santander", "Citizens") says no more
+                    # about one of them than the others, wherever it sits in the name: the
+                    # same score for all of them, so the caller asks which one.
+                    score = SCORE_SHARED_TOKEN * sim
+                reason = "name prefix" if s == 0 else "distinctive token"
+                if best is None or score > best[0]:
+                    best = (round(score, 4), reason)
+        return best
+
+
+def decide(
+    candidates: list[Candidate], accept: float = ACCEPT, margin: float = MARGIN
+) -> Resolution:
+    """Resolve only when the best clearly leads; otherwise list the close ones."""
+    strong = [c for c in candidates if c.score >= accept]
+    if not strong:
+        return Resolution("not_found", candidates=[])
+    top = strong[0]
+    if len(strong) == 1 or top.score - strong[1].score >= margin:
+        return Resolution(
+            "resolved", top.customer_id, top.name, top.reasons[0] if top.reasons else None, [top]
+        )
+    close = [c for c in strong if top.score - c.score < margin * 2][:10]
+    return Resolution("ambiguous", candidates=close)
+
+
+class CustomerResolver:
+    """Name index plus description search, kept fresh against the store."""
+
+    def __init__(
+        self, sessions, index=None, embeddings=None, refresh_seconds: float = 10.0
+    ) -> None:
+        self.sessions = sessions
+        self.index = index
+        self.embeddings = embeddings
+        self.refresh_seconds = refresh_seconds
+        self._names: NameIndex | None = None
+        self._fingerprint: tuple[int, str] | None = None
+        self._checked_at = 0.0
+        self._lock = threading.RLock()
+
+    # --- freshness ----------------------------------------------------------------------
+    @property
+    def names(self) -> NameIndex:
+        self.ensure_fresh()
+        assert self._names is not None
+        return self._names
+
+    def ensure_fresh(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._names is not None and not force and now - self._checked_at < self.refresh_seconds:
+            return
+        with self._lock:
+            with self.sessions() as session:
+                fingerprint = customers_fingerprint(session)
+                if self._names is None or fingerprint != self._fingerprint:
+                    names = NameIndex()
+                    names.upsert(customer_name_rows(session))
+                    self._names = names
+                    self._fingerprint = fingerprint
+            self._checked_at = time.monotonic()
+
+    def customers_changed(self, customer_ids: Iterable[str]) -> None:
+        """In-process change hook (the ingest listener): update just those entries."""
+        ids = list(customer_ids)
+        if not ids or self._names is None:
+            return
+        with self._lock, self.sessions() as session:
+            self._names.upsert(customer_name_rows(session, ids))
+            self._fingerprint = customers_fingerprint(session)
+
+    def on_ingest(self, summary, records) -> None:
+        """Signature of ``IngestService.add_listener``."""
+        self.customers_changed(
+            r.customer_id for r in records if getattr(r, "kind", None) == "customer"
+        )
+
+    # --- resolving ---------------------------------------------------------------------
+    def _match(self, text: str) -> list[Candidate]:
+        names = self.names
+        with self._lock:  # the ingest listener may be updating the index in another thread
+            return names.match(text)
+
+    def find(self, text: str, limit: int = 10) -> list[Candidate]:
+        """Name-based candidates, best first (for pickers)."""
+        return self._match(text)[:limit]
+
+    def resolve(self, text: str, use_description: bool = True) -> Resolution:
+        candidates = self._match(text)
+        result = decide(candidates)
+        if result.status != "not_found" or not use_description:
+            return result
+        return self.describe(text)
+
+    def describe(self, text: str) -> Resolution:
+        """Resolve from what the question says about the customer, through the global index:
+        unfiltered nearest chunks (fast at any size), best similarity per customer."""
+        if self.index is None or self.embeddings is None or not text.strip():
+            return Resolution("not_found")
+        vector = self.embeddings.encode_query(text)
+        hits = [h for h in self.index.query(vector, k=40) if h.origin != "exchange"]
+        best: dict[str, float] = {}
+        support: dict[str, int] = {}
+        for hit in hits:
+            if hit.score > best.get(hit.customer_id, -1.0):
+                best[hit.customer_id] = hit.score
+            support[hit.customer_id] = support.get(hit.customer_id, 0) + 1
+        names = self.names.names
+        ranked = sorted(
+            ((cid, s) for cid, s in best.items() if cid in names and s >= DESC_MIN),
+            key=lambda kv: -kv[1],
+        )
+        if not ranked:
+            return Resolution("not_found")
+        top_id, top_score = ranked[0]
+        runner = ranked[1][1] if len(ranked) > 1 else 0.0
+        # One stray similar record is not a description of a customer: ask for two hits, or
+        # one that is very close.
+        supported = support[top_id] >= 2 or top_score >= DESC_SINGLE_HIT
+        if top_score >= DESC_ACCEPT and top_score - runner >= DESC_MARGIN and supported:
+            cand = Candidate(top_id, names[top_id], round(top_score, 4), ["description"])
+            return Resolution("resolved", top_id, names[top_id], "description", [cand])
+        close = [
+            Candidate(cid, names[cid], round(s, 4), ["description"])
+            for cid, s in ranked
+            if top_score - s < DESC_MARGIN * 2
+        ][:5]
+        if len(close) < 2:  # one weak look-alike is not a match: say so rather than guess
+            return Resolution("not_found")
+        return Resolution("ambiguous", candidates=close)

@@ -1,0 +1,197 @@
+"""SQLAlchemy tables. Changing one means adding an Alembic revision in store/migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class CustomerRow(Base):
+    __tablename__ = "customers"
+
+    customer_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(512))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    domain: Mapped[str | None] = mapped_column(String(255))
+    emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    segment: Mapped[str | None] = mapped_column(String(255))
+    plan: Mapped[str | None] = mapped_column(String(255))
+    arr: Mapped[float | None] = mapped_column(Float)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    region: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source: Mapped[str | None] = mapped_column(String(1024))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MomentRow(Base):
+    __tablename__ = "moments"
+    __table_args__ = (Index("ix_moments_customer_time", "customer_id", "occurred_at"),)
+
+    moment_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    origin: Mapped[str] = mapped_column(String(32), default="data")
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source: Mapped[str | None] = mapped_column(String(1024))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ComplaintRow(Base):
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_customer_time", "customer_id", "opened_at"),)
+
+    complaint_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    category: Mapped[str | None] = mapped_column(String(512))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[str | None] = mapped_column(String(64))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source: Mapped[str | None] = mapped_column(String(1024))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChunkRow(Base):
+    """An embedded piece of a record. The vector is kept here too (float32 bytes), so a
+    customer-scoped search ranks that customer's chunks without Chroma's slow filtered query,
+    and the Chroma index can be rebuilt from the store without embedding again."""
+
+    __tablename__ = "chunks"
+
+    chunk_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(300), index=True)
+    customer_id: Mapped[str] = mapped_column(String(255), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[str] = mapped_column(String(32), default="data")
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    indexed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class SyncCursorRow(Base):
+    """Where an incremental source left off (the SQL connector's 'changes since')."""
+
+    __tablename__ = "sync_cursors"
+
+    source_key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    cursor_value: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProcessedEventRow(Base):
+    """Slack event/retry dedupe that holds across processes: inserting an id twice fails."""
+
+    __tablename__ = "processed_events"
+
+    event_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IngestRunRow(Base):
+    """One ingest run and its counts, for `c360 status` and operators."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --- ownership (alerts, their events, the Slack outbox) ---------------------------------
+class AlertRow(Base):
+    """A moment (or complaint) that needs an owner. One row per triggering record. Timers are
+    columns (``escalate_due_at``, ``remind_due_at``), so they survive a restart; a claim is a
+    conditional UPDATE on ``owner_id IS NULL``."""
+
+    __tablename__ = "ownership_alerts"
+
+    alert_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(300), unique=True)
+    customer_id: Mapped[str] = mapped_column(String(255), index=True)
+    rule: Mapped[str] = mapped_column(String(64), index=True)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"rule", "reason"}]
+    summary: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | owned | resolved
+    owner_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    owner_name: Mapped[str | None] = mapped_column(String(255))
+    owner_team: Mapped[str | None] = mapped_column(String(128))
+    owned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_owned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_owner_team: Mapped[str | None] = mapped_column(String(128))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    snoozed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    snoozed_by: Mapped[str | None] = mapped_column(String(64))
+    escalate_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+    remind_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertEventRow(Base):
+    """Every change to an alert: who, what, when (created, posted, claimed, assigned, ...)."""
+
+    __tablename__ = "ownership_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_name: Mapped[str | None] = mapped_column(String(255))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxRow(Base):
+    """A Slack message to send, recorded before it is sent under a unique ``dedupe_key``.
+    pending -> sending (leased by one worker, attempt counted) -> sent (channel/ts kept). A
+    row found in ``sending`` after its lease ran out may have reached Slack already: the
+    worker looks for the key in the channel's message metadata before sending again."""
+
+    __tablename__ = "ownership_outbox"
+
+    dedupe_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32))  # post_alert | escalate | remind | update | dm
+    target: Mapped[str | None] = mapped_column(String(64))  # channel or user id
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

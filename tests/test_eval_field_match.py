@@ -1,0 +1,106 @@
+"""Field matching (retrieval/fieldmatch.py): records named by their structured fields rank first,
+short state codes match only in capitals, responses follow their complaint, and a question
+asking for a field the record lacks is recognised."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from c360.domain import Complaint, Customer, Moment
+from retrieval.fieldmatch import asked_fields, field_value, rank_by_fields
+
+
+def complaint(cid, product, issue, state, day, via="Web"):
+    return Complaint(
+        complaint_id=cid,
+        customer_id="acme",
+        opened_at=datetime(2019, 6, day, tzinfo=UTC),
+        text=f"{issue}: details",
+        category=product,
+        attributes={"issue": issue, "state": state, "submitted_via": via},
+    )
+
+
+COMPLAINTS = [
+    complaint("1", "Mortgage", "Trouble during payment process", "CA", 1),
+    complaint("2", "Debt collection", "Attempts to collect debt not owed", "CA", 2),
+    complaint("3", "Debt collection", "Attempts to collect debt not owed", "TX", 3),
+    complaint("4", "Credit card or prepaid card", "Fees or interest", "IN", 4, via="Referral"),
+]
+RESPONSE = Moment(
+    moment_id="cfpb-resp-3",
+    customer_id="acme",
+    occurred_at=datetime(2019, 6, 3, tzinfo=UTC),
+    text="Response to CFPB complaint 3: Closed with explanation.",
+    meta={"complaint_id": "3"},
+)
+
+
+def ids(ranked):
+    return [rec.record_id for _, rec in ranked]
+
+
+def test_the_record_matching_the_most_named_fields_comes_first():
+    ranked = rank_by_fields(
+        "Any complaints about attempts to collect debt not owed from TX?", COMPLAINTS, [RESPONSE]
+    )
+    assert ids(ranked)[:2] == ["complaint:3", "moment:cfpb-resp-3"]
+    assert ids(ranked)[2] == "complaint:2"  # issue only, no state
+
+
+def test_a_product_named_in_the_question_selects_its_complaints_only():
+    ranked = rank_by_fields("What did consumers complain about regarding Mortgage?", COMPLAINTS)
+    assert ids(ranked) == ["complaint:1"]
+
+
+def test_state_codes_match_only_when_typed_in_capitals():
+    assert ids(rank_by_fields("complaints from IN", COMPLAINTS)) == ["complaint:4"]
+    assert rank_by_fields("anything in the file?", COMPLAINTS) == []
+
+
+def test_a_received_date_and_an_id_name_a_record():
+    assert ids(rank_by_fields("the complaint received on 2019-06-01", COMPLAINTS)) == [
+        "complaint:1"
+    ]
+    by_id = complaint("3571115", "Mortgage", "Other", "FL", 9)
+    assert ids(rank_by_fields("what about complaint 3571115?", [*COMPLAINTS, by_id])) == [
+        "complaint:3571115"
+    ]
+
+
+def test_a_question_naming_no_field_matches_nothing():
+    assert rank_by_fields("How is the account doing?", COMPLAINTS, [RESPONSE]) == []
+
+
+def test_asked_fields_reads_contact_and_dispute_questions():
+    assert [p for p, _ in asked_fields("What is the e-mail address of telco customer 1?")] == [
+        "e mail address"
+    ]
+    assert [p for p, _ in asked_fields("Did the consumer dispute the response?")] == ["dispute"]
+    assert asked_fields("Show me the latest complaints") == []
+
+
+def test_field_value_tells_an_absent_field_from_a_present_one():
+    customer = Customer("c1", "Telco customer c1", attributes={"contract": "One year"})
+    assert field_value(customer, ("emails",)) == (True, None)  # a known field, empty
+    assert field_value(customer, ("phone",)) == (False, None)  # not a field at all
+    assert field_value(customer, ("contract",)) == (True, "One year")
+    disputed = complaint("9", "Mortgage", "Other", "CA", 5)
+    disputed.attributes["consumer_disputed"] = None
+    assert field_value(disputed, ("consumer_disputed",)) == (True, None)
+
+
+def test_field_index_finds_the_one_customer_whose_complaint_carries_every_named_value():
+    from retrieval.fieldmatch import FieldIndex, all_named_in_one
+
+    index = FieldIndex()
+    for c in COMPLAINTS:
+        index.add("acme", c.category, c.attributes)
+    index.add("globex", "Mortgage", {"issue": "Attempts to collect debt not owed", "state": "NY"})
+    question = "the company with complaints about attempts to collect debt not owed in TX via web"
+    keys, customers = index.candidates(question)
+    assert sorted(f for f, _ in keys) == ["issue", "state", "submitted_via"]
+    assert customers == {"acme"}
+    assert [c.complaint_id for c in all_named_in_one(COMPLAINTS, keys)] == ["3"]
+    # One named field describes nobody in particular.
+    assert index.candidates("complaints about attempts to collect debt not owed")[1] == set()

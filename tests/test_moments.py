@@ -1,0 +1,109 @@
+"""MomentService: exchanges and hand-logged moments are stored and indexed like connector data;
+feedback lands on the exchange; bad input is refused with a message that says what to do."""
+
+from __future__ import annotations
+
+import pytest
+from fixtures.brief_records import load
+
+from c360.domain import Asker
+from c360.services.moments import MomentError
+from store.models import ChunkRow
+from store.queries import get_moment
+
+SLACK_SAM = Asker(
+    id="U-SAM", name="Sam", channel="slack", channel_id="C123", permalink="https://x.slack.com/p1"
+)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, embeddings):
+    """One store for the module: each test writes its own moments and asks about its own."""
+    from fixtures.brief_records import NOW
+
+    from c360.clock import FixedClock
+    from c360.container import Container
+    from c360.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("moments"), _env_file=None)
+    container = Container(settings, embeddings=embeddings, clock=FixedClock(NOW))
+    load(container)
+    return container
+
+
+def chunks_of(container, moment_id):
+    with container.sessions() as session:
+        return session.query(ChunkRow).filter(ChunkRow.record_id == f"moment:{moment_id}").all()
+
+
+def test_an_exchange_is_stored_embedded_and_indexed_as_history(store):
+    before = store.index.count()
+    moment_id = store.moments.log_exchange(
+        "C-GLOBEX", SLACK_SAM, "Is Globex renewing?", "Renewal call logged.", ["moment:m-glx-1"]
+    )
+    with store.sessions() as session:
+        moment = get_moment(session, moment_id)
+    assert (moment.origin, moment.channel, moment.direction, moment.author) == (
+        "exchange",
+        "slack",
+        "internal",
+        "Sam",
+    )
+    assert moment.text == "Q: Is Globex renewing?\nA: Renewal call logged."
+    assert (
+        moment.meta["channel_id"] == "C123" and moment.meta["permalink"] == "https://x.slack.com/p1"
+    )
+    assert moment.meta["cited_record_ids"] == ["moment:m-glx-1"]
+    chunks = chunks_of(store, moment_id)
+    assert chunks and all(c.origin == "exchange" and c.embedding for c in chunks)
+    assert store.index.count() == before + len(chunks)
+
+
+def test_a_logged_moment_is_evidence_and_can_ask_for_an_owner(store):
+    moment = store.moments.log_moment(
+        "C-GLOBEX", "Globex CTO called about an outage in Frankfurt", SLACK_SAM, needs_owner=True
+    )
+    assert moment.origin == "logged" and moment.meta["needs_owner"] is True
+    brief = store.briefs.ask(
+        "What happened with the Frankfurt outage at Globex?", SLACK_SAM, log=False
+    )
+    assert brief.section("Answer").items[0].citations == [moment.record_id]
+    assert brief.section("Recent moments").items[0].citations == [moment.record_id]
+
+
+def test_feedback_is_kept_on_the_exchange_one_vote_per_user(store):
+    moment_id = store.moments.log_exchange("C-GLOBEX", SLACK_SAM, "q?", "a.", [])
+    store.moments.set_feedback(moment_id, "helpful", "U-1")
+    store.moments.set_feedback(moment_id, "wrong_customer", "U-2")
+    store.moments.set_feedback(moment_id, "not_helpful", "U-1")
+    with store.sessions() as session:
+        feedback = get_moment(session, moment_id).meta["feedback"]
+    assert {u: f["value"] for u, f in feedback.items()} == {
+        "U-1": "not_helpful",
+        "U-2": "wrong_customer",
+    }
+
+
+def test_recent_exchanges_filter_by_asker_and_customer(store):
+    kim = Asker(id="U-KIM", name="Kim", channel="slack")
+    ana = Asker(id="U-ANA", name="Ana", channel="cli")
+    first = store.moments.log_exchange("C-GLOBEX", kim, "one", "a", [])
+    store.clock.advance(minutes=1)
+    store.moments.log_exchange("C-EQX", ana, "two", "a", [])
+    store.clock.advance(minutes=1)
+    third = store.moments.log_exchange("C-EQX", kim, "three", "a", [])
+    assert [m.moment_id for m in store.moments.recent_exchanges(asker_id="U-KIM")] == [third, first]
+    by_customer = store.moments.recent_exchanges(customer_id="C-EQX")
+    assert [m.meta["question"] for m in by_customer] == ["three", "two"]
+    assert store.moments.recent_exchanges(asker_id="U-KIM", limit=1)[0].moment_id == third
+
+
+def test_bad_input_is_refused_with_what_to_do(store):
+    with pytest.raises(MomentError, match="must be one of helpful, not_helpful, wrong_customer"):
+        store.moments.set_feedback("nope", "great", "U-1")
+    with pytest.raises(MomentError, match="no moment 'nope'"):
+        store.moments.set_feedback("nope", "helpful", "U-1")
+    with pytest.raises(MomentError, match="unknown customer 'C-NOPE'"):
+        store.moments.log_moment("C-NOPE", "text", SLACK_SAM)
+    with pytest.raises(MomentError, match="needs some text"):
+        store.moments.log_moment("C-GLOBEX", "  ", SLACK_SAM)

@@ -1,0 +1,124 @@
+"""Block Kit of an alert in each state: pure rendering, checked against slack_sdk's models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot import alert_blocks as ab
+from c360.services.ownership import AlertView, parse_snooze
+
+T = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def _view(**kw) -> AlertView:
+    values = {
+        "alert_id": "al_0123456789abcdef",
+        "record_id": "moment:m-17",
+        "customer_id": "C2",
+        "customer_name": "Globex",
+        "summary": "Globex (Mid-market, Gold) · inbound email on 2026-11-23: “This is terrible” [moment:m-17]",
+        "reasons": [
+            {"rule": "negative_inbound", "reason": "Negative inbound email (sentiment -0.87)"}
+        ],
+        "citations": ["moment:m-17"],
+        "status": "open",
+        "created_at": T,
+    }
+    values.update(kw)
+    return AlertView(**values)
+
+
+def _controls(blocks) -> list[str]:
+    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_an_open_alert_offers_own_assign_snooze_and_resolve():
+    blocks = ab.alert_blocks(_view())
+    assert _controls(blocks) == [
+        ab.ACTION_CLAIM,
+        ab.ACTION_ASSIGN,
+        ab.ACTION_SNOOZE,
+        ab.ACTION_RESOLVE,
+    ]
+    actions = next(b for b in blocks if b["type"] == "actions")
+    assert ab.alert_id_from_block(actions["block_id"]) == "al_0123456789abcdef"
+    assert [o["value"] for o in actions["elements"][2]["options"]] == ["1h", "4h", "tomorrow"]
+    assert actions["elements"][1]["type"] == "users_select"
+    assert "*Waiting for an owner*" in ab.render_text(blocks)
+    for block in blocks:  # every block parses back into slack_sdk's model: valid Block Kit
+        assert Block.parse(block).to_dict() == block
+
+
+def test_a_claimed_alert_shows_its_owner_and_trades_the_claim_button_for_release():
+    blocks = ab.alert_blocks(
+        _view(status="owned", owner_id="U0BOB", owner_name="Bob", owned_at=T + timedelta(minutes=7))
+    )
+    assert _controls(blocks) == [
+        ab.ACTION_ASSIGN,
+        ab.ACTION_SNOOZE,
+        ab.ACTION_RELEASE,
+        ab.ACTION_RESOLVE,
+    ]
+    assert ":raising_hand: *Owned by* <@U0BOB> since 2026-11-23 12:07 UTC" in ab.render_text(blocks)
+    assert ab.alert_text(_view(status="owned", owner_id="U0BOB")).startswith(
+        "Globex owned by <@U0BOB>: Negative inbound"
+    )
+
+
+def test_a_snoozed_alert_says_until_when_and_a_resolved_one_has_no_buttons():
+    snoozed = ab.render_text(
+        ab.alert_blocks(_view(snoozed_until=T + timedelta(hours=4), snoozed_by="U0ANN"))
+    )
+    assert ":zzz: snoozed until 2026-11-23 16:00 UTC by <@U0ANN>" in snoozed
+    resolved = ab.alert_blocks(
+        _view(status="resolved", resolved_by="U0ANN", resolved_at=T + timedelta(hours=1))
+    )
+    assert _controls(resolved) == []
+    assert ":white_check_mark: *Resolved* by <@U0ANN> on 2026-11-23 13:00 UTC" in ab.render_text(
+        resolved
+    )
+
+
+def test_an_escalation_repost_puts_the_mention_first():
+    blocks = ab.alert_blocks(
+        _view(), mention="<!subteam^S0ESC>", note="Still no owner after 30 min."
+    )
+    assert (
+        blocks[0]["text"]["text"]
+        == "<!subteam^S0ESC> :rotating_light: Still no owner after 30 min."
+    )
+    assert ab.alert_text(_view(), mention="<!subteam^S0ESC>").startswith(
+        "<!subteam^S0ESC> Globex needs an owner"
+    )
+
+
+def test_record_text_is_escaped_so_it_can_never_ping_anyone():
+    view = _view(
+        customer_name="Acme <!channel>",
+        summary="<!here> call <@U0CEO> & co",
+        reasons=[{"rule": "r", "reason": "<!everyone>"}],
+    )
+    rendered = str(ab.alert_blocks(view)) + ab.alert_text(view)
+    for raw in ("<!channel>", "<!here>", "<@U0CEO>", "<!everyone>"):
+        assert raw not in rendered
+    assert "&lt;!here&gt; call &lt;@U0CEO&gt; &amp; co" in rendered
+
+
+def test_a_huge_summary_stays_within_slacks_section_limit():
+    blocks = ab.alert_blocks(
+        _view(summary="x" * 10_000, reasons=[{"rule": "r", "reason": "y" * 5000}])
+    )
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    assert len(ab.text_blocks("z " * 40_000)) <= 40
+
+
+def test_snooze_choices_become_times():
+    assert parse_snooze("1h", T) == T + timedelta(hours=1)
+    assert parse_snooze("4h", T) == T + timedelta(hours=4)
+    assert parse_snooze("tomorrow", T) == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert parse_snooze("30m", T) == T + timedelta(minutes=30)
+    with pytest.raises(ValueError, match="use 1h, 4h, tomorrow"):
+        parse_snooze("soon", T)
