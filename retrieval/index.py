@@ -66,7 +66,10 @@ def make_chroma_client(settings: Settings):
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl, settings=chroma_settings
+            host=settings.chroma_host,
+            port=settings.chroma_port,
+            ssl=settings.chroma_ssl,
+            settings=chroma_settings,
         )
     path = settings.resolved_chroma_path
     path.mkdir(parents=True, exist_ok=True)
@@ -92,7 +95,9 @@ class VectorIndex:
     def from_settings(cls, settings: Settings, embeddings: MiniLMEmbeddings) -> VectorIndex:
         return cls(make_chroma_client(settings), settings.chroma_collection, embeddings)
 
-    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray, origins: Sequence[str] | None = None) -> None:
+    def upsert(
+        self, chunks: Sequence[Chunk], vectors: np.ndarray, origins: Sequence[str] | None = None
+    ) -> None:
         if not chunks:
             return
         origins = origins or ["data"] * len(chunks)
@@ -132,7 +137,11 @@ class VectorIndex:
         )
         hits = []
         for cid, meta, doc, dist in zip(
-            res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True
+            res["ids"][0],
+            res["metadatas"][0],
+            res["documents"][0],
+            res["distances"][0],
+            strict=True,
         ):
             hits.append(
                 Hit(
@@ -151,7 +160,10 @@ class VectorIndex:
         if not chunk_ids:
             return {}
         res = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
-        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(res["ids"], res["embeddings"], strict=True)}
+        return {
+            cid: np.asarray(vec, dtype=np.float32)
+            for cid, vec in zip(res["ids"], res["embeddings"], strict=True)
+        }
 
     def count(self) -> int:
         return self.collection.count()
@@ -160,4 +172,8 @@ class VectorIndex:
         """The same collection as a LangChain VectorStore (used by the evaluation baseline)."""
         from langchain_chroma import Chroma
 
-        return Chroma(client=self.client, collection_name=self.collection_name, embedding_function=self.embeddings)
+        return Chroma(
+            client=self.client,
+            collection_name=self.collection_name,
+            embedding_function=self.embeddings,
+        )

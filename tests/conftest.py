@@ -19,7 +19,9 @@ from c360.clock import FixedClock  # noqa: E402
 from c360.container import Container  # noqa: E402
 from c360.settings import Settings  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("C360_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "C360_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -31,7 +33,7 @@ def embeddings():
 
     settings = Settings()
     model = MiniLMEmbeddings(settings.resolved_model_path())
-    model.model  # load now, so no test pays for it in its own timing
+    _ = model.model  # load now, so no test pays for it in its own timing
     return model
 
 
@@ -69,7 +71,9 @@ def pg_database():
     yield url
     with admin.connect() as conn:
         conn.execute(
-            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"),
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
             {"n": name},
         )
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))

@@ -11,7 +11,7 @@ def register(sub) -> None:
 
 
 def _upgrade(args, container) -> int:
-    container.engine  # building the engine migrates it
+    _ = container.engine  # building the engine migrates it
     print(f"database at newest schema: {_redact(container.settings.resolved_database_url)}")
     return 0
 
