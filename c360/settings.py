@@ -18,10 +18,6 @@ DEFAULT_SENSITIVE_FIELDS = ["arr", "emails", "phone", "phones", "email"]
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="C360_", extra="ignore", populate_by_name=True)
 
-    env: str = Field(
-        "development",
-        description="development | production; production refuses placeholder secrets",
-    )
     data_dir: Path = Field(
         Path(".c360"), description="Where the embedded SQLite file and Chroma directory live"
     )
@@ -101,6 +97,10 @@ class Settings(BaseSettings):
     slack_work_queue: int = Field(
         500,
         description="Slack requests that may wait for a thread; beyond this the user is told to try again",
+    )
+    slack_log_write_behind: bool = Field(
+        True,
+        description="Log the bot's exchanges from one background thread in batches, so an answer never waits for its own logging (false: write each one before answering)",
     )
 
     # Slack's own variable names, kept as Slack documents them.
