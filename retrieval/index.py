@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction
 
 from c360.domain import Chunk
 from c360.settings import Settings
 from retrieval.embeddings import MiniLMEmbeddings
 
 
-class _ChromaEmbeddingFunction:
+class _ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
     """Explicit embedding function so Chroma never falls back to its default (which
     downloads a model and fails offline). Our pipeline passes vectors itself; this serves
     query_texts callers."""
@@ -39,6 +40,12 @@ class _ChromaEmbeddingFunction:
 
     def is_legacy(self) -> bool:
         return False
+
+    def default_space(self) -> str:
+        return "cosine"  # MiniLM vectors are normalised; the collection is created cosine
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine", "ip", "l2"]
 
     def get_config(self) -> dict:
         return {}
