@@ -6,7 +6,10 @@ What runs: `c360 serve` (gunicorn, gthread) in a subprocess on 127.0.0.1, over a
 (generated once by c360.services.demo and cached under bench/.cache/), with the real retrieval
 (MiniLM, Chroma, SQLite) behind it. Its Web API and response_url calls go to the strict fake Slack
 server from the tests, running here. Commands are fired open-loop (on a fixed schedule, whatever
-the answers take) from a pool of sender threads, each a new signed HTTP request as Slack sends.
+the answers take) from a pool of sender threads in a process of their own (Slack's sender does
+not share a GIL with the response_url receiver; ``--same-process-sender`` fires from this process,
+as the first version did), each a new signed HTTP request as Slack sends. The server's /healthz
+gives the work pool's and the exchange log's queue depths, printed at the end.
 
 Prints: ack latency p50/p95/p99 (request sent -> HTTP response), errors (non-200 or failed
 requests), how many commands got their answer at response_url (and how many of those were a
@@ -20,6 +23,7 @@ import argparse
 import hashlib
 import hmac
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -121,6 +125,16 @@ def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 180) -> Non
     raise SystemExit("the server did not become healthy in time")
 
 
+def server_health(port: int) -> dict:
+    """The server's /healthz: queue depths of its work pool and exchange log."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/healthz")
+        return json.loads(conn.getresponse().read())
+    except (OSError, ValueError):
+        return {}
+
+
 def signed_command(text: str, response_url: str) -> tuple[bytes, dict[str, str]]:
     body = urlencode(
         {
@@ -153,6 +167,44 @@ def signed_command(text: str, response_url: str) -> tuple[bytes, dict[str, str]]
     return body, headers
 
 
+def fire_load(port: int, commands: list[tuple[str, str, str]], rate: float) -> dict:
+    """Fire ``(key, text, response_url)`` commands open-loop at ``rate`` per second; returns
+    ``sent`` as (key, started, seconds to the HTTP response, status, busy ack) and errors."""
+    sent: list[tuple[str, float, float, int, bool]] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def fire(key: str, text: str, url: str) -> None:
+        body, headers = signed_command(text, url)
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            started = time.monotonic()
+            conn.request("POST", "/slack/events", body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            elapsed = time.monotonic() - started
+            conn.close()
+        except OSError as exc:
+            with lock:
+                errors.append(f"{type(exc).__name__}: {exc}")
+            return
+        with lock:
+            sent.append((key, started, elapsed, resp.status, b"busy" in data))
+
+    late = 0.0
+    with ThreadPoolExecutor(max_workers=64) as senders:
+        t0 = time.monotonic()
+        for n, command in enumerate(commands):
+            due = t0 + n / rate
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            else:
+                late = max(late, now - due)
+            senders.submit(fire, *command)
+    return {"sent": sent, "errors": errors, "late": late, "seconds": time.monotonic() - t0}
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -171,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--work-threads",
         type=int,
-        default=4,
-        help="the bot's work pool threads (C360_SLACK_WORK_THREADS)",
+        default=2,
+        help="the bot's work pool threads (C360_SLACK_WORK_THREADS; the setting's default)",
     )
     parser.add_argument(
         "--queue", type=int, default=0, help="work queue size (default: rate x duration)"
@@ -181,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         "--drain", type=float, default=180.0, help="max seconds to wait for answers after the load"
     )
     parser.add_argument("--data-dir", type=Path, default=CACHE / "slack-store")
+    parser.add_argument(
+        "--same-process-sender",
+        action="store_true",
+        help="fire from threads of this process, beside the fake Slack server (the old way)",
+    )
     parser.add_argument(
         "--ack-only",
         action="store_true",
@@ -205,54 +262,32 @@ def main(argv: list[str] | None = None) -> int:
         )
         wait_healthy(port, proc)
         total = int(args.rate * args.duration)
-        acks: list[float] = []
-        errors: list[str] = []
-        sent_at: dict[str, float] = {}
-        busy_acks = 0
-        lock = threading.Lock()
-
-        def fire(n: int) -> None:
-            nonlocal busy_acks
-            key = f"b{n}"
-            url = fake.response_url(key)
-            body, headers = signed_command("" if args.ack_only else names[n % len(names)], url)
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                started = time.monotonic()
-                conn.request("POST", "/slack/events", body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                elapsed = time.monotonic() - started
-                conn.close()
-            except OSError as exc:
-                with lock:
-                    errors.append(f"{type(exc).__name__}: {exc}")
-                return
-            with lock:
-                sent_at[key] = started
-                if resp.status != 200:
-                    errors.append(f"HTTP {resp.status}: {data[:100]!r}")
-                else:
-                    acks.append(elapsed)
-                    if b"busy" in data:
-                        busy_acks += 1
-
+        commands = [
+            (f"b{n}", "" if args.ack_only else names[n % len(names)], fake.response_url(f"b{n}"))
+            for n in range(total)
+        ]
         print(
-            f"load: {total} signed /customer commands at {args.rate:g}/s for {args.duration:g} s",
+            f"load: {total} signed /customer commands at {args.rate:g}/s for {args.duration:g} s"
+            + (" (sender threads in this process)" if args.same_process_sender else ""),
             flush=True,
         )
-        late = 0.0
-        with ThreadPoolExecutor(max_workers=64) as senders:
-            t0 = time.monotonic()
-            for n in range(total):
-                due = t0 + n / args.rate
-                now = time.monotonic()
-                if due > now:
-                    time.sleep(due - now)
-                else:
-                    late = max(late, now - due)
-                senders.submit(fire, n)
-        load_seconds = time.monotonic() - t0
+        if args.same_process_sender:
+            fired = fire_load(port, commands, args.rate)
+        else:
+            # Slack's sender does not share a process (and a GIL) with the response_url receiver:
+            # fire from a process of our own, so the fake Slack server taking the answers here
+            # never delays the reading of an ack. (time.monotonic is system-wide on Linux.)
+            import multiprocessing
+
+            with multiprocessing.get_context("spawn").Pool(1) as sender:
+                fired = sender.apply(fire_load, (port, commands, args.rate))
+        sent_at = {key: started for key, started, _, _, _ in fired["sent"]}
+        acks = [elapsed for _, _, elapsed, status, _ in fired["sent"] if status == 200]
+        busy_acks = sum(1 for _, _, _, status, busy in fired["sent"] if status == 200 and busy)
+        errors = fired["errors"] + [
+            f"HTTP {status}" for _, _, _, status, _ in fired["sent"] if status != 200
+        ]
+        late, load_seconds = fired["late"], fired["seconds"]
 
         # Wait (bounded) until every acknowledged command has its answer at the response_url.
         deadline = time.monotonic() + (0 if args.ack_only else args.drain)
@@ -286,6 +321,21 @@ def main(argv: list[str] | None = None) -> int:
             f"answer latency s: p50 {pct(answer_latency, 50):.2f}  p95 {pct(answer_latency, 95):.2f}  "
             f"max {max(answer_latency, default=float('nan')):.2f}"
         )
+        health = server_health(port)
+        pool, xlog = health.get("work_pool") or {}, health.get("exchange_log") or {}
+        if pool:
+            print(
+                f"work pool: at most {pool['max_jobs']} jobs running or waiting "
+                f"({pool['workers']} threads), {pool['rejected']} refused"
+            )
+        if xlog:
+            print(
+                f"exchange log: {xlog['written']} written in {xlog['batches']} batches, "
+                f"{xlog['failed']} failed, at most {xlog['max_queued']} queued, "
+                f"{xlog['queued']} still queued"
+            )
+        reindexed = (CACHE / "bench_slack_server.log").read_text().count("left unindexed")
+        print(f"server log: {reindexed} 'left unindexed' re-indexing warnings")
         if args.ack_only:  # no work was queued, so there is nothing to wait for at response_url
             print(
                 f"ack-only run: the ack path alone (no retrieval behind it); p99 {pct(ms, 99):.1f} ms"

@@ -80,6 +80,10 @@ def build_app(
         events=SlackEventService(container.sessions, container.clock),
     )
     app.c360 = services  # type: ignore[attr-defined]
+    if settings.slack_log_write_behind:
+        # Exchanges are logged in batches by one background thread (c360/services/moments.py);
+        # BotServices.close() writes what is still queued.
+        container.moments.write_behind()
 
     @app.middleware
     def process_each_event_once(body: dict, next) -> BoltResponse | None:  # noqa: A002 - Bolt's name

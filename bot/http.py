@@ -12,6 +12,7 @@ Run it with a real server: ``gunicorn --workers 1 --threads 8 'bot.http:create_w
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import json
@@ -66,7 +67,10 @@ class SlackWSGI:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz":
-            return _send(start_response, 200, {"ok": True})
+            services = getattr(self.app, "c360", None)  # queue depths, to watch a backlog grow
+            return _send(
+                start_response, 200, {"ok": True, **(services.status() if services else {})}
+            )
         if path != EVENTS_PATH:
             return _send(start_response, 404, {"error": "not found"})
         if method != "POST":
@@ -147,6 +151,18 @@ def _send(
     return [data]
 
 
+def limit_model_threads(threads: int) -> None:
+    """Cap torch's intra-op threads. By default one forward pass takes every core, and its
+    OpenMP threads spin on them after each pass, so the request threads wait for a CPU even
+    when the GIL is free (bench/bench_slack.py, two 30 s runs at load ~9 from other jobs:
+    p99 ack 133 ms with torch's default threads, 86 ms with one)."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - the model needs torch; nothing to cap without it
+        return
+    torch.set_num_threads(max(1, threads))
+
+
 def create_wsgi_app(container: Any = None, *, warm: bool = True) -> SlackWSGI:
     """The WSGI callable for gunicorn (``'bot.http:create_wsgi_app()'``) and ``c360 serve``."""
     from bot.app import build_app, require_secret
@@ -159,7 +175,11 @@ def create_wsgi_app(container: Any = None, *, warm: bool = True) -> SlackWSGI:
     # thread can wait several slices for the GIL at each step. A shorter slice keeps acks fast
     # under load (measured in bench/bench_slack.py) at a small cost in throughput.
     sys.setswitchinterval(ACK_FRIENDLY_SWITCH_INTERVAL)
+    limit_model_threads(container.settings.slack_model_threads)
     app = build_app(container)
+    # On a normal exit (gunicorn stops the worker; SIGKILL after the graceful timeout skips it)
+    # finish the queued jobs and write every exchange still waiting to be logged.
+    atexit.register(app.c360.close)
     if warm:  # load the model and the name index now, not on the first user's request
         container.briefs.find_customers("warm up", limit=1)
         container.embeddings.embed_query("warm up")

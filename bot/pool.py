@@ -29,6 +29,8 @@ class WorkPool:
         self._slots = threading.BoundedSemaphore(workers + queue_size)
         self._lock = threading.Lock()
         self.rejected = 0
+        self._jobs = 0  # running + waiting
+        self.max_jobs = 0
 
     def submit(
         self,
@@ -51,6 +53,10 @@ class WorkPool:
             )
             return None
 
+        with self._lock:
+            self._jobs += 1
+            self.max_jobs = max(self.max_jobs, self._jobs)
+
         def run() -> Any:
             try:
                 return fn(*args, **kwargs)
@@ -64,13 +70,28 @@ class WorkPool:
                         log.exception("could not report error id %s to the user", error_id)
                 return None
             finally:
-                self._slots.release()
+                self._release()
 
         try:
             return self._executor.submit(run)
         except RuntimeError:  # shut down
-            self._slots.release()
+            self._release()
             return None
+
+    def _release(self) -> None:
+        with self._lock:
+            self._jobs -= 1
+        self._slots.release()
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                "workers": self.workers,
+                "queue_size": self.queue_size,
+                "jobs": self._jobs,
+                "max_jobs": self.max_jobs,
+                "rejected": self.rejected,
+            }
 
     def shutdown(self, wait: bool = True) -> None:
         self._executor.shutdown(wait=wait, cancel_futures=not wait)

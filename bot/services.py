@@ -221,6 +221,19 @@ class BotServices:
     def settings(self):
         return self.container.settings
 
+    def close(self, timeout: float = 30.0) -> bool:
+        """Shutdown: finish the work pool's jobs, then write every exchange still queued."""
+        self.pool.shutdown(wait=True)
+        return self.container.moments.close(timeout)
+
+    def status(self) -> dict[str, Any]:
+        """Queue depths for /healthz: the work pool and the exchange log."""
+        exchange_log = self.container.moments.exchange_log
+        return {
+            "work_pool": self.pool.stats(),
+            "exchange_log": exchange_log.stats() if exchange_log is not None else None,
+        }
+
     @property
     def briefs(self):
         return self.container.briefs

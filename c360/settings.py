@@ -92,11 +92,16 @@ class Settings(BaseSettings):
 
     # The Slack bot's own work pool (bot/pool.py): retrieval runs here, never in Bolt's ack pool.
     slack_work_threads: int = Field(
-        4, description="Threads answering Slack requests (retrieval, replies)"
+        2,
+        description="Threads answering Slack requests (retrieval, replies); more than the cores only makes the acks wait for the GIL",
     )
     slack_work_queue: int = Field(
         500,
         description="Slack requests that may wait for a thread; beyond this the user is told to try again",
+    )
+    slack_model_threads: int = Field(
+        1,
+        description="CPU threads the embedding model may use inside `c360 serve`; 1 leaves the other cores to the request threads, so acks stay fast while the model works",
     )
     slack_log_write_behind: bool = Field(
         True,

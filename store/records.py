@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from c360.domain import Complaint, Customer, Moment, Record
@@ -145,16 +145,48 @@ def mark_indexed(session: Session, chunk_ids: Sequence[str]) -> None:
         session.execute(update(ChunkRow).where(ChunkRow.chunk_id.in_(part)).values(indexed=True))
 
 
-def unindexed_chunks(session: Session, limit: int = 5000) -> list[ChunkRow]:
-    """Chunks written to the store but not (yet) in the vector index: a crash between the
-    commit and the Chroma upsert leaves these behind; the next ingest indexes them."""
+def unindexed_chunks(session: Session, limit: int = 5000, after: str = "") -> list[ChunkRow]:
+    """Chunks written to the store but not (yet) in the vector index, in chunk id order from
+    ``after``: a crash between the commit and the Chroma upsert leaves these behind, and so does
+    every run for the moment between its commit and its upsert (see ``in_progress_runs``)."""
     stmt = (
         select(ChunkRow)
         .where(ChunkRow.indexed == False, ChunkRow.embedding.is_not(None))  # noqa: E712 (uses the index)
+        .where(ChunkRow.chunk_id > after)
         .order_by(ChunkRow.chunk_id)
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def in_progress_runs(session: Session, other_than: int) -> int:
+    """How many ingest runs other than ``other_than`` have started and not finished (a crashed
+    run stays unfinished for ever, so callers treat this as "maybe someone is writing")."""
+    stmt = (
+        select(func.count())
+        .select_from(IngestRunRow)
+        .where(IngestRunRow.finished_at.is_(None), IngestRunRow.id != other_than)
+    )
+    return session.scalar(stmt) or 0
+
+
+def written_at(session: Session, record_ids: Iterable[str]) -> dict[str, datetime]:
+    """When each of these records was last written (``updated_at``), by record id."""
+    by_kind: dict[str, list[str]] = {}
+    for rid in set(record_ids):
+        kind, _, source_id = rid.partition(":")
+        if kind in ROW_CLASS:
+            by_kind.setdefault(kind, []).append(source_id)
+    found: dict[str, datetime] = {}
+    for kind, ids in by_kind.items():
+        row_class = ROW_CLASS[kind]
+        id_col = getattr(row_class, ID_COLUMN[kind])
+        for part in _slices(ids):
+            for source_id, when in session.execute(
+                select(id_col, row_class.updated_at).where(id_col.in_(part))
+            ):
+                found[f"{kind}:{source_id}"] = utc(when)
+    return found
 
 
 def get_cursor(session: Session, source_key: str) -> str | None:

@@ -110,20 +110,26 @@ def test_same_text_in_another_record_reuses_the_stored_vector(container):
     assert container.index.count() == 3
 
 
-def test_exchange_moments_keep_their_origin_on_chunks_and_in_the_index(container):
+def test_exchange_moments_keep_their_origin_and_vector_in_the_store_but_stay_out_of_chroma(
+    container,
+):
+    """Exchanges are history, never evidence: the global index (description resolution, the
+    baseline) must not hold them; their vectors stay in the store beside their rows."""
     container.ingest.add_records(
         [
             Customer("acme", "ACME"),
+            Moment("m1", "acme", T0, "Renewal call went well.", channel="call"),
             Moment("x1", "acme", T0, "Q: status? A: fine.", channel="cli", origin="exchange"),
         ],
         "unit",
     )
     with container.sessions() as session:
-        assert session.get(ChunkRow, "moment:x1#0").origin == "exchange"
-    meta = container.index.collection.get(ids=["moment:x1#0"], include=["metadatas"])["metadatas"][
-        0
-    ]
-    assert meta["origin"] == "exchange"
+        exchange = session.get(ChunkRow, "moment:x1#0")
+        assert exchange.origin == "exchange"
+        assert exchange.embedding and exchange.indexed
+        assert session.get(ChunkRow, "moment:m1#0").indexed
+    assert container.index.collection.get(ids=["moment:x1#0"])["ids"] == []
+    assert container.index.collection.get(ids=["moment:m1#0"])["ids"] == ["moment:m1#0"]
 
 
 def test_invalid_records_are_rejected_with_reason_and_never_overwrite_stored_ones(container):
@@ -202,3 +208,70 @@ def test_every_run_is_recorded_with_its_counts(container):
     assert len(runs) == 1
     assert runs[0].sources == ["unit"] and runs[0].finished_at is not None
     assert runs[0].summary["inserted"] == 5
+
+
+def _in_flight(container, record_ids):
+    """What another run looks like between its store commit and its Chroma upsert: its
+    chunks stored but unindexed, and its run started but not finished."""
+    from store import records as store
+
+    chunk_ids = [f"{rid}#0" for rid in record_ids]
+    container.index.delete(chunk_ids)
+    with container.sessions() as session, session.begin():
+        session.execute(
+            update(ChunkRow).where(ChunkRow.chunk_id.in_(chunk_ids)).values(indexed=False)
+        )
+        run_id = store.start_run(session, ["another run"], container.clock.now())
+    return run_id
+
+
+def _unindexed(container):
+    with container.sessions() as session:
+        return set(session.scalars(select(ChunkRow.chunk_id).where(ChunkRow.indexed.is_(False))))
+
+
+def test_a_run_leaves_the_chunks_of_a_run_still_in_flight_to_that_run(container):
+    service = container.ingest
+    service.add_records(_records(), "unit")
+    other_run = _in_flight(container, ["moment:m1", "complaint:c1"])
+    summary = service.add_records(
+        [Moment("m3", "acme", T0, "A new note while the other run is busy.")], "unit"
+    )
+    assert summary.total("inserted") == 1
+    assert _unindexed(container) == {"moment:m1#0", "complaint:c1#0"}  # not indexed twice
+    assert container.index.count() == 4
+    # once that run is over (finished, or never coming back), what it left is picked up:
+    with container.sessions() as session, session.begin():
+        from store.records import finish_run
+
+        finish_run(session, other_run, {}, container.clock.now())
+    service.add_records(_records(), "unit")
+    assert _unindexed(container) == set() and container.index.count() == 6
+
+
+def test_chunks_of_a_run_that_died_in_flight_are_indexed_after_the_grace_period(container):
+    from c360.services.ingest import IN_FLIGHT_GRACE
+
+    service = container.ingest
+    service.add_records(_records(), "unit")
+    _in_flight(container, ["moment:m1"])  # the run never finishes: its process died
+    service.add_records(_records(), "unit")
+    assert _unindexed(container) == {"moment:m1#0"}
+    container.clock.advance(seconds=IN_FLIGHT_GRACE.total_seconds() + 1)
+    service.add_records(_records(), "unit")
+    assert _unindexed(container) == set() and container.index.count() == 5
+
+
+def test_concurrent_small_runs_never_reindex_each_others_chunks(container, caplog):
+    import logging
+    from concurrent.futures import ThreadPoolExecutor
+
+    service = container.ingest
+    service.add_records(_records()[:2], "unit")  # the customers
+    notes = [Moment(f"n{i}", "acme", T0, f"Note number {i} about the invoice.") for i in range(24)]
+    caplog.set_level(logging.WARNING, logger="c360.services.ingest")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        summaries = list(pool.map(lambda m: service.add_records([m], "unit"), notes))
+    assert all(s.total("inserted") == 1 and not s.errors for s in summaries)
+    assert [r.message for r in caplog.records if "left unindexed" in r.message] == []
+    assert _unindexed(container) == set() and container.index.count() == 2 + 24

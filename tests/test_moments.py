@@ -36,7 +36,7 @@ def chunks_of(container, moment_id):
         return session.query(ChunkRow).filter(ChunkRow.record_id == f"moment:{moment_id}").all()
 
 
-def test_an_exchange_is_stored_embedded_and_indexed_as_history(store):
+def test_an_exchange_is_stored_and_embedded_as_history_outside_the_global_index(store):
     before = store.index.count()
     moment_id = store.moments.log_exchange(
         "C-GLOBEX", SLACK_SAM, "Is Globex renewing?", "Renewal call logged.", ["moment:m-glx-1"]
@@ -55,8 +55,8 @@ def test_an_exchange_is_stored_embedded_and_indexed_as_history(store):
     )
     assert moment.meta["cited_record_ids"] == ["moment:m-glx-1"]
     chunks = chunks_of(store, moment_id)
-    assert chunks and all(c.origin == "exchange" and c.embedding for c in chunks)
-    assert store.index.count() == before + len(chunks)
+    assert chunks and all(c.origin == "exchange" and c.embedding and c.indexed for c in chunks)
+    assert store.index.count() == before  # history is never evidence for resolution
 
 
 def test_a_logged_moment_is_evidence_and_can_ask_for_an_owner(store):
@@ -107,3 +107,80 @@ def test_bad_input_is_refused_with_what_to_do(store):
         store.moments.log_moment("C-NOPE", "text", SLACK_SAM)
     with pytest.raises(MomentError, match="needs some text"):
         store.moments.log_moment("C-GLOBEX", "  ", SLACK_SAM)
+
+
+# --- exchanges written behind (what the Slack bot does) ---------------------------------------
+@pytest.fixture
+def fresh(container):
+    """A store of its own: these tests switch the moment service to write-behind."""
+    load(container)
+    yield container
+    container.moments.close()
+
+
+def stored(container, moment_ids):
+    with container.sessions() as session:
+        return {mid: get_moment(session, mid) for mid in moment_ids}
+
+
+def test_written_behind_exchanges_return_their_id_at_once_and_are_stored_in_batches(fresh):
+    from concurrent.futures import ThreadPoolExecutor
+
+    exchange_log = fresh.moments.write_behind(linger=0.3)
+    before = fresh.index.count()
+
+    def ask(n):
+        return fresh.moments.log_exchange("C-GLOBEX", SLACK_SAM, f"question {n}?", "a.", [])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        ids = list(pool.map(ask, range(40)))
+    assert len(set(ids)) == 40
+    assert exchange_log.flush(timeout=60)
+    moments = stored(fresh, ids)
+    assert all(m is not None and m.origin == "exchange" for m in moments.values())
+    chunks = [c for mid in ids for c in chunks_of(fresh, mid)]
+    assert len({c.record_id for c in chunks}) == 40  # every exchange stored and embedded
+    assert all(c.embedding and c.indexed for c in chunks)
+    assert fresh.index.count() == before  # history stays out of the global index
+    stats = exchange_log.stats()
+    assert stats["written"] == 40 and stats["failed"] == 0 and stats["queued"] == 0
+    assert stats["batches"] < 10  # one add_records per batch, not one per exchange
+
+
+def test_closing_the_log_writes_every_queued_exchange_then_logging_is_synchronous(fresh):
+    exchange_log = fresh.moments.write_behind(linger=60)  # nothing is written before close
+    queued = [fresh.moments.log_exchange("C-EQX", SLACK_SAM, f"q{n}?", "a.", []) for n in range(5)]
+    assert exchange_log.stats()["unwritten"] == 5
+    assert fresh.moments.close(timeout=60)
+    assert all(m is not None for m in stored(fresh, queued).values())
+    later = fresh.moments.log_exchange("C-EQX", SLACK_SAM, "after close?", "a.", [])
+    assert stored(fresh, [later])[later] is not None  # written before log_exchange returned
+
+
+def test_feedback_and_reads_wait_for_an_exchange_not_yet_written(fresh):
+    fresh.moments.write_behind(linger=0.5)
+    moment_id = fresh.moments.log_exchange("C-ACME", SLACK_SAM, "Acme renewal?", "a.", [])
+    fresh.moments.set_feedback(moment_id, "helpful", "U-1")
+    assert stored(fresh, [moment_id])[moment_id].meta["feedback"]["U-1"]["value"] == "helpful"
+    fresh.clock.advance(minutes=1)
+    another = fresh.moments.log_exchange("C-ACME", SLACK_SAM, "and support?", "a.", [])
+    assert fresh.moments.recent_exchanges(asker_id="U-SAM")[0].moment_id == another
+
+
+def test_a_failed_batch_is_retried_until_it_is_written(fresh):
+    from c360.services.moments import ExchangeLog
+
+    failures = []
+
+    def database_down_once(moments):
+        if not failures:
+            failures.append(len(moments))
+            raise ConnectionError("database is restarting")
+        fresh.moments._store_exchanges(moments)
+
+    fresh.moments.exchange_log = ExchangeLog(database_down_once, linger=0.1, retry_seconds=0.1)
+    ids = [fresh.moments.log_exchange("C-RIM", SLACK_SAM, f"q{n}?", "a.", []) for n in range(3)]
+    assert fresh.moments.exchange_log.flush(timeout=60)
+    assert failures and all(m is not None for m in stored(fresh, ids).values())
+    stats = fresh.moments.exchange_log.stats()
+    assert (stats["written"], stats["failed"], stats["retries"]) == (3, 0, 1)

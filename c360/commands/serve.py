@@ -58,11 +58,16 @@ def _socket_mode(container, app_token: str) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build_app
+    from bot.http import limit_model_threads
 
+    limit_model_threads(container.settings.slack_model_threads)
     app = build_app(container)
     container.embeddings.embed_query("warm up")
     print("c360: connected to Slack through Socket Mode; Ctrl-C stops.", file=sys.stderr)
-    SocketModeHandler(app, app_token).start()
+    try:
+        SocketModeHandler(app, app_token).start()
+    finally:  # Ctrl-C: write the exchanges still queued
+        app.c360.close()
     return 0
 
 

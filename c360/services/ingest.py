@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,13 @@ BATCH_RECORDS = 2000
 # Recently embedded texts kept in memory so a text repeated within a run (a stock company
 # response, say) is embedded once even before its batch is committed.
 RECENT_VECTORS = 20000
+# A run's batch sits committed but unindexed for the seconds its Chroma upsert takes. Unindexed
+# chunks whose record was written longer ago than this were left by a run that died.
+IN_FLIGHT_GRACE = timedelta(minutes=10)
+
+
+# Origins kept out of the global vector index (see IngestService._upsert_global).
+GLOBAL_INDEX_EXCLUDES = frozenset({"exchange"})
 
 
 @dataclass
@@ -335,7 +342,7 @@ class IngestService:
         summary = IngestSummary(sources=sources)
         with self.sessions() as session, session.begin():
             run_id = store.start_run(session, sources, self.clock.now())
-        self._index_pending()
+        self._index_pending(run_id)
         state = _RunState()
         pending: tuple[Future, _Prepared] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="c360-ingest-writer") as writer:
@@ -537,19 +544,41 @@ class IngestService:
                     inserts, updates = prepared.upserts[kind]
                     store.upsert_records(session, kind, inserts, updates, now)
             store.replace_chunks(session, prepared.changed_ids, prepared.chunk_rows)
-        self.index.upsert(prepared.chunks, prepared.vectors, prepared.origins)
+        self._upsert_global(prepared.chunks, prepared.vectors, prepared.origins)
         if prepared.stale_chunk_ids:
             self.index.delete(prepared.stale_chunk_ids)
         with self.sessions() as session, session.begin():
             store.mark_indexed(session, [c.chunk_id for c in prepared.chunks])
 
-    def _index_pending(self) -> None:
-        """Index chunks a previous run committed but did not get into Chroma (crash)."""
+    def _index_pending(self, run_id: int) -> None:
+        """Index chunks a run committed but never got into Chroma (it crashed in between).
+
+        Every run leaves its own batch in that state for a moment (commit, Chroma upsert, mark
+        indexed), so while another run is unfinished its in-flight chunks look the same as a
+        crash's leftovers; indexing them here would only repeat that run's work (concurrent
+        small runs, such as exchange logging, used to re-index each other's batches). So when
+        another run is in progress, only chunks whose record was written more than
+        ``IN_FLIGHT_GRACE`` ago are taken; with no other run in progress, all of them are."""
+        after = ""
         while True:
             with self.sessions() as session:
-                rows = store.unindexed_chunks(session)
+                rows = store.unindexed_chunks(session, after=after)
+                if not rows:
+                    return
+                after = rows[-1].chunk_id
+                # Chunks first, then runs: a run registers before it commits chunks and marks
+                # them indexed before it finishes, so a run that owns any of these rows is
+                # still seen unfinished here.
+                if store.in_progress_runs(session, other_than=run_id):
+                    cutoff = self.clock.now() - IN_FLIGHT_GRACE
+                    written = store.written_at(session, {r.record_id for r in rows})
+                    rows = [
+                        r
+                        for r in rows
+                        if written.get(r.record_id) is None or written[r.record_id] < cutoff
+                    ]
             if not rows:
-                return
+                continue
             log.warning("indexing %d chunk(s) left unindexed by an earlier run", len(rows))
             chunks = [
                 Chunk(
@@ -558,9 +587,25 @@ class IngestService:
                 for r in rows
             ]
             vectors = np.stack([from_blob(r.embedding) for r in rows])
-            self.index.upsert(chunks, vectors, [r.origin for r in rows])
+            self._upsert_global(chunks, vectors, [r.origin for r in rows])
             with self.sessions() as session, session.begin():
                 store.mark_indexed(session, [r.chunk_id for r in rows])
+
+    def _upsert_global(self, chunks, vectors: np.ndarray, origins: list[str]) -> None:
+        """Put chunks into the global (Chroma) index, except those of origins it must not hold.
+
+        Logged exchanges are history, never evidence, and the global index only serves evidence
+        (resolving a customer from a description, the baseline). Their vectors stay in the
+        store beside their rows, so "indexed" still holds for them; keeping them out of Chroma
+        also keeps its upserts (which hold the GIL for their whole call) off the Slack bot's
+        path, where exchanges are written all day."""
+        keep = [i for i, origin in enumerate(origins) if origin not in GLOBAL_INDEX_EXCLUDES]
+        if not keep:
+            return
+        if len(keep) == len(origins):
+            self.index.upsert(chunks, vectors, origins)
+            return
+        self.index.upsert([chunks[i] for i in keep], vectors[keep], [origins[i] for i in keep])
 
 
 def _parse_raw(raw: RawRow, kind: str | None, mapping, apply_mapping) -> list[Any]:

@@ -1,11 +1,24 @@
 """Moments written by the product itself: every question/answer exchange (history, never
 evidence), moments a person logs by hand (evidence, like connector data), and feedback on an
 answer. All writes go through ``IngestService.add_records`` so they are stored, chunked,
-embedded and indexed exactly like connector data (and ownership rules see them)."""
+embedded and indexed exactly like connector data (and ownership rules see them).
+
+Exchanges can be written behind (``MomentService.write_behind``, what the Slack bot does): the
+moment id is made at once, so the answer's feedback buttons can name it, and one background
+thread writes the queued exchanges in batches, one ``add_records`` per batch (one embedding
+batch, one commit, one Chroma upsert) instead of one per answer. Reads through this service
+(``recent_exchanges``, feedback) wait for the writes they depend on; ``close`` writes everything
+still queued. The CLI stays synchronous: its logged exchange is in the very next brief.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 import uuid
+from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +26,206 @@ from c360.domain import Asker, Moment
 from prompts.brief import exchange_text
 from store.queries import exchange_moments, get_customer, get_moment
 
+log = logging.getLogger(__name__)
+
 FEEDBACK_VALUES = ("helpful", "not_helpful", "wrong_customer")
+# How long a read waits for queued exchanges to be written (a batch takes well under a second;
+# longer means the store is down, and the caller then reports what it finds).
+FLUSH_WAIT_SECONDS = 30.0
 
 
 class MomentError(ValueError):
     """A moment could not be written; the message says what to change."""
+
+
+class ExchangeLog:
+    """Write-behind queue for exchange moments: ``put`` returns at once, one thread writes.
+
+    The writer takes everything queued (up to ``max_batch``), after waiting ``linger`` seconds
+    for more to arrive, and hands it to ``write`` as one list. Batches stay small on purpose:
+    embedded Chroma holds the GIL for its whole upsert (about 20 ms plus 1-2 ms per vector on
+    2 busy cores), so a big batch would stall every request thread of the process at once. Nothing is dropped: a full queue
+    makes ``put`` wait for room, a failed write is retried (every ``retry_seconds``, doubling up
+    to a minute) until ``close``, which gives it three last tries and then logs each moment it
+    could not write at ERROR with its full text, so it can be replayed."""
+
+    def __init__(
+        self,
+        write: Callable[[list[Moment]], None],
+        *,
+        max_batch: int = 32,
+        max_queue: int = 10_000,
+        linger: float = 0.05,
+        retry_seconds: float = 1.0,
+        report_every: float = 60.0,
+        name: str = "c360-exchange-log",
+    ) -> None:
+        if max_batch < 1 or max_queue < 1:
+            raise ValueError("an exchange log needs max_batch >= 1 and max_queue >= 1")
+        self._write = write
+        self.max_batch = max_batch
+        self.max_queue = max_queue
+        self.linger = linger
+        self.retry_seconds = retry_seconds
+        self.report_every = report_every
+        self._name = name
+        self._queue: deque[Moment] = deque()
+        self._unwritten: set[str] = set()  # queued or in the batch being written
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        # counters (``stats``): every moment put is either written or failed, in the end
+        self._put = 0
+        self._done = 0
+        self.written = 0
+        self.failed = 0
+        self.batches = 0
+        self.retries = 0
+        self.max_depth = 0
+        self.last_batch: tuple[int, float] = (0, 0.0)  # (moments, seconds)
+        self._reported_at = time.monotonic()
+
+    # --- the callers' side ----------------------------------------------------------------
+    def put(self, moment: Moment) -> bool:
+        """Queue ``moment``; False (nothing queued) once the log is closed, or when called from
+        the writer itself (an ingest listener), which must never wait for its own queue."""
+        if threading.current_thread() is self._thread:
+            return False
+        with self._cond:
+            while len(self._queue) >= self.max_queue and not self._closed:
+                self._cond.wait()  # back-pressure: the writer is behind, never drop
+            if self._closed:
+                return False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+            self._queue.append(moment)
+            self._unwritten.add(moment.moment_id)
+            self._put += 1
+            self.max_depth = max(self.max_depth, len(self._queue))
+            self._cond.notify_all()
+            return True
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything queued before this call is written (or given up on)."""
+        with self._cond:
+            target = self._put
+            return self._cond.wait_for(lambda: self._done >= target, timeout)
+
+    def wait_for(self, moment_id: str, timeout: float | None = None) -> bool:
+        """Wait until ``moment_id`` is no longer queued; True at once if it never was."""
+        with self._cond:
+            return self._cond.wait_for(lambda: moment_id not in self._unwritten, timeout)
+
+    def close(self, timeout: float | None = 30.0) -> bool:
+        """Stop taking moments, write what is queued; True when nothing is left unwritten."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        with self._cond:
+            left = len(self._unwritten)
+        if left:
+            log.error("exchange log closed with %d moment(s) unwritten", left)
+        self._report(force=True)
+        return not left
+
+    def stats(self) -> dict[str, Any]:
+        with self._cond:
+            return {
+                "queued": len(self._queue),
+                "unwritten": len(self._unwritten),
+                "max_queued": self.max_depth,
+                "written": self.written,
+                "failed": self.failed,
+                "batches": self.batches,
+                "retries": self.retries,
+                "last_batch": {
+                    "moments": self.last_batch[0],
+                    "ms": round(self.last_batch[1] * 1000, 1),
+                },
+                "closed": self._closed,
+            }
+
+    # --- the writer thread ----------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._queue or self._closed)
+                if not self._queue:
+                    return  # closed and drained
+                if self.linger and len(self._queue) < self.max_batch and not self._closed:
+                    deadline = time.monotonic() + self.linger
+                    self._cond.wait_for(
+                        lambda: len(self._queue) >= self.max_batch or self._closed,
+                        max(deadline - time.monotonic(), 0),
+                    )
+                batch = [
+                    self._queue.popleft() for _ in range(min(self.max_batch, len(self._queue)))
+                ]
+                self._cond.notify_all()  # room for a waiting put
+            written = self._write_with_retries(batch)
+            with self._cond:
+                self._unwritten.difference_update(m.moment_id for m in batch)
+                self._done += len(batch)
+                if written:
+                    self.written += len(batch)
+                else:
+                    self.failed += len(batch)
+                self._cond.notify_all()
+            self._report()
+
+    def _write_with_retries(self, batch: list[Moment]) -> bool:
+        delay, last_tries = self.retry_seconds, 3
+        while True:
+            started = time.perf_counter()
+            try:
+                self._write(batch)
+            except Exception:
+                with self._cond:
+                    self.retries += 1
+                    closing = self._closed
+                log.exception(
+                    "writing %d exchange moment(s) failed; retrying in %.1f s", len(batch), delay
+                )
+                if closing:
+                    last_tries -= 1
+                    if last_tries <= 0:
+                        for m in batch:
+                            log.error("exchange moment not written: %s", m)
+                        return False
+                    time.sleep(min(delay, 1.0))
+                else:
+                    with self._cond:  # a close wakes us for the last tries at once
+                        self._cond.wait_for(lambda: self._closed, delay)
+                    delay = min(delay * 2, 60.0)
+                continue
+            with self._cond:
+                self.batches += 1
+                self.last_batch = (len(batch), time.perf_counter() - started)
+            return True
+
+    def _report(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._reported_at < self.report_every:
+            return
+        self._reported_at = now
+        stats = self.stats()
+        behind = stats["queued"] >= self.max_batch  # more than one batch waiting: say it louder
+        log.log(
+            logging.WARNING if behind else logging.INFO,
+            "exchange log: %d written in %d batches, %d failed, %d queued (max %d), "
+            "last batch %d in %.0f ms",
+            stats["written"],
+            stats["batches"],
+            stats["failed"],
+            stats["queued"],
+            stats["max_queued"],
+            stats["last_batch"]["moments"],
+            stats["last_batch"]["ms"],
+        )
 
 
 class MomentService:
@@ -25,6 +233,28 @@ class MomentService:
         self.sessions = sessions
         self.ingest = ingest
         self.clock = clock
+        self.exchange_log: ExchangeLog | None = None  # None: exchanges are written at once
+
+    def write_behind(self, **options: Any) -> ExchangeLog:
+        """From now on, write exchanges in batches from a background thread (see the module
+        docstring); ``options`` go to ``ExchangeLog``. Idempotent; ``close`` ends it."""
+        if self.exchange_log is None:
+            self.exchange_log = ExchangeLog(self._store_exchanges, **options)
+        return self.exchange_log
+
+    def close(self, timeout: float | None = 30.0) -> bool:
+        """Write every queued exchange, then go back to writing at once."""
+        exchange_log, self.exchange_log = self.exchange_log, None
+        return exchange_log.close(timeout) if exchange_log is not None else True
+
+    def _store_exchanges(self, moments: list[Moment]) -> None:
+        by_source: dict[str, list[Moment]] = {}
+        for moment in moments:
+            by_source.setdefault(f"exchange:{moment.channel}", []).append(moment)
+        for source, group in by_source.items():
+            summary = self.ingest.add_records(group, source=source)
+            for error in summary.errors:  # refused, not failed: writing again would not help
+                log.error("an exchange moment was not stored: %s", error)
 
     def _new_id(self, prefix: str, now: datetime) -> str:
         return f"{prefix}-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -73,7 +303,9 @@ class MomentService:
                 **(meta or {}),
             },
         )
-        self._store(moment, source=f"exchange:{moment.channel}")
+        exchange_log = self.exchange_log
+        if exchange_log is None or not exchange_log.put(moment):
+            self._store(moment, source=f"exchange:{moment.channel}")
         return moment.moment_id
 
     def log_moment(
@@ -117,6 +349,7 @@ class MomentService:
             raise MomentError(
                 f"feedback must be one of {', '.join(FEEDBACK_VALUES)}, not {value!r}"
             )
+        self._wait_for_exchange(moment_id)
         with self.sessions() as session:
             moment = get_moment(session, moment_id)
         if moment is None:
@@ -126,9 +359,18 @@ class MomentService:
         moment.meta = {**moment.meta, "feedback": feedback}
         self._store(moment, source="feedback")
 
+    def _wait_for_exchange(self, moment_id: str) -> None:
+        exchange_log = self.exchange_log
+        if exchange_log is not None and not exchange_log.wait_for(
+            moment_id, timeout=FLUSH_WAIT_SECONDS
+        ):
+            log.warning("exchange %s is still waiting to be written", moment_id)
+
     def recent_exchanges(
         self, asker_id: str | None = None, customer_id: str | None = None, limit: int = 10
     ) -> list[Moment]:
+        if self.exchange_log is not None:  # read what this process has already logged
+            self.exchange_log.flush(timeout=FLUSH_WAIT_SECONDS)
         with self.sessions() as session:
             return exchange_moments(
                 session, customer_id=customer_id, asker_id=asker_id, limit=limit

@@ -68,10 +68,12 @@ def work_pool():
 
 @pytest.fixture
 def bolt_app(container, fake_slack, work_pool):
-    """The real app over the test's container; tests that need customers also ask for `seeded`."""
+    """The real app over the test's container; tests that need customers also ask for `seeded`.
+    Exchanges are logged behind (the default), as in production; closing writes what is queued."""
     from bot.app import build_app
 
-    return build_app(container, pool=work_pool)
+    yield build_app(container, pool=work_pool)
+    container.moments.close()
 
 
 @pytest.fixture

@@ -82,12 +82,15 @@ def test_malformed_but_correctly_signed_bodies_get_400_without_side_effects(
     assert_no_side_effect(fake_slack, before)
 
 
-def test_health_check_answers_get(slack):
+def test_health_check_answers_get_with_the_depth_of_the_work_and_logging_queues(slack):
     url = urlparse(slack.base_url)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=5)
     conn.request("GET", "/healthz")
     resp = conn.getresponse()
-    assert resp.status == 200 and json.loads(resp.read()) == {"ok": True}
+    health = json.loads(resp.read())
+    assert resp.status == 200 and health["ok"] is True
+    assert health["work_pool"]["jobs"] == 0 and health["work_pool"]["rejected"] == 0
+    assert health["exchange_log"]["queued"] == 0 and health["exchange_log"]["failed"] == 0
 
 
 def test_slacks_url_verification_challenge_is_echoed(slack):
