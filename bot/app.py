@@ -57,14 +57,22 @@ def build_app(
     container: Any,
     *,
     pool: WorkPool | None = None,
+    socket_mode: bool = False,
 ) -> App:
-    """Build the Bolt app over ``container``'s services. ``app.c360`` holds the BotServices."""
+    """Build the Bolt app over ``container``'s services. ``app.c360`` holds the BotServices.
+
+    HTTP mode verifies every request's signature, so it needs SLACK_SIGNING_SECRET; Socket Mode
+    receives requests over its own authenticated connection and does not."""
     settings = container.settings
-    signing_secret = require_secret(settings, "slack_signing_secret", "SLACK_SIGNING_SECRET")
+    if socket_mode:
+        signing_secret = ""
+    else:
+        signing_secret = require_secret(settings, "slack_signing_secret", "SLACK_SIGNING_SECRET")
     client = web_client(settings)
     app = App(
         client=client,
         signing_secret=signing_secret,
+        request_verification_enabled=not socket_mode,
         process_before_response=False,
         # Our listeners only ack and hand off to the WorkPool, so they run inline in the request
         # thread (see InlineExecutor): no thread hop, no 10 ms ack polling.

@@ -61,7 +61,7 @@ def _socket_mode(container, app_token: str) -> int:
     from bot.http import limit_model_threads
 
     limit_model_threads(container.settings.slack_model_threads)
-    app = build_app(container)
+    app = build_app(container, socket_mode=True)
     container.embeddings.embed_query("warm up")
     print("c360: connected to Slack through Socket Mode; Ctrl-C stops.", file=sys.stderr)
     try:

@@ -64,6 +64,20 @@ def test_serve_refuses_without_a_signing_secret(monkeypatch, tmp_path, capsys):
     assert "SLACK_SIGNING_SECRET is not set" in capsys.readouterr().err
 
 
+def test_socket_mode_needs_no_signing_secret_but_http_mode_does(container, fake_slack):
+    from bot.app import BotConfigError, build_app
+
+    container.settings.slack_signing_secret = None
+    app = build_app(container, socket_mode=True)  # Slack authenticates the socket itself
+    try:
+        assert app.c360 is not None
+    finally:
+        app.c360.close()
+    assert [c.method for c in fake_slack.calls].count("auth.test") == 1  # the bot token is checked
+    with pytest.raises(BotConfigError, match="SLACK_SIGNING_SECRET is not set"):
+        build_app(container)
+
+
 def test_the_procfile_web_line_runs_the_wsgi_app_under_gunicorn_with_threads():
     web = next(
         line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
