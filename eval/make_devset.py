@@ -8,9 +8,13 @@ written by hand. The run is seeded, so the same data and seed give byte-identica
     python eval/make_devset.py                      # full dev set -> eval/devset.jsonl
     python eval/make_devset.py --ci                 # the CI slice -> eval/ci_slice.jsonl
     python eval/make_devset.py --write-subset DIR   # the CI slice's data subset, as CSVs in DIR
+    python eval/make_devset.py --cfpb ../shared/data/cfpb/complaints_2023_payday_personal_loan_narratives.csv \
+        --out eval/check2023.jsonl                  # the independent check: same rules, other file
 
 Sources: the 2015-2020 CFPB complaints sample (customer = company) and the IBM telco customers.
-The 2023 CFPB file is reserved for independent checks and is never read here.
+The 2023 CFPB file is reserved for independent checks: it is read only when ``--cfpb`` names it,
+and nothing here is tuned on it. A file without credit-reporting complaints (the 2023 one is
+payday loans only) has no bureaus: it gets no bureau items and no bureau share.
 
 Item kinds (``kind`` field, informative only; ``c360 eval`` reads the other fields):
 - answer items: product at company, issue from a state, the company's response to one complaint,
@@ -35,7 +39,7 @@ import sys
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,9 +115,17 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+# The same formats as mappings/cfpb.yml: the 2015-2020 sample writes 2020/3/18, the 2023 one 03/22/23.
+DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%y", "%m/%d/%Y")
+
+
 def parse_date(text: str) -> date:
-    year, month, day = (int(part) for part in text.split("/"))
-    return date(year, month, day)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"unrecognised date {text!r} (expected one of {', '.join(DATE_FORMATS)})")
 
 
 def tokens(name: str) -> list[str]:
@@ -222,7 +234,7 @@ class Builder:
         ]
         return [
             self.rng.choice(self.bureaus)
-            if self.rng.random() < bureau_share
+            if self.bureaus and self.rng.random() < bureau_share
             else self.rng.choice(others)
             for _ in range(n)
         ]
@@ -363,6 +375,8 @@ class Builder:
 
     # clarify items
     def bureau_clarify(self) -> None:
+        if not self.bureaus:  # no credit-reporting complaints in this file: no bureaus to ask about
+            return
         ids = [company_customer_id(c) for c in self.bureaus]
         for question in (
             "What are consumers saying about the credit bureau?",
@@ -535,6 +549,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
+        "--cfpb",
+        type=Path,
+        metavar="CSV",
+        help="another CFPB export instead of the 2015-2020 sample (the independent check on the "
+        "2023 file); ingest that same file into the store you evaluate against",
+    )
+    parser.add_argument(
         "--ci", action="store_true", help="generate the small CI slice instead of the dev set"
     )
     parser.add_argument(
@@ -544,6 +565,10 @@ def main(argv: list[str] | None = None) -> int:
         help="write the CI slice's data subset (CSVs) to DIR and exit",
     )
     args = parser.parse_args(argv)
+    if args.cfpb and (args.ci or args.write_subset):
+        parser.error(
+            "--cfpb makes a dev set from another file; the CI slice is fixed to the sample"
+        )
     try:
         if args.write_subset:
             for path in write_subset(args.data, args.write_subset, args.seed):
@@ -553,9 +578,8 @@ def main(argv: list[str] | None = None) -> int:
             items = build_ci_slice(args.data, args.seed)
             out = args.out or REPO / "eval" / "ci_slice.jsonl"
         else:
-            items = build_devset(
-                read_csv(args.data / CFPB_FILE), read_csv(args.data / TELCO_FILE), args.seed
-            )
+            cfpb_path = args.cfpb or args.data / CFPB_FILE
+            items = build_devset(read_csv(cfpb_path), read_csv(args.data / TELCO_FILE), args.seed)
             out = args.out or REPO / "eval" / "devset.jsonl"
     except DataMissing as exc:
         print(f"make_devset: {exc}", file=sys.stderr)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _NORM = re.compile(r"[^a-z0-9]+")
@@ -75,16 +76,24 @@ def question_terms(question: str) -> QuestionTerms:
     )
 
 
+@lru_cache(maxsize=16384)
+def value_phrase(raw: str) -> str:
+    """``norm`` of a field value, remembered: a store holds few distinct values (products,
+    issues, states, channels) on many records, and every question compares each of them."""
+    return norm(raw)
+
+
 def _value_named(terms: QuestionTerms, value: Any) -> float:
     """0 when the question does not name the value; else a weight that prefers longer values
     (so "Credit card or prepaid card" beats "Credit card" when both appear)."""
     if value in (None, "") or isinstance(value, bool):
         return 0.0
     raw = str(value).strip()
-    phrase = norm(raw)
-    if phrase.strip() in IGNORED_VALUES or not phrase.strip():
+    phrase = value_phrase(raw)
+    core = phrase[1:-1]  # without the padding spaces
+    if core in IGNORED_VALUES or not core:
         return 0.0
-    if len(phrase.strip()) <= 3:
+    if len(core) <= 3:
         if raw.isupper() and raw.isalpha():
             return 1.0 if raw in terms.upper_tokens else 0.0
         return 1.0 if raw.isalpha() and phrase in terms.text and len(raw) == 3 else 0.0
@@ -97,7 +106,7 @@ def complaint_match(terms: QuestionTerms, complaint: Any) -> float:
     for value in (complaint.category, *(attrs.get(name) for name in COMPLAINT_FIELDS)):
         weight = _value_named(terms, value)
         if weight:
-            named.append((norm(str(value)), weight))
+            named.append((value_phrase(str(value).strip()), weight))
     # A value inside another named value of the record ("Credit reporting" inside "Credit
     # reporting, credit repair services, ...") is that phrase again, not a second field.
     score = sum(w for phrase, w in named if not any(phrase != o and phrase in o for o, _ in named))
@@ -108,7 +117,8 @@ def complaint_match(terms: QuestionTerms, complaint: Any) -> float:
     return score
 
 
-def moment_match(terms: QuestionTerms, moment: Any, by_complaint: dict[str, float]) -> float:
+def moment_match(moment: Any, by_complaint: dict[str, float]) -> float:
+    """A moment linked to a complaint (``meta.complaint_id``) inherits that complaint's score."""
     linked = str((moment.meta or {}).get("complaint_id") or "")
     return by_complaint.get(linked, 0.0)
 
@@ -119,17 +129,23 @@ def rank_by_fields(
     """(score, record) for every record the question names by at least one field, best first;
     complaints before their moments at equal score, newest first within a score."""
     terms = question_terms(question)
-    scored: list[tuple[float, int, Any]] = []
-    by_complaint: dict[str, float] = {}
-    for c in complaints:
-        s = complaint_match(terms, c)
-        by_complaint[str(c.complaint_id)] = s
-        if s > 0:
-            scored.append((s, 0, c))
+    ranked = [(s, c) for c in complaints if (s := complaint_match(terms, c)) > 0]
+    return with_linked_moments(ranked, moments)
+
+
+def with_linked_moments(
+    ranked: Sequence[tuple[float, Any]], moments: Iterable[Any]
+) -> list[tuple[float, Any]]:
+    """Complaints already scored (``rank_by_fields`` without moments) plus the moments linked
+    to them (``meta.complaint_id``), each with its complaint's score, in ranking order. Lets a
+    caller look at the complaints first and fetch moments only when they are needed, without
+    scoring every complaint twice."""
+    by_complaint = {str(rec.complaint_id): s for s, rec in ranked}
+    scored: list[tuple[float, int, Any]] = [(s, 0, rec) for s, rec in ranked]
     for m in moments:
         if getattr(m, "origin", "data") == "exchange":
             continue
-        s = moment_match(terms, m, by_complaint)
+        s = moment_match(m, by_complaint)
         if s > 0:
             scored.append((s, 1, m))
 
@@ -153,6 +169,19 @@ def asked_fields(question: str) -> list[tuple[str, tuple[str, ...]]]:
             found.append((phrase, ASKED_FIELDS[phrase]))
             text = text.replace(f" {phrase} ", "  ")
     return found
+
+
+def asked_outside_values(question: str, values: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """``asked_fields``, not counting a field phrase that is part of a field value the question
+    names ("credit score" in the issue "Unable to get your credit report or credit score",
+    "dispute" in "Billing dispute for services"): that is the value, not a request for the
+    field. A value that is only a piece of the phrase ("Phone" in "phone number") leaves the
+    phrase alone."""
+    text = norm(question)
+    for value in sorted({value_phrase(v.strip()) for v in values}, key=len, reverse=True):
+        if any(f" {p} " in value and value.strip() != p for p in ASKED_FIELDS):
+            text = text.replace(value, " ")
+    return asked_fields(text)
 
 
 def field_value(record: Any, names: Sequence[str]) -> tuple[bool, Any]:

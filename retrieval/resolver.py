@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from store.queries import CustomerNameRow, customer_name_rows, customers_fingerprint
 
@@ -40,6 +41,11 @@ SCORE_SHARED_TOKEN = 0.6  # a shared name word: a candidate (= ACCEPT); longer r
 ACCEPT = 0.6  # below this a name match is only a hint
 MARGIN = 0.08  # the best must lead the runner-up by this much, else we ask which
 FUZZY_CUTOFF = 80  # rapidfuzz ratio for a typo'd token ("equifx" -> "equifax")
+# One slip (a letter dropped, added or changed, or two neighbours swapped: "experain", "Exetre")
+# on a word this long, leading to exactly one name word: that word, nearly as good as typed.
+# The ratio above counts a swap as two edits (0.83-0.88), which sank such names below ACCEPT.
+SLIP_MIN_LEN = 6
+SLIP_SIM = 0.95
 MAX_SPAN = 8  # longest name, in tokens, looked up as one span
 
 # Description (dense) resolution: cosine similarity of the question to records.
@@ -47,6 +53,7 @@ DESC_ACCEPT = 0.55  # the best customer's best record must be at least this simi
 DESC_MARGIN = 0.06  # ... and lead the next customer by this much
 DESC_SINGLE_HIT = 0.8  # one record this similar is enough on its own
 DESC_MIN = 0.45  # below this a customer is not even a candidate
+DESC_CANDIDATES = 5  # customers offered when a description fits several
 
 # Corporate suffixes: spelled variants map to one canonical token, then trailing suffix tokens
 # are dropped to form the core name.
@@ -330,9 +337,23 @@ class NameIndex:
                 continue
             if vocab is None:
                 vocab = self.vocab
+            slip = self._single_slip(tok, vocab)
+            if slip is not None:
+                out.append((slip, SLIP_SIM))
+                continue
             best = process.extractOne(tok, vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             out.append((best[0], best[1] / 100.0) if best else (tok, 1.0))
         return out
+
+    @staticmethod
+    def _single_slip(tok: str, vocab: list[str]) -> str | None:
+        """The one name word ``tok`` is a single slip of (OSA distance 1: a letter dropped,
+        added or changed, or two neighbours swapped), when it is long enough to be a name word
+        and no second name word is as close; else None (several: the ratio decides, as before)."""
+        if len(tok) < SLIP_MIN_LEN:
+            return None
+        near = process.extract(tok, vocab, scorer=OSA.distance, score_cutoff=1, limit=2)
+        return near[0][0] if len(near) == 1 else None
 
     def _match_names(self, text: str, offer: Callable[[str, float, str], None]) -> None:
         raw_words = _RAW_TOKEN.findall(text)
@@ -402,7 +423,8 @@ class NameIndex:
                 candidates.extend(self.prefix2.get(f"{words[idx]} {words[idx + 1]}", ()))
         for idx, (word, sim) in enumerate(corrected):
             if (
-                word in STOPWORDS
+                len(word) < 2  # an initial: reached through the names it leads, not alone
+                or word in STOPWORDS
                 or word in SUFFIXES
                 or word in GENERIC
                 or word not in self.postings
@@ -443,12 +465,15 @@ class NameIndex:
                     continue
                 run = core[s : s + k]
                 # Two leading content words typed together name a company even when each is
-                # common ("Capital One"); otherwise the run needs one rare, specific token.
+                # common ("Capital One", "R & B"); otherwise the run needs one rare, specific
+                # word. A single letter is an initial, not such a word: "B" in "C B Merchant
+                # Services" says nothing about which company "R & B of Virginia" means.
                 leading_pair = (
                     s == 0 and sum(t not in STOPWORDS and t not in SUFFIXES for t in run) >= 2
                 )
                 if not leading_pair and not any(
-                    t not in STOPWORDS
+                    len(t) > 1
+                    and t not in STOPWORDS
                     and t not in SUFFIXES
                     and t not in GENERIC
                     and self.df(t) <= distinct_cap
@@ -581,11 +606,16 @@ class CustomerResolver:
         if top_score >= DESC_ACCEPT and top_score - runner >= DESC_MARGIN and supported:
             cand = Candidate(top_id, names[top_id], round(top_score, 4), ["description"])
             return Resolution("resolved", top_id, names[top_id], "description", [cand])
+        # Which of the close ones to offer: many records share one template text ("Incorrect
+        # information on your report: ...") and so tie on their best similarity. The vote
+        # decides: customers with more of the nearest records first, one stray record's owner
+        # last; best similarity breaks ties.
+        close_ids = [cid for cid, s in ranked if top_score - s < DESC_MARGIN * 2]
+        close_ids.sort(key=lambda cid: (-support[cid], -best[cid]))
         close = [
-            Candidate(cid, names[cid], round(s, 4), ["description"])
-            for cid, s in ranked
-            if top_score - s < DESC_MARGIN * 2
-        ][:5]
+            Candidate(cid, names[cid], round(best[cid], 4), ["description"])
+            for cid in close_ids[:DESC_CANDIDATES]
+        ]
         if len(close) < 2:  # one weak look-alike is not a match: say so rather than guess
             return Resolution("not_found")
         return Resolution("ambiguous", candidates=close)

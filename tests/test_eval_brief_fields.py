@@ -49,6 +49,7 @@ def store(container):
         _complaint("3100005", "santander-consumer", "Vehicle loan or lease", "Managing the loan or lease", "TX", "Phone", 20),
         _complaint("3100006", "santander-consumer", "Vehicle loan or lease", "Struggling to pay your loan", "TX", "Web", 20),
         _complaint("3100007", "santander-consumer", "Debt collection", "Written notification about debt", "FL", "Web", 5),
+        _complaint("3100008", "suntrust", "Credit reporting", "Unable to get your credit report or credit score", "GA", "Web", 7),
     ]  # fmt: skip
     response = Moment(
         moment_id="cfpb-resp-3100005",
@@ -121,3 +122,32 @@ def test_an_absent_field_is_said_to_be_absent_and_a_present_one_is_given(store):
 def test_the_latest_complaint_means_everything_received_on_the_newest_day(store):
     result = _ask(store, "What is the most recent complaint about Santander Consumer?")
     assert set(_cited(result)[:2]) == {"complaint:3100005", "complaint:3100006"}
+
+
+def test_a_lower_case_name_with_one_slip_resolves_to_the_one_name_it_is_near(store):
+    # "suntrsut": two neighbouring letters swapped, typed in lower case after a product name.
+    result = _ask(store, "what are the mortgage complaints at suntrsut")
+    assert result["customer"]["customer_id"] == "suntrust"
+    assert _cited(result)[0] == "complaint:3100002"
+
+
+def test_the_evaluation_warms_up_before_it_times_the_first_question(store):
+    from c360.services.evaluation import EvalItem, EvaluationService
+
+    assert store.briefs._fields is None  # nothing built yet: the first question would pay
+    service = EvaluationService(store.sessions, store.index, lambda: store.briefs)
+    item = EvalItem("q1", "What is the most recent complaint about Suntrust?", "suntrust", "answer")
+    report = service.evaluate([item], baseline=False)
+    assert store.briefs._fields is not None
+    assert report.warmup_ms is not None and report.warmup_ms > 0
+    assert report.to_dict()["warmup_ms"] == report.warmup_ms
+
+
+def test_a_field_word_inside_a_named_issue_is_not_a_question_for_that_field(store):
+    result = _ask(
+        store,
+        "How did Suntrust respond to the complaint about unable to get your credit report or "
+        "credit score received on 2019-06-07?",
+    )
+    assert NOT_IN_DATA not in result["answer"]
+    assert _cited(result)[0] == "complaint:3100008"

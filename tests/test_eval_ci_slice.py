@@ -111,3 +111,44 @@ def test_eval_command_prints_both_systems_as_json(slice_container, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["items"] == 6 and set(report["systems"]) == {"c360", "baseline"}
     assert "contamination" in report["systems"]["c360"]["metrics"]
+
+
+def test_the_generator_reads_another_cfpb_export_for_the_independent_check(
+    shared_data, make_devset, tmp_path
+):
+    """--cfpb: the same rules over another export (the 2023 file writes dates as 03/22/23 and
+    has no credit-reporting complaints, so no bureaus); same input, same output."""
+    header = (
+        "Date received,Product,Sub-product,Issue,Sub-issue,Consumer complaint narrative,"
+        "Company public response,Company,State,ZIP code,Tags,Consumer consent provided?,"
+        "Submitted via,Date sent to company,Company response to consumer,Timely response?,"
+        "Consumer disputed?,Complaint ID"
+    )
+    companies = ["Northwind Lending LLC", "Contoso Installment Loans Inc", "Fabrikam Cash Advance"]
+    rows = [header]
+    for n in range(12):
+        company = companies[n % 3]
+        day = f"0{n % 9 + 1}/1{n % 3}/23"
+        rows.append(
+            f'{day},"Payday loan, title loan, or personal loan",Installment loan,'
+            f"Charged fees or interest you didn't expect,None,Narrative {n},,{company},"
+            f"{['TX', 'CA', 'NY'][n % 3]},,,Consent provided,Web,{day},Closed with explanation,"
+            f"Yes,N/A,{7000000 + n}"
+        )
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    outs = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    for out in outs:
+        args = ["--data", str(shared_data), "--cfpb", str(export), "--out", str(out)]
+        assert make_devset.main(args) == 0
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    items = [json.loads(line) for line in outs[0].read_text(encoding="utf-8").splitlines()]
+    assert not [i for i in items if i["kind"] == "clarify-bureau"]
+    latest = [i for i in items if i["kind"] == "response"]
+    assert latest and all("2023-" in i["question"] for i in latest)
+    named = {i["customer_id"] for i in items if i["kind"] in ("product", "latest", "response")}
+    assert named <= {
+        "northwind-lending-llc",
+        "contoso-installment-loans-inc",
+        "fabrikam-cash-advance",
+    }

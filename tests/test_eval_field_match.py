@@ -7,7 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from c360.domain import Complaint, Customer, Moment
-from retrieval.fieldmatch import asked_fields, field_value, rank_by_fields
+from retrieval.fieldmatch import (
+    asked_fields,
+    asked_outside_values,
+    field_value,
+    rank_by_fields,
+)
 
 
 def complaint(cid, product, issue, state, day, via="Web"):
@@ -78,6 +83,17 @@ def test_asked_fields_reads_contact_and_dispute_questions():
     ]
     assert [p for p, _ in asked_fields("Did the consumer dispute the response?")] == ["dispute"]
     assert asked_fields("Show me the latest complaints") == []
+
+
+def test_a_field_phrase_inside_a_named_value_is_that_value_not_a_request():
+    issue = "Unable to get your credit report or credit score"
+    question = f"How did they respond to the complaint about {issue.lower()}?"
+    assert asked_outside_values(question, [issue]) == []
+    dispute = "What about billing dispute for services in CO?"
+    assert asked_outside_values(dispute, ["Billing dispute for services", "CO"]) == []
+    # A value that is only a piece of the phrase ("Phone", a channel) leaves the phrase asked.
+    phone = "What is the phone number of telco customer 8436-BJUMM?"
+    assert [p for p, _ in asked_outside_values(phone, ["Phone"])] == ["phone number"]
 
 
 def test_field_value_tells_an_absent_field_from_a_present_one():

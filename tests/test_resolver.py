@@ -103,6 +103,57 @@ def test_generic_words_alone_name_nobody(names):
     assert resolve(names, "which bank of the customers had recovery issues").status != "resolved"
 
 
+@pytest.fixture(scope="module")
+def look_alikes() -> NameIndex:
+    index = NameIndex()
+    index.upsert(
+        CustomerNameRow(f"l{i}", n, (), (), None)
+        for i, n in enumerate(
+            [
+                "Experian Information Solutions Inc.",
+                "Exeter Finance Corp.",
+                "EQUIFAX, INC.",
+                "Nelson Watson & Associates, LLC",
+                "Nelsen Partners Group",
+                "R & B Corporation of Virginia",
+                "C B Merchant Services",
+                "R J Baucum Enterprises, Inc.",
+                "Jon B. Sage, P.A. dba Sage Law Offices",
+            ]
+        )
+    )
+    return index
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what are the vehicle loan complaints at Experain", "Experian Information Solutions Inc."),
+        ("what are the mortgage complaints at Exetre", "Exeter Finance Corp."),
+        ("open complaints at Exetter", "Exeter Finance Corp."),
+        ("latest from Equiffax", "EQUIFAX, INC."),
+    ],
+)
+def test_one_slip_in_a_name_word_resolves_when_it_leads_to_one_name(look_alikes, text, expected):
+    """Swapped neighbours, a dropped, doubled or changed letter: one slip on a word of six or
+    more letters that only one name word is that close to."""
+    result = resolve(look_alikes, text)
+    assert result.status == "resolved", (text, result)
+    assert result.name == expected
+
+
+def test_a_slip_as_close_to_two_name_words_is_not_a_guess(look_alikes):
+    # "nelsan" is one letter off both "nelson" and "nelsen".
+    assert resolve(look_alikes, "complaints at Nelsan").status != "resolved"
+
+
+def test_a_single_letter_is_an_initial_and_names_no_company_on_its_own(look_alikes):
+    result = resolve(look_alikes, "Any complaints from VA for R & B of Virginia?")
+    assert result.status == "resolved", result
+    assert result.name == "R & B Corporation of Virginia"
+    assert resolve(look_alikes, "what did B say").status == "not_found"
+
+
 def test_index_updates_in_place_when_a_customer_is_renamed():
     index = NameIndex()
     index.upsert([CustomerNameRow("x1", "Old Name Ltd", (), (), None)])
@@ -208,3 +259,37 @@ def test_a_customer_ingested_after_the_index_was_built_resolves_at_once(loaded):
     loaded.briefs.resolver.resolve("acme")  # index built
     loaded.ingest.add_records([Customer("C-NEW", "Hooli Cloud Ltd")], source="test")
     assert loaded.briefs.resolver.resolve("Hooli Cloud").customer_id == "C-NEW"
+
+
+def test_a_description_fitting_several_offers_those_with_most_of_the_nearest_records(container):
+    """Complaint texts are often one template shared by many companies, so the best similarity
+    ties or nearly ties; the customers with several of the nearest records are offered before
+    those with one stray record, even a slightly closer one."""
+    from datetime import UTC, datetime
+
+    from c360.domain import Complaint
+
+    bureaus = ["Alpha Reporting Co", "Beta Reports Inc", "Gamma Data LLC"]
+    strays = ["Delta Bank", "Epsilon Lending", "Zeta Auto Finance", "Eta Cards", "Theta Mortgage"]
+    records: list = []
+    for name in bureaus + strays:
+        cid = name.lower().replace(" ", "-")
+        records.append(Customer(cid, name))
+        if name in bureaus:
+            texts = ["Incorrect information on your credit report: belongs to someone else."] * 3
+        else:
+            texts = ["Credit reporting: incorrect information on report, belongs to someone else."]
+        for text in texts:
+            n = len(records)
+            records.append(
+                Complaint(str(9000 + n), cid, datetime(2019, 6, n, tzinfo=UTC), text, "Credit")
+            )
+    container.ingest.add_records(records, source="test")
+
+    result = container.briefs.resolver.describe(
+        "Show me the latest complaints for the credit reporting agency"
+    )
+    assert result.status == "ambiguous"
+    offered = [c.customer_id for c in result.candidates]
+    assert set(offered[:3]) == {"alpha-reporting-co", "beta-reports-inc", "gamma-data-llc"}
+    assert len(offered) <= 5

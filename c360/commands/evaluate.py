@@ -37,6 +37,13 @@ def register(sub) -> None:
         metavar="N",
         help="list up to N failing item ids per metric",
     )
+    parser.add_argument(
+        "--show-slowest",
+        type=int,
+        default=0,
+        metavar="N",
+        help="list the N slowest items of each system with their latency (where the p95 comes from)",
+    )
     parser.set_defaults(func=_eval)
 
 
@@ -72,7 +79,8 @@ def _eval(args, container) -> int:
     if args.json:
         print(json.dumps(report.to_dict(with_outcomes=args.outcomes), indent=2))
         return 0
-    print(f"{report.items} items, {container.index.count()} indexed chunks, k={report.k}")
+    warm = f", warm-up {report.warmup_ms:.0f} ms (not in latency)" if report.warmup_ms else ""
+    print(f"{report.items} items, {container.index.count()} indexed chunks, k={report.k}{warm}")
     print(report.table())
     if args.show_failures:
         for system in report.systems:
@@ -80,6 +88,11 @@ def _eval(args, container) -> int:
                 if ids:
                     shown = ", ".join(ids[: args.show_failures])
                     print(f"{system.name} {metric}: {len(ids)} failing: {shown}")
+    if args.show_slowest:
+        for system in report.systems:
+            slowest = sorted(system.outcomes, key=lambda o: -o.latency_ms)[: args.show_slowest]
+            shown = ", ".join(f"{o.item_id} {o.latency_ms:.0f} ms" for o in slowest)
+            print(f"{system.name} slowest: {shown}")
     return 0
 
 

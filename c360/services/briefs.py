@@ -356,8 +356,10 @@ class BriefService:
 
     # --- public API ----------------------------------------------------------------------------
     def warm(self) -> None:
-        """Build the name index and load the model now (server start), not on the first question."""
+        """Build the name and field indexes and load the model now (server start), not on the
+        first question."""
         self.resolver.ensure_fresh()
+        _ = self.fields
         if self.embeddings is not None:
             self.embeddings.encode_query("warm up")
 
@@ -529,13 +531,22 @@ class BriefService:
         matched: list[Any] = []
         first = F.rank_by_fields(question, facts.complaints) if not intent.count else []
         if first:
-            top = sum(1 for score, _ in first if score >= first[0][0] - 1e-9)
-            # The responses linked to the matched complaints come after them; when the complaints
-            # alone fill the cited slots, loading every moment of a large customer buys nothing.
+            top = [rec for score, rec in first if score >= first[0][0] - 1e-9]
+            # The responses linked to the matched complaints come after them. When the complaints
+            # alone fill the cited slots, loading moments buys nothing; otherwise only moments
+            # from the day before the earliest matched complaint on (a response does not come
+            # before its complaint), not every moment of a large customer.
             moments = (
-                Q.recent_moments(session, cust.customer_id, limit=0) if top < MATCH_CITES else []
+                Q.recent_moments(
+                    session,
+                    cust.customer_id,
+                    limit=0,
+                    since=min(c.opened_at for c in top) - timedelta(days=1),
+                )
+                if len(top) < MATCH_CITES
+                else []
             )
-            ranked = F.rank_by_fields(question, facts.complaints, moments) if moments else first
+            ranked = F.with_linked_moments(first, moments) if moments else first
             best = ranked[0][0]
             matched = [rec for score, rec in ranked if score >= best - 1e-9]
             if intent.open_complaints:
@@ -618,7 +629,10 @@ class BriefService:
         its value from the record it is about (a complaint named by id, else the customer
         record), or, when the record has no such value, the not-in-data wording, citing the
         record that was checked, so nothing is invented."""
-        asked = F.asked_fields(question)
+        # A field word inside a field value the question names ("credit score" in the issue
+        # "Unable to get your credit report or credit score") is that value, not a request.
+        named = [self.fields.raw[k] for k in self.fields.named(question)]
+        asked = F.asked_outside_values(question, named)
         if not asked:
             return []
         ids = F.question_terms(question).numbers
