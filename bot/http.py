@@ -180,9 +180,8 @@ def create_wsgi_app(container: Any = None, *, warm: bool = True) -> SlackWSGI:
     # On a normal exit (gunicorn stops the worker; SIGKILL after the graceful timeout skips it)
     # finish the queued jobs and write every exchange still waiting to be logged.
     atexit.register(app.c360.close)
-    if warm:  # load the model and the name index now, not on the first user's request
-        container.briefs.find_customers("warm up", limit=1)
-        container.embeddings.embed_query("warm up")
+    if warm:  # load the model and the name and field indexes now, not on the first request
+        container.briefs.warm()
     return SlackWSGI(
         app, require_secret(container.settings, "slack_signing_secret", "SLACK_SIGNING_SECRET")
     )

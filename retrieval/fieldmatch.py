@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -266,17 +267,31 @@ def all_named_in_one(complaints: Sequence[Any], keys: Sequence[tuple[str, str]])
 
 def load_field_index(session) -> FieldIndex:
     """Build the index from the store's complaints (two narrow columns and the owner)."""
-    from sqlalchemy import select
+    index = FieldIndex()
+    add_complaints_since(session, index, None)
+    return index
+
+
+def add_complaints_since(session, index: FieldIndex, since: datetime | None) -> datetime | None:
+    """Add the complaints written at or after ``since`` (all when None) to ``index``; returns
+    the newest write time seen, the ``since`` of the next call. Adding is idempotent, so the
+    rows written at exactly ``since`` are read again rather than missed. The index only grows:
+    a value a complaint no longer carries stays (it still masks a field name, never a fact)."""
+    from sqlalchemy import func, select
 
     from store.models import ComplaintRow
 
-    index = FieldIndex()
+    newest = session.execute(select(func.max(ComplaintRow.updated_at))).scalar()
+    if newest is None or (since is not None and newest <= since):
+        return since if newest is None else newest
     stmt = select(ComplaintRow.customer_id, ComplaintRow.category, ComplaintRow.attributes)
+    if since is not None:
+        stmt = stmt.where(ComplaintRow.updated_at >= since)
     for customer_id, category, attributes in session.execute(
         stmt.execution_options(yield_per=5000)
     ):
         index.add(customer_id, category, attributes)
-    return index
+    return newest
 
 
 def mask_named(question: str, index: FieldIndex) -> str:

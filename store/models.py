@@ -67,7 +67,10 @@ class MomentRow(Base):
 
 class ComplaintRow(Base):
     __tablename__ = "complaints"
-    __table_args__ = (Index("ix_complaints_customer_time", "customer_id", "opened_at"),)
+    __table_args__ = (
+        Index("ix_complaints_customer_time", "customer_id", "opened_at"),
+        Index("ix_complaints_updated_at", "updated_at"),  # field-index refresh (briefs)
+    )
 
     complaint_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"))

@@ -120,3 +120,22 @@ def test_field_index_finds_the_one_customer_whose_complaint_carries_every_named_
     assert [c.complaint_id for c in all_named_in_one(COMPLAINTS, keys)] == ["3"]
     # One named field describes nobody in particular.
     assert index.candidates("complaints about attempts to collect debt not owed")[1] == set()
+
+
+def test_a_running_server_sees_complaints_another_process_ingested(settings, embeddings, clock):
+    """Two containers on one store stand for the server and a `c360 ingest` beside it: the
+    server's field index picks up the other's new values at its next refresh, no restart."""
+    import c360.services.briefs as briefs_module
+    from c360.container import Container
+
+    server = Container(settings, embeddings=embeddings, clock=clock)
+    ingest_process = Container(settings, embeddings=embeddings, clock=clock)
+    server.ingest.add_records([Customer("acme", "Acme Corp"), COMPLAINTS[0]], "unit")
+    assert server.briefs.fields.named("complaints about Debt collection") == []
+
+    clock.advance(minutes=1)
+    ingest_process.ingest.add_records([COMPLAINTS[1]], "another process")
+    server.briefs._fields_checked -= briefs_module.FIELDS_REFRESH_SECONDS  # the interval passes
+    fields = server.briefs.fields
+    [key] = fields.named("complaints about Debt collection")
+    assert fields.raw[key] == "Debt collection" and fields.customers[key] == {"acme"}

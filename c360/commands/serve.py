@@ -62,7 +62,7 @@ def _socket_mode(container, app_token: str) -> int:
 
     limit_model_threads(container.settings.slack_model_threads)
     app = build_app(container, socket_mode=True)
-    container.embeddings.embed_query("warm up")
+    container.briefs.warm()  # the model and indexes load now, not on the first question
     print("c360: connected to Slack through Socket Mode; Ctrl-C stops.", file=sys.stderr)
     try:
         SocketModeHandler(app, app_token).start()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -26,6 +28,8 @@ from retrieval.resolver import Candidate, CustomerResolver, Resolution, normaliz
 from retrieval.search import detect_intent, rank_chunks
 from retrieval.sentiment import compound, trend
 from store import queries as Q
+
+FIELDS_REFRESH_SECONDS = 10.0  # as the name index: how stale another process's ingest may be
 
 log = logging.getLogger(__name__)
 
@@ -349,6 +353,9 @@ class BriefService:
         self.clock = clock or SystemClock()
         self.resolver = CustomerResolver(sessions, index, embeddings)
         self._fields: F.FieldIndex | None = None
+        self._fields_since: datetime | None = None  # newest complaint write the index has seen
+        self._fields_checked = 0.0  # time.monotonic() of the last look for new complaints
+        self._fields_lock = threading.Lock()
         ingest = getattr(moments, "ingest", None)
         if ingest is not None and hasattr(ingest, "add_listener"):
             ingest.add_listener(self.resolver.on_ingest)  # new/renamed customers resolve at once
@@ -380,10 +387,19 @@ class BriefService:
     # --- field values (products, issues, states, channels) ------------------------------------
     @property
     def fields(self) -> F.FieldIndex:
-        """Which customers' complaints carry which field values; built on first use."""
-        if self._fields is None:
-            with self.sessions() as session:
-                self._fields = F.load_field_index(session)
+        """Which customers' complaints carry which field values: built on first use, kept up
+        to date by this process's ingests (listener) and, every ``FIELDS_REFRESH_SECONDS``, by
+        reading complaints other processes (a `c360 ingest` beside the server) wrote since."""
+        now = time.monotonic()
+        if self._fields is not None and now - self._fields_checked < FIELDS_REFRESH_SECONDS:
+            return self._fields
+        with self._fields_lock:
+            if self._fields is None or now - self._fields_checked >= FIELDS_REFRESH_SECONDS:
+                index = self._fields or F.FieldIndex()
+                with self.sessions() as session:
+                    self._fields_since = F.add_complaints_since(session, index, self._fields_since)
+                self._fields = index
+                self._fields_checked = time.monotonic()
         return self._fields
 
     def _on_ingest_fields(self, summary, records) -> None:
