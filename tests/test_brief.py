@@ -152,6 +152,20 @@ def test_next_actions_follow_the_rules_with_reasons_and_records(loaded):
     assert any(a.text.startswith("Reach out") and "moment:m-acl-1" in a.citations for a in quiet)
 
 
+def test_the_key_account_threshold_is_the_setting_ownership_alerts_use(loaded):
+    def involves_owner() -> bool:
+        actions = loaded.briefs.brief("Acme Corp", DANA, log=False).next_actions
+        return any(a.text.startswith("Involve Dana Lee") for a in actions)
+
+    assert involves_owner()  # ARR 250,000 with open complaints, threshold 100,000
+    default = loaded.settings.key_account_arr
+    loaded.settings.key_account_arr = 300_000  # C360_KEY_ACCOUNT_ARR
+    try:
+        assert not involves_owner()
+    finally:
+        loaded.settings.key_account_arr = default
+
+
 def test_ambiguous_question_lists_candidates_and_asks_which(loaded):
     result = loaded.briefs.ask("what did acme say?", DANA, log=True)
     data = result.to_dict()

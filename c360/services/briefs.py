@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 SENTIMENT_WINDOW_DAYS = 90
 FOLLOW_UP_AFTER_DAYS = 14
 REACH_OUT_AFTER_DAYS = 30
-KEY_ACCOUNT_ARR = 100_000
 THEME_MIN_FOR_ACTION = 3
 ANSWER_ITEMS = 3
 MATCH_CITES = 10  # records cited for "these N match what you asked" (the rest are counted)
@@ -868,7 +867,7 @@ class BriefService:
             days_since = _days(now, facts.last_contact.occurred_at)
             if days_since >= REACH_OUT_AFTER_DAYS:
                 add(W.action_reach_out(days_since), [facts.last_contact])
-        if open_c and c.arr is not None and c.arr >= KEY_ACCOUNT_ARR:
+        if open_c and c.arr is not None and c.arr >= self.settings.key_account_arr:
             add(W.action_involve_owner(c.owner, len(open_c)), [c, *open_c[:3]])
         elif open_c and not c.owner:
             add(W.action_assign_owner(), [c, *open_c[:3]])
