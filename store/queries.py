@@ -165,7 +165,9 @@ def recent_moments(
     channels: Sequence[str] | None = None,
 ) -> list[Moment]:
     """A customer's moments, newest first (uses ix_moments_customer_time)."""
-    stmt = select(MomentRow).where(
+    # Plain rows, not ORM objects: a large customer has thousands, and building an ORM
+    # instance per row cost more than the query (bench: eval's bureau questions).
+    stmt = select(MomentRow.__table__).where(
         MomentRow.customer_id == customer_id, MomentRow.origin.in_(list(origins))
     )
     if since is not None:
@@ -175,7 +177,7 @@ def recent_moments(
     stmt = stmt.order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
     if limit:
         stmt = stmt.limit(limit)
-    return [moment_from_row(r) for r in session.scalars(stmt)]
+    return [moment_from_row(r) for r in session.execute(stmt)]
 
 
 def exchange_moments(
@@ -228,11 +230,11 @@ def customer_complaints(
     session: Session, customer_id: str, open_only: bool = False
 ) -> list[Complaint]:
     """A customer's complaints, newest first (uses ix_complaints_customer_time)."""
-    stmt = select(ComplaintRow).where(ComplaintRow.customer_id == customer_id)
+    stmt = select(ComplaintRow.__table__).where(ComplaintRow.customer_id == customer_id)
     if open_only:
         stmt = stmt.where(ComplaintRow.status.in_(list(OPEN_STATUSES)))
     stmt = stmt.order_by(ComplaintRow.opened_at.desc(), ComplaintRow.complaint_id.desc())
-    return [complaint_from_row(r) for r in session.scalars(stmt)]
+    return [complaint_from_row(r) for r in session.execute(stmt)]  # plain rows, as above
 
 
 # --- chunks ----------------------------------------------------------------------------

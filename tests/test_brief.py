@@ -152,6 +152,13 @@ def test_next_actions_follow_the_rules_with_reasons_and_records(loaded):
     assert any(a.text.startswith("Reach out") and "moment:m-acl-1" in a.citations for a in quiet)
 
 
+def test_a_question_about_complaints_is_answered_from_complaints(loaded):
+    result = loaded.briefs.ask("What did Acme Corp complain about?", DANA, log=False)
+    cited = [c for item in result.section("Answer").items for c in item.citations]
+    assert cited and all(c.startswith("complaint:") for c in cited)
+    assert set(owners_of(loaded, cited).values()) == {"C-ACME"}
+
+
 def test_the_key_account_threshold_is_the_setting_ownership_alerts_use(loaded):
     def involves_owner() -> bool:
         actions = loaded.briefs.brief("Acme Corp", DANA, log=False).next_actions

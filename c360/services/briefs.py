@@ -623,6 +623,10 @@ class BriefService:
                 )
         else:
             chunks = Q.customer_chunks(session, cust.customer_id)
+            if intent.complaints:
+                # "What did they complain about?": the complaints answer it, not the notes and
+                # calls that happen to share its words; other records only when there are none.
+                chunks = [c for c in chunks if c.kind == "complaint"] or chunks
             topic = _without_name(question, cust)
             vector = self.embeddings.encode_query(topic) if self.embeddings is not None else None
             hits = rank_chunks(chunks, topic, vector, now, limit=ANSWER_ITEMS + 2)
