@@ -502,7 +502,7 @@ class DemoCompany:
         return profile.customer.owner or rng.choice(SUPPORT)
 
     def _complaints(self, profile: _Profile, rng: random.Random) -> Iterator[Generated]:
-        rate = {"healthy": 0.04, "stable": 0.08, "declining": 0.14, "at_risk": 0.2}[profile.health]
+        rate = {"healthy": 0.25, "stable": 0.4, "declining": 0.6, "at_risk": 0.85}[profile.health]
         mean = self.moments_per_customer * VOLUME[profile.segment] * rate
         n = max(0, int(rng.gauss(mean, max(0.5, mean * 0.5)) + 0.5))
         cid = profile.customer.customer_id
