@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from c360.domain import OPEN_STATUSES, Complaint, Customer, Moment, split_record_id
@@ -177,6 +177,30 @@ def recent_moments(
     stmt = stmt.order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
     if limit:
         stmt = stmt.limit(limit)
+    return [moment_from_row(r) for r in session.execute(stmt)]
+
+
+def linked_moments(
+    session: Session,
+    customer_id: str,
+    complaint_ids: Sequence[str],
+    origins: Sequence[str] = EVIDENCE_ORIGINS,
+) -> list[Moment]:
+    """A customer's moments linked to some of its complaints (``meta.complaint_id``, such as a
+    company's response to a complaint), newest first. Filters in the database: a large customer
+    has thousands of moments and only a few are linked to the complaints a question names."""
+    if not complaint_ids:
+        return []
+    linked = cast(MomentRow.meta["complaint_id"].as_string(), String)
+    stmt = (
+        select(MomentRow.__table__)
+        .where(
+            MomentRow.customer_id == customer_id,
+            MomentRow.origin.in_(list(origins)),
+            linked.in_([str(c) for c in complaint_ids]),
+        )
+        .order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
+    )
     return [moment_from_row(r) for r in session.execute(stmt)]
 
 

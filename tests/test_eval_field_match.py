@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from c360.domain import Complaint, Customer, Moment
 from retrieval.fieldmatch import (
     asked_fields,
@@ -139,3 +141,36 @@ def test_a_running_server_sees_complaints_another_process_ingested(settings, emb
     fields = server.briefs.fields
     [key] = fields.named("complaints about Debt collection")
     assert fields.raw[key] == "Debt collection" and fields.customers[key] == {"acme"}
+
+
+def _linked_fixture(container):
+    container.ingest.add_records(
+        [
+            Customer("acme", "Acme Corp"),
+            *COMPLAINTS,
+            RESPONSE,  # meta.complaint_id "3"
+            Moment("resp-4", "acme", datetime(2019, 6, 5, tzinfo=UTC), "Response to 4: refund.",
+                   meta={"complaint_id": 4}),  # a number, as a JSON source may give it
+            Moment("note-1", "acme", datetime(2019, 6, 6, tzinfo=UTC), "Unrelated call note."),
+        ],
+        "unit",
+    )  # fmt: skip
+
+
+def _linked_ids(container, complaint_ids):
+    from store.queries import linked_moments
+
+    with container.sessions() as session:
+        return [m.moment_id for m in linked_moments(session, "acme", complaint_ids)]
+
+
+def test_linked_moments_are_found_in_the_database_by_their_complaint_id(container):
+    _linked_fixture(container)
+    assert _linked_ids(container, ["3", "4"]) == ["resp-4", "cfpb-resp-3"]  # newest first
+    assert _linked_ids(container, ["1"]) == []
+
+
+@pytest.mark.postgres
+def test_linked_moments_work_the_same_on_postgresql(pg_container):
+    _linked_fixture(pg_container)
+    assert _linked_ids(pg_container, ["3", "4"]) == ["resp-4", "cfpb-resp-3"]

@@ -548,16 +548,10 @@ class BriefService:
         if first:
             top = [rec for score, rec in first if score >= first[0][0] - 1e-9]
             # The responses linked to the matched complaints come after them. When the complaints
-            # alone fill the cited slots, loading moments buys nothing; otherwise only moments
-            # from the day before the earliest matched complaint on (a response does not come
-            # before its complaint), not every moment of a large customer.
+            # alone fill the cited slots, loading moments buys nothing; otherwise only the
+            # moments linked to those complaints are read, not every moment of a large customer.
             moments = (
-                Q.recent_moments(
-                    session,
-                    cust.customer_id,
-                    limit=0,
-                    since=min(c.opened_at for c in top) - timedelta(days=1),
-                )
+                Q.linked_moments(session, cust.customer_id, [c.complaint_id for c in top])
                 if len(top) < MATCH_CITES
                 else []
             )
