@@ -265,13 +265,6 @@ def all_named_in_one(complaints: Sequence[Any], keys: Sequence[tuple[str, str]])
     return out
 
 
-def load_field_index(session) -> FieldIndex:
-    """Build the index from the store's complaints (two narrow columns and the owner)."""
-    index = FieldIndex()
-    add_complaints_since(session, index, None)
-    return index
-
-
 def add_complaints_since(session, index: FieldIndex, since: datetime | None) -> datetime | None:
     """Add the complaints written at or after ``since`` (all when None) to ``index``; returns
     the newest write time seen, the ``since`` of the next call. Adding is idempotent, so the

@@ -600,12 +600,8 @@ class IngestService:
         also keeps its upserts (which hold the GIL for their whole call) off the Slack bot's
         path, where exchanges are written all day."""
         keep = [i for i, origin in enumerate(origins) if origin not in GLOBAL_INDEX_EXCLUDES]
-        if not keep:
-            return
-        if len(keep) == len(origins):
-            self.index.upsert(chunks, vectors, origins)
-            return
-        self.index.upsert([chunks[i] for i in keep], vectors[keep], [origins[i] for i in keep])
+        if keep:
+            self.index.upsert([chunks[i] for i in keep], vectors[keep], [origins[i] for i in keep])
 
 
 def _parse_raw(raw: RawRow, kind: str | None, mapping, apply_mapping) -> list[Any]:

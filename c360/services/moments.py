@@ -6,7 +6,7 @@ embedded and indexed exactly like connector data (and ownership rules see them).
 Exchanges can be written behind (``MomentService.write_behind``, what the Slack bot does): the
 moment id is made at once, so the answer's feedback buttons can name it, and one background
 thread writes the queued exchanges in batches, one ``add_records`` per batch (one embedding
-batch, one commit, one Chroma upsert) instead of one per answer. Reads through this service
+batch, one commit; exchanges stay out of the global Chroma index) instead of one per answer. Reads through this service
 (``recent_exchanges``, feedback) wait for the writes they depend on; ``close`` writes everything
 still queued. The CLI stays synchronous: its logged exchange is in the very next brief.
 """
@@ -43,8 +43,8 @@ class ExchangeLog:
 
     The writer takes everything queued (up to ``max_batch``), after waiting ``linger`` seconds
     for more to arrive, and hands it to ``write`` as one list. Batches stay small on purpose:
-    embedded Chroma holds the GIL for its whole upsert (about 20 ms plus 1-2 ms per vector on
-    2 busy cores), so a big batch would stall every request thread of the process at once. Nothing is dropped: a full queue
+    a batch's embedding and commit run in the bot's process, and a big one would hold the CPU
+    from the request threads for longer at once. Nothing is dropped: a full queue
     makes ``put`` wait for room, a failed write is retried (every ``retry_seconds``, doubling up
     to a minute) until ``close``, which gives it three last tries and then logs each moment it
     could not write at ERROR with its full text, so it can be replayed."""
