@@ -20,6 +20,27 @@ DIRECTIONS = ("inbound", "outbound", "internal")
 COMPLAINT_STATUSES = ("open", "in_progress", "resolved", "closed")
 OPEN_STATUSES = ("open", "in_progress")
 
+# The complaint fields a question can name a complaint by (besides its day and id): the
+# category and these attributes. Others are codes or free text (zip, consent, response).
+COMPLAINT_MATCH_FIELDS = ("issue", "sub_issue", "sub_product", "state", "submitted_via", "tags")
+FIELD_VALUE_MAX = 512  # longer values are prose, not a field a question names
+
+
+def complaint_field_values(category: Any, attributes: dict | None) -> list[tuple[str, str]]:
+    """A complaint's matchable (field, value) pairs, values as text, in one place: the field
+    index, the store's ``complaint_values`` table and the ranking all read the same values."""
+    pairs = [("category", category)]
+    pairs += [(name, (attributes or {}).get(name)) for name in COMPLAINT_MATCH_FIELDS]
+    out = []
+    for name, value in pairs:
+        if value in (None, "") or isinstance(value, (bool, list, dict)):
+            continue
+        text = str(value)
+        if len(text) <= FIELD_VALUE_MAX:
+            out.append((name, text))
+    return out
+
+
 # Moment origins: "data" came from a connector; "exchange" is a logged question/answer
 # (history, never evidence for facts about the customer); "logged" was logged by a person
 # (/moment, the message shortcut) and is evidence like data.

@@ -22,16 +22,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from c360.domain import COMPLAINT_MATCH_FIELDS, FIELD_VALUE_MAX, complaint_field_values
+
 _NORM = re.compile(r"[^a-z0-9]+")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _DIGITS = re.compile(r"\b(\d{4,})\b")
 
 # Complaint attributes worth matching (others are codes or free text: zip, consent, response).
-COMPLAINT_FIELDS = ("issue", "sub_issue", "sub_product", "state", "submitted_via", "tags")
+COMPLAINT_FIELDS = COMPLAINT_MATCH_FIELDS
 # Values too common to say anything when they appear ("Other", "None", "Yes").
 IGNORED_VALUES = {"other", "none", "yes", "no", "n a", "na", "i do not know"}
 
@@ -87,7 +90,9 @@ def value_phrase(raw: str) -> str:
 def _value_named(terms: QuestionTerms, value: Any) -> float:
     """0 when the question does not name the value; else a weight that prefers longer values
     (so "Credit card or prepaid card" beats "Credit card" when both appear)."""
-    if value in (None, "") or isinstance(value, bool):
+    if value in (None, "") or isinstance(value, (bool, list, dict)):
+        return 0.0
+    if len(str(value)) > FIELD_VALUE_MAX:  # prose, not a field value (as the index keeps them)
         return 0.0
     raw = str(value).strip()
     phrase = value_phrase(raw)
@@ -101,19 +106,40 @@ def _value_named(terms: QuestionTerms, value: Any) -> float:
     return 1.0 + min(len(phrase), 100) / 1000.0 if phrase in terms.text else 0.0
 
 
-def complaint_match(terms: QuestionTerms, complaint: Any) -> float:
-    attrs = complaint.attributes or {}
+def _values_score(terms: QuestionTerms, values: Sequence[Any]) -> float:
+    """The weight of the field values (category, then ``COMPLAINT_FIELDS``) the question names."""
     named: list[tuple[str, float]] = []
-    for value in (complaint.category, *(attrs.get(name) for name in COMPLAINT_FIELDS)):
+    for value in values:
         weight = _value_named(terms, value)
         if weight:
             named.append((value_phrase(str(value).strip()), weight))
     # A value inside another named value of the record ("Credit reporting" inside "Credit
     # reporting, credit repair services, ...") is that phrase again, not a second field.
-    score = sum(w for phrase, w in named if not any(phrase != o and phrase in o for o, _ in named))
-    if complaint.opened_at is not None and complaint.opened_at.date().isoformat() in terms.dates:
+    return sum(w for phrase, w in named if not any(phrase != o and phrase in o for o, _ in named))
+
+
+def complaint_match(
+    terms: QuestionTerms, complaint: Any, memo: dict[Any, float] | None = None
+) -> float:
+    """How many distinct fields of the complaint the question names (weighted, see
+    ``_value_named``), plus its day and its id. ``memo`` remembers the score of each
+    combination of values for this question: a large customer's thousands of complaints
+    share a few dozen combinations."""
+    attrs = complaint.attributes or {}
+    values = (complaint.category, *(attrs.get(name) for name in COMPLAINT_FIELDS))
+    if memo is None:
+        score = _values_score(terms, values)
+    else:
+        try:
+            score = memo[values]
+        except KeyError:
+            score = memo[values] = _values_score(terms, values)
+        except TypeError:  # an unhashable value (a list of tags)
+            score = _values_score(terms, values)
+    opened = complaint.opened_at
+    if terms.dates and opened is not None and opened.date().isoformat() in terms.dates:
         score += 1.0
-    if str(complaint.complaint_id) in terms.numbers:
+    if terms.numbers and str(complaint.complaint_id) in terms.numbers:
         score += 2.0  # an id names one record outright
     return score
 
@@ -130,7 +156,8 @@ def rank_by_fields(
     """(score, record) for every record the question names by at least one field, best first;
     complaints before their moments at equal score, newest first within a score."""
     terms = question_terms(question)
-    ranked = [(s, c) for c in complaints if (s := complaint_match(terms, c)) > 0]
+    memo: dict[Any, float] = {}
+    ranked = [(s, c) for c in complaints if (s := complaint_match(terms, c, memo)) > 0]
     return with_linked_moments(ranked, moments)
 
 
@@ -150,11 +177,12 @@ def with_linked_moments(
         if s > 0:
             scored.append((s, 1, m))
 
-    def when(rec: Any) -> float:
-        at = getattr(rec, "opened_at", None) or getattr(rec, "occurred_at", None)
-        return at.timestamp() if at else 0.0
+    def when(rec: Any) -> datetime:
+        return getattr(rec, "opened_at", None) or getattr(rec, "occurred_at", None) or _EPOCH
 
-    scored.sort(key=lambda t: (-round(t[0], 6), t[1], -when(t[2])))
+    # Newest first, then (stable) best score first and complaints before moments.
+    scored.sort(key=lambda t: when(t[2]), reverse=True)
+    scored.sort(key=lambda t: (-round(t[0], 6), t[1]))
     return [(s, rec) for s, _, rec in scored]
 
 
@@ -212,24 +240,58 @@ class FieldIndex:
 
     def __init__(self) -> None:
         self.customers: dict[tuple[str, str], set[str]] = {}  # (field, value) -> customers
-        self.raw: dict[tuple[str, str], str] = {}
+        self.raw: dict[tuple[str, str], str] = {}  # one spelling, for display
+        self.variants: dict[tuple[str, str], set[str]] = {}  # every spelling stored
+        # First word of a value -> its keys, in the order first seen: a question can name only
+        # values whose first word it contains, so a question checks a handful of values, not
+        # every value of the store (a thousand or more).
+        self.by_word: dict[str, list[tuple[str, str]]] = {}
+        self.order: dict[tuple[str, str], int] = {}
 
     def add(self, customer_id: str, category: str | None, attributes: dict | None) -> None:
-        pairs = [("category", category)]
-        pairs += [(name, (attributes or {}).get(name)) for name in COMPLAINT_FIELDS]
-        for name, value in pairs:
-            if value in (None, "") or isinstance(value, bool):
-                continue
-            key = (name, norm(str(value)))
+        for name, text in complaint_field_values(category, attributes):
+            key = (name, norm(text))
+            if key not in self.order:
+                words = key[1].split()
+                if words:
+                    self.by_word.setdefault(words[0], []).append(key)
+                self.order[key] = len(self.order)
             self.customers.setdefault(key, set()).add(customer_id)
-            self.raw.setdefault(key, str(value))
+            self.raw.setdefault(key, text)
+            self.variants.setdefault(key, set()).add(text)
+
+    def named_values(self, question: str) -> dict[str, list[str]]:
+        """Every stored spelling of every value the question names, by field: what a complaint
+        must carry (in the database, exactly) for ``complaint_match`` to count a field. Wider
+        than ``named`` (every named value, not the longest per field), so that filtering on it
+        first loses no complaint that the ranking would score."""
+        terms = question_terms(question)
+        out: dict[str, list[str]] = {}
+        for key in self._candidate_keys(terms):
+            hits = [raw for raw in self.variants[key] if _value_named(terms, raw)]
+            if hits:
+                out.setdefault(key[0], []).extend(sorted(hits))
+        return out
+
+    def spellings(self, keys: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+        """Every stored spelling of the given (field, value) keys, by field."""
+        out: dict[str, list[str]] = {}
+        for key in keys:
+            out.setdefault(key[0], []).extend(sorted(self.variants.get(key, ())))
+        return out
+
+    def _candidate_keys(self, terms: QuestionTerms) -> list[tuple[str, str]]:
+        """The keys whose value starts with a word of the question, in the order first seen
+        (the order breaks ties between equally long values)."""
+        found = {key for word in set(terms.text.split()) for key in self.by_word.get(word, ())}
+        return sorted(found, key=self.order.__getitem__)
 
     def named(self, question: str) -> list[tuple[str, str]]:
         """The (field, value) keys the question names, longest value per field."""
         terms = question_terms(question)
         best: dict[str, tuple[float, tuple[str, str]]] = {}
-        for key, raw in self.raw.items():
-            weight = _value_named(terms, raw)
+        for key in self._candidate_keys(terms):
+            weight = _value_named(terms, self.raw[key])
             if weight and weight > best.get(key[0], (0.0, key))[0]:
                 best[key[0]] = (weight, key)
         keys = [key for _, key in best.values()]
@@ -250,19 +312,6 @@ class FieldIndex:
         for s in sets[1:]:
             found &= s
         return keys, found
-
-
-def all_named_in_one(complaints: Sequence[Any], keys: Sequence[tuple[str, str]]) -> list[Any]:
-    """The complaints that carry every named value at once (the description fits one record)."""
-    out = []
-    for c in complaints:
-        values = {
-            "category": c.category,
-            **{n: (c.attributes or {}).get(n) for n in COMPLAINT_FIELDS},
-        }
-        if all(values.get(f) not in (None, "") and norm(str(values[f])) == v for f, v in keys):
-            out.append(c)
-    return out
 
 
 def add_complaints_since(session, index: FieldIndex, since: datetime | None) -> datetime | None:

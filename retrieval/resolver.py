@@ -54,6 +54,10 @@ DESC_MARGIN = 0.06  # ... and lead the next customer by this much
 DESC_SINGLE_HIT = 0.8  # one record this similar is enough on its own
 DESC_MIN = 0.45  # below this a customer is not even a candidate
 DESC_CANDIDATES = 5  # customers offered when a description fits several
+# A runner-up this close (2 x margin) with this many of the nearest records is a second fit
+# ("the credit bureau": three bureaus each hold many near records), however far the best
+# customer's single best record leads: ask which.
+DESC_CONTEST_SUPPORT = 3
 
 # Corporate suffixes: spelled variants map to one canonical token, then trailing suffix tokens
 # are dropped to form the core name.
@@ -592,30 +596,50 @@ class CustomerResolver:
                 best[hit.customer_id] = hit.score
             support[hit.customer_id] = support.get(hit.customer_id, 0) + 1
         names = self.names.names
-        ranked = sorted(
-            ((cid, s) for cid, s in best.items() if cid in names and s >= DESC_MIN),
-            key=lambda kv: -kv[1],
+        status, ids = decide_description(
+            {cid: s for cid, s in best.items() if cid in names}, support
         )
-        if not ranked:
-            return Resolution("not_found")
-        top_id, top_score = ranked[0]
-        runner = ranked[1][1] if len(ranked) > 1 else 0.0
-        # One stray similar record is not a description of a customer: ask for two hits, or
-        # one that is very close.
-        supported = support[top_id] >= 2 or top_score >= DESC_SINGLE_HIT
-        if top_score >= DESC_ACCEPT and top_score - runner >= DESC_MARGIN and supported:
-            cand = Candidate(top_id, names[top_id], round(top_score, 4), ["description"])
-            return Resolution("resolved", top_id, names[top_id], "description", [cand])
-        # Which of the close ones to offer: many records share one template text ("Incorrect
-        # information on your report: ...") and so tie on their best similarity. The vote
-        # decides: customers with more of the nearest records first, one stray record's owner
-        # last; best similarity breaks ties.
-        close_ids = [cid for cid, s in ranked if top_score - s < DESC_MARGIN * 2]
-        close_ids.sort(key=lambda cid: (-support[cid], -best[cid]))
-        close = [
-            Candidate(cid, names[cid], round(best[cid], 4), ["description"])
-            for cid in close_ids[:DESC_CANDIDATES]
-        ]
-        if len(close) < 2:  # one weak look-alike is not a match: say so rather than guess
-            return Resolution("not_found")
-        return Resolution("ambiguous", candidates=close)
+        if status == "resolved":
+            cand = Candidate(ids[0], names[ids[0]], round(best[ids[0]], 4), ["description"])
+            return Resolution("resolved", ids[0], names[ids[0]], "description", [cand])
+        if status == "ambiguous":
+            return Resolution(
+                "ambiguous",
+                candidates=[
+                    Candidate(cid, names[cid], round(best[cid], 4), ["description"]) for cid in ids
+                ],
+            )
+        return Resolution("not_found")
+
+
+def decide_description(best: dict[str, float], support: dict[str, int]) -> tuple[str, list[str]]:
+    """From each customer's best similarity to a description and how many of the nearest
+    records it holds: ("resolved", [id]), ("ambiguous", ids to offer) or ("not_found", [])."""
+    ranked = sorted(((cid, s) for cid, s in best.items() if s >= DESC_MIN), key=lambda kv: -kv[1])
+    if not ranked:
+        return "not_found", []
+    top_id, top_score = ranked[0]
+    runner = ranked[1][1] if len(ranked) > 1 else 0.0
+    # One stray similar record is not a description of a customer: ask for two hits, or
+    # one that is very close.
+    supported = support[top_id] >= 2 or top_score >= DESC_SINGLE_HIT
+    contested = any(
+        top_score - s < DESC_MARGIN * 2 and support[cid] >= DESC_CONTEST_SUPPORT
+        for cid, s in ranked[1:]
+    )
+    if (
+        top_score >= DESC_ACCEPT
+        and top_score - runner >= DESC_MARGIN
+        and supported
+        and not contested
+    ):
+        return "resolved", [top_id]
+    # Which of the close ones to offer: many records share one template text ("Incorrect
+    # information on your report: ...") and so tie on their best similarity. The vote
+    # decides: customers with more of the nearest records first, one stray record's owner
+    # last; best similarity breaks ties.
+    close_ids = [cid for cid, s in ranked if top_score - s < DESC_MARGIN * 2]
+    close_ids.sort(key=lambda cid: (-support[cid], -best[cid]))
+    if len(close_ids) < 2:  # one weak look-alike is not a match: say so rather than guess
+        return "not_found", []
+    return "ambiguous", close_ids[:DESC_CANDIDATES]

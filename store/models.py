@@ -47,7 +47,11 @@ class CustomerRow(Base):
 
 class MomentRow(Base):
     __tablename__ = "moments"
-    __table_args__ = (Index("ix_moments_customer_time", "customer_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_moments_customer_time", "customer_id", "occurred_at"),
+        # A customer's logged exchanges (a brief's "recent questions") without its data moments.
+        Index("ix_moments_customer_origin_time", "customer_id", "origin", "occurred_at"),
+    )
 
     moment_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"))
@@ -70,6 +74,10 @@ class ComplaintRow(Base):
     __table_args__ = (
         Index("ix_complaints_customer_time", "customer_id", "opened_at"),
         Index("ix_complaints_updated_at", "updated_at"),  # field-index refresh (briefs)
+        # A brief's counts by category and a theme's newest complaints read this index alone.
+        Index("ix_complaints_customer_category", "customer_id", "category", "opened_at", "status"),
+        # A customer's open complaints, oldest first, without reading its closed ones.
+        Index("ix_complaints_customer_status", "customer_id", "status", "opened_at"),
     )
 
     complaint_id: Mapped[str] = mapped_column(String(255), primary_key=True)
@@ -86,6 +94,34 @@ class ComplaintRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ComplaintValueRow(Base):
+    """One matchable field value of a complaint (``c360.domain.complaint_field_values``): an
+    inverted index in the database, so the complaints a question names by product, issue,
+    state or channel are found by index range, not by reading every complaint of a customer
+    that has thousands. Rewritten with its complaint."""
+
+    __tablename__ = "complaint_values"
+    __table_args__ = (
+        # Covering: a lookup reads the index alone (complaint_id is not in a rowid index).
+        Index(
+            "ix_complaint_values_lookup",
+            "customer_id",
+            "field",
+            "value",
+            "opened_at",
+            "complaint_id",
+        ),
+    )
+
+    complaint_id: Mapped[str] = mapped_column(
+        ForeignKey("complaints.complaint_id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(512))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ChunkRow(Base):

@@ -12,17 +12,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import DateTime, String, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from c360.domain import OPEN_STATUSES, Complaint, Customer, Moment, split_record_id
-from store.models import ChunkRow, ComplaintRow, CustomerRow, MomentRow
+from store.models import ChunkRow, ComplaintRow, ComplaintValueRow, CustomerRow, MomentRow
 
 # Origins that are evidence for facts about a customer; "exchange" is history only.
 EVIDENCE_ORIGINS = ("data", "logged")
 IN_SLICE = 900  # bound parameters per IN (...), well under every driver's limit
+_DAY = timedelta(days=1)
+
+
+class Unset:
+    """The type of ``UNSET``: "no filter", where None is a value to filter on."""
+
+
+UNSET = Unset()
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -30,6 +39,30 @@ def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_SHAPES: dict[tuple, Any] = {}
+
+
+def _shape(key: tuple, build):
+    """A statement built once per shape, its values left as bind parameters: building a
+    SELECT cost more than running it on a small index range (about 0.5 ms against 0.1 ms), and
+    a brief runs a dozen of them. (A cache of statement text, never of results.)"""
+    stmt = _SHAPES.get(key)
+    if stmt is None:
+        stmt = _SHAPES[key] = build()
+    return stmt
+
+
+def _at(name: str):
+    return bindparam(name, type_=DateTime(timezone=True))
+
+
+def _run(session: Session, stmt, params: dict[str, Any] | None = None):
+    """Execute a Core statement on the session's connection (its transaction), skipping the
+    ORM's per-statement machinery: a brief runs a dozen small reads, and that overhead cost
+    more than the reads (bench: eval's large-customer questions)."""
+    return session.connection().execute(stmt, params or {})
 
 
 def _slices(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -102,7 +135,11 @@ class CustomerNameRow:
 
 
 def get_customer(session: Session, customer_id: str) -> Customer | None:
-    row = session.get(CustomerRow, customer_id)
+    stmt = _shape(
+        ("customer",),
+        lambda: select(CustomerRow.__table__).where(CustomerRow.customer_id == bindparam("cid")),
+    )
+    row = _run(session, stmt, {"cid": customer_id}).first()
     return customer_from_row(row) if row is not None else None
 
 
@@ -128,11 +165,11 @@ def customer_name_rows(
     )
     rows = []
     if customer_ids is None:
-        batches = [session.execute(stmt)]
+        batches = [_run(session, stmt)]
     else:
         wanted = sorted(set(customer_ids))
         batches = [
-            session.execute(stmt.where(CustomerRow.customer_id.in_(p))) for p in _slices(wanted)
+            _run(session, stmt.where(CustomerRow.customer_id.in_(p))) for p in _slices(wanted)
         ]
     for result in batches:
         for cid, name, aliases, emails, domain in result:
@@ -163,21 +200,48 @@ def recent_moments(
     origins: Sequence[str] = EVIDENCE_ORIGINS,
     since: datetime | None = None,
     channels: Sequence[str] | None = None,
+    until: datetime | None = None,
+    direction: str | None = None,
 ) -> list[Moment]:
-    """A customer's moments, newest first (uses ix_moments_customer_time)."""
+    """A customer's moments, newest first, optionally only those in [since, until), on some
+    channels, in one direction (uses ix_moments_customer_time)."""
+
     # Plain rows, not ORM objects: a large customer has thousands, and building an ORM
     # instance per row cost more than the query (bench: eval's bureau questions).
-    stmt = select(MomentRow.__table__).where(
-        MomentRow.customer_id == customer_id, MomentRow.origin.in_(list(origins))
+    def build():
+        stmt = select(MomentRow.__table__).where(
+            MomentRow.customer_id == bindparam("cid"),
+            MomentRow.origin.in_(bindparam("origins", expanding=True)),
+        )
+        if since is not None:
+            stmt = stmt.where(MomentRow.occurred_at >= _at("since"))
+        if until is not None:
+            stmt = stmt.where(MomentRow.occurred_at < _at("until"))
+        if channels:
+            stmt = stmt.where(MomentRow.channel.in_(bindparam("channels", expanding=True)))
+        if direction is not None:
+            stmt = stmt.where(MomentRow.direction == bindparam("direction"))
+        stmt = stmt.order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
+        return stmt.limit(bindparam("limit")) if limit else stmt
+
+    key = (
+        "recent_moments",
+        since is not None,
+        until is not None,
+        bool(channels),
+        direction is not None,
+        bool(limit),
     )
-    if since is not None:
-        stmt = stmt.where(MomentRow.occurred_at >= since)
-    if channels:
-        stmt = stmt.where(MomentRow.channel.in_(list(channels)))
-    stmt = stmt.order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
-    if limit:
-        stmt = stmt.limit(limit)
-    return [moment_from_row(r) for r in session.execute(stmt)]
+    params = {
+        "cid": customer_id,
+        "origins": list(origins),
+        "since": since,
+        "until": until,
+        "channels": list(channels or ()),
+        "direction": direction,
+        "limit": limit,
+    }
+    return [moment_from_row(r) for r in _run(session, _shape(key, build), params)]
 
 
 def linked_moments(
@@ -191,34 +255,56 @@ def linked_moments(
     has thousands of moments and only a few are linked to the complaints a question names."""
     if not complaint_ids:
         return []
-    linked = cast(MomentRow.meta["complaint_id"].as_string(), String)
-    stmt = (
-        select(MomentRow.__table__)
-        .where(
-            MomentRow.customer_id == customer_id,
-            MomentRow.origin.in_(list(origins)),
-            linked.in_([str(c) for c in complaint_ids]),
+
+    def build():
+        linked = cast(MomentRow.meta["complaint_id"].as_string(), String)
+        return (
+            select(MomentRow.__table__)
+            .where(
+                MomentRow.customer_id == bindparam("cid"),
+                MomentRow.origin.in_(bindparam("origins", expanding=True)),
+                linked.in_(bindparam("ids", expanding=True)),
+            )
+            .order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
         )
-        .order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
-    )
-    return [moment_from_row(r) for r in session.execute(stmt)]
+
+    params = {
+        "cid": customer_id,
+        "origins": list(origins),
+        "ids": [str(c) for c in complaint_ids],
+    }
+    return [moment_from_row(r) for r in _run(session, _shape(("linked",), build), params)]
 
 
 def exchange_moments(
     session: Session, customer_id: str | None = None, asker_id: str | None = None, limit: int = 10
 ) -> list[Moment]:
     """Logged question/answer exchanges, newest first, for a customer and/or an asker."""
-    stmt = select(MomentRow).where(MomentRow.origin == "exchange")
+    stmt = select(MomentRow.__table__).where(MomentRow.origin == "exchange")
     if customer_id is not None:
         stmt = stmt.where(MomentRow.customer_id == customer_id)
     stmt = stmt.order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
     if asker_id is None:
-        return [moment_from_row(r) for r in session.scalars(stmt.limit(limit))]
+        if customer_id is not None:  # the brief's "recent questions": a prepared shape
+            stmt = _shape(
+                ("exchanges",),
+                lambda: (
+                    select(MomentRow.__table__)
+                    .where(
+                        MomentRow.customer_id == bindparam("cid"), MomentRow.origin == "exchange"
+                    )
+                    .order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
+                    .limit(bindparam("limit"))
+                ),
+            )
+            rows = _run(session, stmt, {"cid": customer_id, "limit": limit})
+            return [moment_from_row(r) for r in rows]
+        return [moment_from_row(r) for r in _run(session, stmt.limit(limit))]
     # The asker lives in meta (JSON, not portable to filter on): page through newest first.
     found: list[Moment] = []
     page, offset = max(limit * 4, 50), 0
     while len(found) < limit:
-        rows = list(session.scalars(stmt.offset(offset).limit(page)))
+        rows = list(_run(session, stmt.offset(offset).limit(page)))
         for row in rows:
             if (row.meta or {}).get("asker_id") == asker_id:
                 found.append(moment_from_row(row))
@@ -239,7 +325,7 @@ def count_moments(
         .where(MomentRow.customer_id == customer_id, MomentRow.origin.in_(list(origins)))
         .group_by(MomentRow.channel)
     )
-    return {channel: int(n) for channel, n in session.execute(stmt)}
+    return {channel: int(n) for channel, n in _run(session, stmt)}
 
 
 # --- complaints ----------------------------------------------------------------------
@@ -251,14 +337,271 @@ def get_complaint(session: Session, complaint_id: str) -> Complaint | None:
 
 
 def customer_complaints(
-    session: Session, customer_id: str, open_only: bool = False
+    session: Session,
+    customer_id: str,
+    open_only: bool = False,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    category: str | None | Unset = UNSET,
+    limit: int = 0,
+    oldest_first: bool = False,
 ) -> list[Complaint]:
-    """A customer's complaints, newest first (uses ix_complaints_customer_time)."""
-    stmt = select(ComplaintRow.__table__).where(ComplaintRow.customer_id == customer_id)
-    if open_only:
-        stmt = stmt.where(ComplaintRow.status.in_(list(OPEN_STATUSES)))
-    stmt = stmt.order_by(ComplaintRow.opened_at.desc(), ComplaintRow.complaint_id.desc())
-    return [complaint_from_row(r) for r in session.execute(stmt)]  # plain rows, as above
+    """A customer's complaints, newest first (oldest first on request), optionally only open
+    ones, those opened in [since, until), of one category (None: uncategorised), at most
+    ``limit`` (uses ix_complaints_customer_time). A large customer has thousands: callers ask
+    for the slice they show, and ``complaint_digest`` for the counts."""
+    by_category = "any" if category is UNSET else "none" if category is None else "one"
+
+    def build():
+        c = ComplaintRow
+        stmt = select(c.__table__).where(c.customer_id == bindparam("cid"))
+        if open_only:
+            stmt = stmt.where(c.status.in_(list(OPEN_STATUSES)))
+        if since is not None:
+            stmt = stmt.where(c.opened_at >= _at("since"))
+        if until is not None:
+            stmt = stmt.where(c.opened_at < _at("until"))
+        if by_category == "none":
+            stmt = stmt.where(c.category.is_(None))
+        elif by_category == "one":
+            stmt = stmt.where(c.category == bindparam("category"))
+        if oldest_first:
+            stmt = stmt.order_by(c.opened_at.asc(), c.complaint_id.asc())
+        else:
+            stmt = stmt.order_by(c.opened_at.desc(), c.complaint_id.desc())
+        return stmt.limit(bindparam("limit")) if limit else stmt
+
+    key = (
+        "customer_complaints",
+        open_only,
+        since is not None,
+        until is not None,
+        by_category,
+        bool(limit),
+        oldest_first,
+    )
+    params = {
+        "cid": customer_id,
+        "since": since,
+        "until": until,
+        "category": category if by_category == "one" else None,
+        "limit": limit,
+    }
+    rows = _run(session, _shape(key, build), params)
+    return [complaint_from_row(r) for r in rows]  # plain rows, as above
+
+
+def customer_complaints_by_ids(
+    session: Session, customer_id: str, complaint_ids: Iterable[str]
+) -> list[Complaint]:
+    """Those of the given complaints that belong to this customer, newest first."""
+    wanted = sorted({str(c) for c in complaint_ids})
+    found: list[Complaint] = []
+    for part in _slices(wanted):
+        # By primary key alone (a planner may prefer the customer index and read them all).
+        stmt = _shape(
+            ("complaints_by_id",),
+            lambda: select(ComplaintRow.__table__).where(
+                ComplaintRow.complaint_id.in_(bindparam("ids", expanding=True))
+            ),
+        )
+        found.extend(
+            c
+            for r in _run(session, stmt, {"ids": list(part)})
+            if (c := complaint_from_row(r)).customer_id == customer_id
+        )
+    found.sort(key=lambda c: (c.opened_at, c.complaint_id), reverse=True)
+    return found
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    category: str | None  # None: complaints without a category
+    total: int
+    open: int
+
+
+@dataclass(frozen=True)
+class ComplaintDigest:
+    """A customer's complaint counts, by category, from one aggregate query: what a brief
+    states about complaints without reading every complaint of a customer that has thousands."""
+
+    total: int
+    open: int
+    categories: tuple[CategoryCount, ...]  # most complaints first, then by name
+    newest_at: datetime | None
+
+
+def complaint_digest(session: Session, customer_id: str) -> ComplaintDigest:
+    """Counts by category from ``ix_complaints_customer_category`` alone."""
+
+    def build():
+        is_open = ComplaintRow.status.in_(list(OPEN_STATUSES))
+        return (
+            select(
+                ComplaintRow.category,
+                func.count(),
+                func.sum(case((is_open, 1), else_=0)),
+                func.max(ComplaintRow.opened_at),
+            )
+            .where(ComplaintRow.customer_id == bindparam("cid"))
+            .group_by(ComplaintRow.category)
+        )
+
+    cats, newest = [], None
+    rows = _run(session, _shape(("digest",), build), {"cid": customer_id})
+    for category, total, n_open, latest in rows:
+        cats.append(CategoryCount(category, int(total), int(n_open or 0)))
+        latest = _utc(latest)
+        if latest is not None and (newest is None or latest > newest):
+            newest = latest
+    cats.sort(key=lambda c: (-c.total, c.category or ""))
+    return ComplaintDigest(
+        total=sum(c.total for c in cats),
+        open=sum(c.open for c in cats),
+        categories=tuple(cats),
+        newest_at=newest,
+    )
+
+
+@dataclass(frozen=True)
+class ComplaintFields:
+    """A complaint as field matching sees it, without its text: id, day, and the named values
+    it carries (category, and attributes by name)."""
+
+    complaint_id: str
+    customer_id: str
+    opened_at: datetime
+    category: str | None
+    attributes: dict[str, Any]
+
+    kind = "complaint"
+
+    @property
+    def record_id(self) -> str:
+        return f"complaint:{self.complaint_id}"
+
+
+def complaints_carrying(
+    session: Session,
+    customer_ids: Sequence[str],
+    values: dict[str, Sequence[str]],
+    days: Sequence[datetime] = (),
+    complaint_ids: Sequence[str] = (),
+    only_ids: Sequence[str] | None = None,
+) -> list[ComplaintFields]:
+    """The customers' complaints that carry one of ``values`` (field -> exact text values, as
+    ``complaint_field_values`` writes them), were opened on one of ``days`` (UTC) or have one
+    of ``complaint_ids``; each with the given values it carries (no others), newest first.
+    Index ranges only (``ix_complaint_values_lookup``, ``ix_complaints_customer_time``, the
+    primary key): a question naming a rare issue reads a few entries, not a large customer's
+    thousands of complaints. ``only_ids``: only among these complaints."""
+    found: dict[str, tuple[str, datetime, dict[str, str]]] = {}
+    wanted_customers = sorted(set(customer_ids))
+    if only_ids is not None and not only_ids:
+        return []
+    cv = ComplaintValueRow
+    for name, wanted in values.items():
+        for cust_part in _slices(wanted_customers):
+            for value_part in _slices(sorted(set(wanted))):
+                stmt = select(cv.complaint_id, cv.customer_id, cv.opened_at, cv.value).where(
+                    cv.customer_id.in_(cust_part), cv.field == name, cv.value.in_(value_part)
+                )
+                if only_ids is not None:
+                    stmt = stmt.where(cv.complaint_id.in_(list(only_ids)))
+                for cid, cust, opened, value in _run(session, stmt):
+                    entry = found.setdefault(cid, (cust, _utc(opened), {}))
+                    entry[2][name] = value
+    extra = []
+    for day in days:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        extra.append(and_(ComplaintRow.opened_at >= start, ComplaintRow.opened_at < start + _DAY))
+    if complaint_ids:
+        extra.append(ComplaintRow.complaint_id.in_([str(c) for c in complaint_ids]))
+    if extra:
+        for cust_part in _slices(wanted_customers):
+            stmt = select(
+                ComplaintRow.complaint_id, ComplaintRow.customer_id, ComplaintRow.opened_at
+            ).where(ComplaintRow.customer_id.in_(cust_part), or_(*extra))
+            if only_ids is not None:
+                stmt = stmt.where(ComplaintRow.complaint_id.in_(list(only_ids)))
+            for cid, cust, opened in _run(session, stmt):
+                found.setdefault(cid, (cust, _utc(opened), {}))
+    out = [
+        ComplaintFields(
+            cid,
+            cust,
+            opened,
+            named.get("category"),
+            {k: v for k, v in named.items() if k != "category"},
+        )
+        for cid, (cust, opened, named) in found.items()
+    ]
+    out.sort(key=lambda c: (c.opened_at, c.complaint_id), reverse=True)
+    return out
+
+
+def complaint_days_named(
+    session: Session, customer_id: str, days: Sequence[datetime], complaint_ids: Sequence[str]
+) -> dict[str, datetime]:
+    """A customer's complaints opened on one of ``days`` (UTC) or having one of the ids:
+    complaint id -> when it was opened."""
+    conditions = [
+        and_(ComplaintRow.opened_at >= start, ComplaintRow.opened_at < start + _DAY)
+        for start in (datetime(d.year, d.month, d.day, tzinfo=UTC) for d in days)
+    ]
+    if complaint_ids:
+        conditions.append(ComplaintRow.complaint_id.in_([str(c) for c in complaint_ids]))
+    if not conditions:
+        return {}
+    stmt = select(ComplaintRow.complaint_id, ComplaintRow.opened_at).where(
+        ComplaintRow.customer_id == customer_id, or_(*conditions)
+    )
+    return {cid: _utc(opened) for cid, opened in _run(session, stmt)}
+
+
+def value_hits(
+    session: Session, customer_id: str, pairs: Sequence[tuple[str, str]]
+) -> dict[str, tuple[datetime, int]]:
+    """The customer's complaints carrying one of ``pairs``: complaint id -> (day opened, bit
+    mask of the pairs it carries; bit i is ``pairs[i]``, and a complaint has one value per
+    field). Index ranges of the covering ``ix_complaint_values_lookup``, a few columns a row:
+    a question naming a value thousands of complaints carry reads thousands of index entries,
+    not thousands of complaints."""
+    cv = ComplaintValueRow
+    bits: dict[str, dict[str, int]] = {}
+    for i, (name, value) in enumerate(pairs):
+        bits.setdefault(name, {})[value] = 1 << i
+    found: dict[str, tuple[datetime, int]] = {}
+    for name, by_value in bits.items():
+        stmt = _shape(
+            ("value_hits",),
+            lambda: select(cv.complaint_id, cv.opened_at, cv.value).where(
+                cv.customer_id == bindparam("cid"),
+                cv.field == bindparam("field"),
+                cv.value.in_(bindparam("values", expanding=True)),
+            ),
+        )
+        for part in _slices(sorted(by_value)):
+            params = {"cid": customer_id, "field": name, "values": list(part)}
+            for cid, opened, value in _run(session, stmt, params):
+                if cid in found:
+                    found[cid] = (found[cid][0], found[cid][1] | by_value[value])
+                else:
+                    found[cid] = (opened, by_value[value])
+    return {cid: (_utc(opened), mask) for cid, (opened, mask) in found.items()}
+
+
+def open_complaint_ids(session: Session, customer_id: str) -> set[str]:
+    """Ids of a customer's open complaints (uses ix_complaints_customer_status)."""
+    stmt = _shape(
+        ("open_ids",),
+        lambda: select(ComplaintRow.complaint_id).where(
+            ComplaintRow.customer_id == bindparam("cid"),
+            ComplaintRow.status.in_(list(OPEN_STATUSES)),
+        ),
+    )
+    return set(_run(session, stmt, {"cid": customer_id}).scalars())
 
 
 # --- chunks ----------------------------------------------------------------------------
@@ -293,7 +636,7 @@ def customer_chunks(
     ).where(ChunkRow.customer_id == customer_id, ChunkRow.origin.in_(list(origins)))
     return [
         ChunkVector(cid, rid, cust, kind, origin, text, _utc(at), blob)
-        for cid, rid, cust, kind, origin, text, at, blob in session.execute(stmt)
+        for cid, rid, cust, kind, origin, text, at, blob in _run(session, stmt)
     ]
 
 

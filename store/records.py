@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from c360.domain import Complaint, Customer, Moment, Record
+from c360.domain import Complaint, Customer, Moment, Record, complaint_field_values
 from store.models import (
     ChunkRow,
     ComplaintRow,
+    ComplaintValueRow,
     CustomerRow,
     IngestRunRow,
     MomentRow,
@@ -99,6 +100,33 @@ def upsert_records(
         session.execute(insert(row_class), rows)
     if updates:
         session.execute(update(row_class), [_row_values(r, s, now) for r, s in updates])
+    if kind == "complaint":
+        _write_complaint_values(
+            session,
+            [r for r, _ in inserts],
+            [r for r, _ in updates],  # type: ignore[misc]
+        )
+
+
+def _write_complaint_values(
+    session: Session, inserted: Sequence[Complaint], updated: Sequence[Complaint]
+) -> None:
+    """Keep ``complaint_values`` (the field-value index) equal to the complaints' fields."""
+    for part in _slices([c.complaint_id for c in updated]):
+        session.execute(delete(ComplaintValueRow).where(ComplaintValueRow.complaint_id.in_(part)))
+    rows = [
+        {
+            "complaint_id": c.complaint_id,
+            "field": name,
+            "customer_id": c.customer_id,
+            "value": value,
+            "opened_at": utc(c.opened_at),
+        }
+        for c in (*inserted, *updated)
+        for name, value in complaint_field_values(c.category, c.attributes)
+    ]
+    if rows:
+        session.execute(insert(ComplaintValueRow), rows)
 
 
 def chunk_hashes_for_records(

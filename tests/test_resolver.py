@@ -10,7 +10,13 @@ import pytest
 from fixtures.brief_records import load
 
 from c360.domain import Customer
-from retrieval.resolver import NameIndex, core_tokens, decide, normalize_tokens
+from retrieval.resolver import (
+    NameIndex,
+    core_tokens,
+    decide,
+    decide_description,
+    normalize_tokens,
+)
 from store.queries import CustomerNameRow
 
 CFPB_LIKE = [
@@ -293,3 +299,20 @@ def test_a_description_fitting_several_offers_those_with_most_of_the_nearest_rec
     offered = [c.customer_id for c in result.candidates]
     assert set(offered[:3]) == {"alpha-reporting-co", "beta-reports-inc", "gamma-data-llc"}
     assert len(offered) <= 5
+
+
+def test_a_description_two_customers_fit_well_asks_which_even_when_one_record_leads():
+    """ "the credit bureau": one bureau's single best record leads by more than the margin, but
+    another bureau holds many of the nearest records close behind: that is two fits, not one
+    (measured on the CFPB dev set: 0.764 with 16 records vs 0.700 with 7)."""
+    best = {"transunion": 0.764, "equifax": 0.700, "experian": 0.697, "stray": 0.697}
+    support = {"transunion": 16, "equifax": 7, "experian": 8, "stray": 1}
+    status, offered = decide_description(best, support)
+    assert status == "ambiguous"
+    assert offered[:3] == ["transunion", "experian", "equifax"]  # most nearest records first
+    # The same lead over look-alikes holding one stray record each is a description of one.
+    alone = {"transunion": 16, "equifax": 1, "experian": 1, "stray": 1}
+    assert decide_description(best, alone) == ("resolved", ["transunion"])
+    # A lead of twice the margin settles it whatever the runner-up holds.
+    assert decide_description({"a": 0.80, "b": 0.66}, {"a": 3, "b": 9}) == ("resolved", ["a"])
+    assert decide_description({"a": 0.40}, {"a": 9}) == ("not_found", [])

@@ -15,9 +15,8 @@ import logging
 import re
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from c360.domain import Asker, Complaint, Customer, Moment
@@ -41,6 +40,15 @@ ANSWER_ITEMS = 3
 MATCH_CITES = 10  # records cited for "these N match what you asked" (the rest are counted)
 MAX_OPEN_LISTED = 5
 MAX_THEME_CITES = 10
+MAX_THEMES = 5
+LATEST_COMPLAINTS = 5  # newest complaints read for "no open complaints" and count lines
+OPEN_READ = MAX_OPEN_LISTED + MAX_THEME_CITES  # open complaints listed, then cited as "more"
+# Sentiment reads at most this many complaints and inbound moments (newest first) of its two
+# windows: a trend needs a sample, not every one of a large customer's thousands of messages.
+TONE_MAX = 400
+# Up to this many complaints, a brief reads a customer's whole complaint history in one query
+# (fewer round trips); beyond it, counts and the records shown, by index.
+SMALL_HISTORY = 150
 RECENT_QUESTIONS = 5
 SNIPPET_CHARS = 300
 
@@ -322,14 +330,85 @@ class _Citations:
 
 @dataclass
 class _Facts:
+    """What one brief reads about its customer. Complaints come as counts (one aggregate
+    query) plus the few records each line shows or cites, never the whole list: a customer
+    can have thousands."""
+
     customer: Customer
     recent: list[Moment]
-    complaints: list[Complaint]
-    tone_moments: list[Moment]
+    digest: Q.ComplaintDigest
+    open_complaints: list[Complaint]  # oldest first; the first MAX_OPEN_LISTED + cited rest
+    latest_complaints: list[Complaint]  # newest first, LATEST_COMPLAINTS of them
+    themes: list[tuple[Q.CategoryCount, list[Complaint]]]  # top categories, newest members
+    tone_moments: list[Moment]  # inbound, within the sentiment windows
+    tone_complaints: list[Complaint]  # opened within the sentiment windows
     exchanges: list[Moment]
     last_contact: Moment | None
+    all_complaints: list[Complaint] | None = None  # newest first, when the history is short
     evidence: list[Any] = field(default_factory=list)  # records answering the question
     answer_lines: list[tuple[str, list[Any]]] = field(default_factory=list)
+
+
+UNCATEGORISED = "uncategorised"
+
+
+def _top_categories(digest: Q.ComplaintDigest) -> list[Q.CategoryCount]:
+    """The complaint themes a brief shows: most complaints first, then by name."""
+    return sorted(digest.categories, key=lambda c: (-c.total, c.category or UNCATEGORISED))[
+        :MAX_THEMES
+    ]
+
+
+@dataclass
+class _FieldMatch:
+    score: float  # the best tier's score
+    count: int  # complaints in the best tier
+    newest: list[Any]  # its newest MATCH_CITES complaints (full, or id and day only)
+
+
+def _best_tier(ranked: list[tuple[float, Any]], open_only: bool) -> _FieldMatch | None:
+    """The best-scored complaints of a ranking (newest first within a score)."""
+    if not ranked:
+        return None
+    best = ranked[0][0]
+    top = [r for s, r in ranked if s >= best - 1e-9]
+    if open_only:
+        top = [r for r in top if r.is_open] or top
+    return _FieldMatch(best, len(top), top[:MATCH_CITES])
+
+
+def _named_days(terms: F.QuestionTerms) -> list[datetime]:
+    days = []
+    for text in sorted(terms.dates):
+        try:
+            days.append(datetime.fromisoformat(text))
+        except ValueError:  # "2019-13-45" names no day
+            continue
+    return days
+
+
+def _with_values(
+    pairs: list[tuple[str, str]], mask: int, complaint_id: str = "", opened_at=None
+) -> Q.ComplaintFields:
+    """A complaint carrying the pairs of a value mask (``Q.value_hits``); no day and no id
+    unless given, so that it scores its values alone."""
+    named = {name: value for i, (name, value) in enumerate(pairs) if mask >> i & 1}
+    attrs = {k: v for k, v in named.items() if k != "category"}
+    return Q.ComplaintFields(complaint_id, "", opened_at, named.get("category"), attrs)
+
+
+def _hydrated(session, customer_id: str, records: list[Any]) -> list[Any]:
+    """The records in order, each field-only complaint row replaced by the full complaint."""
+    ids = [r.complaint_id for r in records if isinstance(r, Q.ComplaintFields)]
+    full = {c.complaint_id: c for c in Q.customer_complaints_by_ids(session, customer_id, ids)}
+    out = []
+    for r in records:
+        if isinstance(r, Q.ComplaintFields):
+            if r.complaint_id in full:  # gone since it was matched: not cited
+                out.append(full[r.complaint_id])
+        else:
+            out.append(r)
+    return out
 
 
 def _name_cased(text: str) -> str:
@@ -464,13 +543,22 @@ class BriefService:
         keys, customers = self.fields.candidates(text)
         if not customers or len(customers) > 50:
             return None
-        fits = []
+        # The customers having one complaint that carries every named value at once (read from
+        # the field-value index, not from each candidate's complaints).
         with self.sessions() as session:
-            for cid in sorted(customers):
-                if F.all_named_in_one(Q.customer_complaints(session, cid), keys):
-                    fits.append(cid)
+            rows = Q.complaints_carrying(session, sorted(customers), self.fields.spellings(keys))
         names = self.resolver.names.names
-        fits = [cid for cid in fits if cid in names]
+        fits = sorted(
+            {
+                r.customer_id
+                for r in rows
+                if r.customer_id in names
+                and all(
+                    (r.category if f == "category" else r.attributes.get(f)) is not None
+                    for f, _ in keys
+                )
+            }
+        )
         if len(fits) == 1:
             cand = Candidate(fits[0], names[fits[0]], 0.9, ["description: fields"])
             return Resolution("resolved", fits[0], names[fits[0]], "description", [cand])
@@ -510,74 +598,168 @@ class BriefService:
         return result
 
     def _gather(self, customer_id: str, question: str | None) -> _Facts:
+        """Everything the brief states. A customer with a short complaint history is read in
+        one query; a long one (a bureau has thousands) as counts from one aggregate plus the
+        few records each line shows, by index: the cost follows what is shown, not the size
+        of the history. Both give the same facts (tests/test_complaint_reads.py)."""
         now = self.clock.now()
-        since = now - timedelta(days=2 * SENTIMENT_WINDOW_DAYS)
+        start = now - timedelta(days=2 * SENTIMENT_WINDOW_DAYS)
+        until = now + timedelta(microseconds=1)  # a record dated after now is not in a window
+        cid = customer_id
         with self.sessions() as session:
-            customer = Q.get_customer(session, customer_id)
+            customer = Q.get_customer(session, cid)
             if customer is None:
                 raise LookupError(
-                    f"customer {customer_id!r} vanished from the store while answering; ask again"
+                    f"customer {cid!r} vanished from the store while answering; ask again"
                 )
-            recent = Q.recent_moments(
-                session, customer_id, limit=max(self.settings.recent_moments, 1)
+            recent = Q.recent_moments(session, cid, limit=max(self.settings.recent_moments, 1))
+            digest = Q.complaint_digest(session, cid)
+            top = _top_categories(digest)
+            everything: list[Complaint] | None = None
+            if digest.total <= SMALL_HISTORY:
+                everything = Q.customer_complaints(session, cid) if digest.total else []
+                open_c = sorted(
+                    (c for c in everything if c.is_open),
+                    key=lambda c: (c.opened_at, c.complaint_id),
+                )[:OPEN_READ]
+                latest = everything[:LATEST_COMPLAINTS]
+                themes = [
+                    (cat, [c for c in everything if c.category == cat.category][:MAX_THEME_CITES])
+                    for cat in top
+                ]
+                tone_c = [c for c in everything if start <= c.opened_at < until][:TONE_MAX]
+            else:
+                open_c = (
+                    Q.customer_complaints(
+                        session, cid, open_only=True, oldest_first=True, limit=OPEN_READ
+                    )
+                    if digest.open
+                    else []
+                )
+                latest = Q.customer_complaints(session, cid, limit=LATEST_COMPLAINTS)
+                themes = [
+                    (
+                        cat,
+                        Q.customer_complaints(
+                            session, cid, category=cat.category, limit=MAX_THEME_CITES
+                        ),
+                    )
+                    for cat in top
+                ]
+                tone_c = Q.customer_complaints(
+                    session, cid, since=start, until=until, limit=TONE_MAX
+                )
+            tone_m = Q.recent_moments(
+                session, cid, TONE_MAX, since=start, until=until, direction="inbound"
             )
-            complaints = Q.customer_complaints(session, customer_id)
-            tone = [
-                m
-                for m in Q.recent_moments(session, customer_id, limit=0, since=since)
-                if m.direction == "inbound"
-            ]
-            exchanges = Q.exchange_moments(session, customer_id=customer_id, limit=RECENT_QUESTIONS)
+            exchanges = Q.exchange_moments(session, customer_id=cid, limit=RECENT_QUESTIONS)
             facts = _Facts(
-                customer, recent, complaints, tone, exchanges, recent[0] if recent else None
+                customer,
+                recent,
+                digest,
+                open_c,
+                latest,
+                themes,
+                tone_m,
+                tone_c,
+                exchanges,
+                recent[0] if recent else None,
+                everything,
             )
             if question:
                 self._answer_facts(session, facts, question, now)
         return facts
+
+    def _field_match(
+        self, session, facts: _Facts, question: str, open_only: bool = False
+    ) -> _FieldMatch | None:
+        """The complaints the question names best by their fields (product, issue, state,
+        channel, day, id; ``rank_by_fields``): how many, and the newest ``MATCH_CITES`` of
+        them. With ``open_only``, the open ones among them when there are any. From the whole
+        history when the brief read it; otherwise from the store's field-value index: ids,
+        days and values of the complaints carrying a named value (index entries, not
+        complaints), scored once per combination of values, and only the cited ones read."""
+        cid = facts.customer.customer_id
+        if facts.all_complaints is not None:
+            return _best_tier(F.rank_by_fields(question, facts.all_complaints), open_only)
+        terms = F.question_terms(question)
+        values = self.fields.named_values(question)
+        days = _named_days(terms)
+        ids = sorted(terms.numbers)
+        if not (values or days or ids):
+            return None
+        pairs = [(name, value) for name, spellings in values.items() for value in spellings]
+        memo: dict[Any, float] = {}
+        # Every complaint carrying a named value, as (day, which values): a few columns from
+        # one covering index. Scored once per combination of values; those named by day or id
+        # (a few) one by one, as their day and id add to the score.
+        entries = Q.value_hits(session, cid, pairs)
+        named = Q.complaint_days_named(session, cid, days, ids)
+        for c, opened in named.items():
+            entries.setdefault(c, (opened, 0))
+        by_mask: dict[int, float] = {}
+        scores: dict[str, float] = {}
+        for c, (opened, mask) in entries.items():
+            if c in named:
+                scores[c] = F.complaint_match(terms, _with_values(pairs, mask, c, opened), memo)
+            else:
+                if mask not in by_mask:
+                    by_mask[mask] = F.complaint_match(terms, _with_values(pairs, mask), memo)
+                scores[c] = by_mask[mask]
+        best = max(scores.values(), default=0.0)
+        if best <= 0:
+            return None
+        top = [c for c, s in scores.items() if s >= best - 1e-9]
+        if open_only:
+            open_ids = Q.open_complaint_ids(session, cid)
+            top = [c for c in top if c in open_ids] or top
+        top.sort(key=lambda c: (entries[c][0], c), reverse=True)
+        newest = [Q.ComplaintFields(c, cid, entries[c][0], None, {}) for c in top[:MATCH_CITES]]
+        return _FieldMatch(best, len(top), newest)
 
     def _answer_facts(self, session, facts: _Facts, question: str, now: datetime) -> None:
         """What answers the question: counts, open complaints, newest records, or the most
         relevant records by hybrid search over this customer's chunks."""
         intent = detect_intent(question)
         cust = facts.customer
-        lines: list[tuple[str, list[Any]]] = self._asked_field_lines(facts, question)
+        lines: list[tuple[str, list[Any]]] = self._asked_field_lines(session, facts, question)
         # Records the question names by their fields (product, issue, state, channel, day, id):
         # structured values the text ranking cannot see. Responses follow their complaint.
         matched: list[Any] = []
-        first = F.rank_by_fields(question, facts.complaints) if not intent.count else []
-        if first:
-            top = [rec for score, rec in first if score >= first[0][0] - 1e-9]
+        found = (
+            self._field_match(session, facts, question, intent.open_complaints)
+            if facts.digest.total and not intent.count
+            else None
+        )
+        if found is not None:
+            top = found.newest
             # The responses linked to the matched complaints come after them. When the complaints
             # alone fill the cited slots, loading moments buys nothing; otherwise only the
             # moments linked to those complaints are read, not every moment of a large customer.
             moments = (
                 Q.linked_moments(session, cust.customer_id, [c.complaint_id for c in top])
-                if len(top) < MATCH_CITES
+                if found.count < MATCH_CITES
                 else []
             )
-            ranked = F.with_linked_moments(first, moments) if moments else first
-            best = ranked[0][0]
-            matched = [rec for score, rec in ranked if score >= best - 1e-9]
-            if intent.open_complaints:
-                matched = [
-                    r for r in matched if not isinstance(r, Complaint) or r.is_open
-                ] or matched
+            matched = [
+                r for _, r in F.with_linked_moments([(found.score, r) for r in top], moments)
+            ]
         if matched:
             named = [self.fields.raw[k] for k in self.fields.named(question)]
-            n_complaints = sum(isinstance(r, Complaint) for r in matched)
-            lines.append(
-                (W.field_matches_line(n_complaints, len(matched), named), matched[:MATCH_CITES])
-            )
+            n_complaints = found.count
+            total = found.count + sum(isinstance(r, Moment) for r in matched)
+            # Only the records the answer shows and cites are read in full.
+            matched = _hydrated(session, cust.customer_id, matched[:MATCH_CITES])
+            lines.append((W.field_matches_line(n_complaints, total, named), matched))
             facts.evidence = matched
             for rec in matched[:ANSWER_ITEMS]:
                 lines.append((self._evidence_line(rec, now), [rec]))
         elif intent.count:
-            open_c = [c for c in facts.complaints if c.is_open]
             if intent.complaints or not intent.channels:
                 lines.append(
                     (
-                        W.count_complaints_line(cust.name, len(facts.complaints), len(open_c)),
-                        [cust, *facts.complaints[:5]],
+                        W.count_complaints_line(cust.name, facts.digest.total, facts.digest.open),
+                        [cust, *facts.latest_complaints[:5]],
                     )
                 )
             if not intent.complaints:
@@ -590,17 +772,27 @@ class BriefService:
                 lines.append((W.count_moments_line(cust.name, per_channel), [cust, *latest]))
             facts.evidence = [r for _, recs in lines for r in recs]
         elif intent.open_complaints:
-            open_c = sorted((c for c in facts.complaints if c.is_open), key=lambda c: c.opened_at)
+            open_c = facts.open_complaints
             facts.evidence = open_c[: ANSWER_ITEMS + 2] or [cust]
             if not open_c:
                 lines.append(
-                    (W.no_open_complaints(len(facts.complaints)), [cust, *facts.complaints[:3]])
+                    (
+                        W.no_open_complaints(facts.digest.total),
+                        [cust, *facts.latest_complaints[:3]],
+                    )
                 )
         elif intent.recency:
-            if intent.complaints and facts.complaints:
+            if intent.complaints and facts.digest.newest_at is not None:
                 # Everything received on the newest day is "the latest", not just the first row.
-                newest = facts.complaints[0].opened_at.date()
-                same_day = [c for c in facts.complaints if c.opened_at.date() == newest]
+                newest = facts.digest.newest_at.date()
+                day = datetime(newest.year, newest.month, newest.day, tzinfo=UTC)
+                same_day = (
+                    [c for c in facts.all_complaints if c.opened_at.date() == newest]
+                    if facts.all_complaints is not None
+                    else Q.customer_complaints(
+                        session, cust.customer_id, since=day, until=day + timedelta(days=1)
+                    )
+                )
                 if len(same_day) > 1:
                     lines.append(
                         (
@@ -637,7 +829,9 @@ class BriefService:
                 lines.append((self._evidence_line(rec, now), [rec]))
         facts.answer_lines = lines
 
-    def _asked_field_lines(self, facts: _Facts, question: str) -> list[tuple[str, list[Any]]]:
+    def _asked_field_lines(
+        self, session, facts: _Facts, question: str
+    ) -> list[tuple[str, list[Any]]]:
         """A question asking for a field ("the e-mail address", "did the consumer dispute"):
         its value from the record it is about (a complaint named by id, else the customer
         record), or, when the record has no such value, the not-in-data wording, citing the
@@ -649,7 +843,12 @@ class BriefService:
         if not asked:
             return []
         ids = F.question_terms(question).numbers
-        targets: list[Any] = [c for c in facts.complaints if str(c.complaint_id) in ids][:3]
+        if not ids:
+            targets: list[Any] = []
+        elif facts.all_complaints is not None:
+            targets = [c for c in facts.all_complaints if str(c.complaint_id) in ids][:3]
+        else:
+            targets = Q.customer_complaints_by_ids(session, facts.customer.customer_id, ids)[:3]
         targets = targets or [facts.customer]
         out = []
         for phrase, names in asked:
@@ -756,7 +955,7 @@ class BriefService:
     def _complaints(
         self, facts: _Facts, reg: _Citations, cid: str, now: datetime
     ) -> tuple[list[Item], list[Item]]:
-        open_c = sorted((c for c in facts.complaints if c.is_open), key=lambda c: c.opened_at)
+        open_c = facts.open_complaints
         if open_c:
             open_items = [
                 Item(
@@ -767,26 +966,25 @@ class BriefService:
                 )
                 for c in open_c[:MAX_OPEN_LISTED]
             ]
-            rest = open_c[MAX_OPEN_LISTED:]
-            if rest:
-                open_items.append(Item(W.more_open_complaints(len(rest)), reg.ids(rest)))
+            rest = facts.digest.open - MAX_OPEN_LISTED
+            if rest > 0:  # counted in full, the oldest of them cited
+                open_items.append(
+                    Item(W.more_open_complaints(rest), reg.ids(open_c[MAX_OPEN_LISTED:]))
+                )
         else:
             open_items = [
                 Item(
-                    W.no_open_complaints(len(facts.complaints)),
-                    [cid, *reg.ids(facts.complaints[:3])],
+                    W.no_open_complaints(facts.digest.total),
+                    [cid, *reg.ids(facts.latest_complaints[:3])],
                 )
             ]
-        themes = Counter(c.category or "uncategorised" for c in facts.complaints)
-        theme_items = []
-        for category, count in sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))[:5]:
-            members = [c for c in facts.complaints if (c.category or "uncategorised") == category]
-            theme_items.append(
-                Item(
-                    W.theme_line(category, count, sum(c.is_open for c in members)),
-                    reg.ids(members[:MAX_THEME_CITES]),
-                )
+        theme_items = [
+            Item(
+                W.theme_line(cat.category or UNCATEGORISED, cat.total, cat.open),
+                reg.ids(members[:MAX_THEME_CITES]),
             )
+            for cat, members in facts.themes
+        ]
         if not theme_items:
             theme_items = [Item(W.no_open_complaints(0), [cid])]
         return open_items, theme_items
@@ -796,7 +994,7 @@ class BriefService:
         start = now - timedelta(days=2 * SENTIMENT_WINDOW_DAYS)
         recent, previous = [], []
         texts = [(m, m.occurred_at) for m in facts.tone_moments] + [
-            (c, c.opened_at) for c in facts.complaints if c.opened_at >= start
+            (c, c.opened_at) for c in facts.tone_complaints if c.opened_at >= start
         ]
         for rec, at in texts:
             if at > now:
@@ -847,7 +1045,7 @@ class BriefService:
             ids = [cid if r is c else reg.add(r) for r in records]
             actions.append(NextAction(pair[0], pair[1], [i for i in ids if i]))
 
-        open_c = sorted((x for x in facts.complaints if x.is_open), key=lambda x: x.opened_at)
+        open_c = facts.open_complaints
         if open_c and _days(now, open_c[0].opened_at) >= FOLLOW_UP_AFTER_DAYS:
             oldest = open_c[0]
             add(W.action_follow_up(oldest.category, _days(now, oldest.opened_at)), [oldest])
@@ -866,17 +1064,13 @@ class BriefService:
             if days_since >= REACH_OUT_AFTER_DAYS:
                 add(W.action_reach_out(days_since), [facts.last_contact])
         if open_c and c.arr is not None and c.arr >= self.settings.key_account_arr:
-            add(W.action_involve_owner(c.owner, len(open_c)), [c, *open_c[:3]])
+            add(W.action_involve_owner(c.owner, facts.digest.open), [c, *open_c[:3]])
         elif open_c and not c.owner:
             add(W.action_assign_owner(), [c, *open_c[:3]])
-        themes = Counter(x.category for x in facts.complaints if x.category)
-        if themes:
-            category, count = sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            if count >= THEME_MIN_FOR_ACTION:
-                add(
-                    W.action_root_cause(category, count),
-                    [x for x in facts.complaints if x.category == category][:5],
-                )
+        # The largest named category (the themes hold it: at most one of them is unnamed).
+        top = next(((cat, m) for cat, m in facts.themes if cat.category), None)
+        if top is not None and top[0].total >= THEME_MIN_FOR_ACTION:
+            add(W.action_root_cause(top[0].category, top[0].total), top[1][:5])
         # Always at least two: fall back to preparation steps that are true of any customer.
         if len(actions) < 2 and facts.last_contact is not None:
             add(W.action_review_latest(), [facts.last_contact])
@@ -899,7 +1093,7 @@ class BriefService:
             cust,
             *facts.evidence,
             *facts.recent[:3],
-            *[x for x in facts.complaints if x.is_open][:3],
+            *facts.open_complaints[:3],
         ]
         records, allowed = [], set()
         for rec in given:
