@@ -51,6 +51,7 @@ class MomentRow(Base):
         Index("ix_moments_customer_time", "customer_id", "occurred_at"),
         # A customer's logged exchanges (a brief's "recent questions") without its data moments.
         Index("ix_moments_customer_origin_time", "customer_id", "origin", "occurred_at"),
+        Index("ix_moments_complaint_id", "complaint_id"),
     )
 
     moment_id: Mapped[str] = mapped_column(String(255), primary_key=True)
@@ -63,6 +64,9 @@ class MomentRow(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     origin: Mapped[str] = mapped_column(String(32), default="data")
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # meta["complaint_id"] as a column: the complaint this moment is about (a company's
+    # response), so a brief finds a complaint's responses by index. Written from meta.
+    complaint_id: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str | None] = mapped_column(String(1024))
     content_hash: Mapped[str] = mapped_column(String(64))
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, String, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy import (
+    DateTime,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from c360.domain import OPEN_STATUSES, Complaint, Customer, Moment, split_record_id
@@ -251,19 +262,18 @@ def linked_moments(
     origins: Sequence[str] = EVIDENCE_ORIGINS,
 ) -> list[Moment]:
     """A customer's moments linked to some of its complaints (``meta.complaint_id``, such as a
-    company's response to a complaint), newest first. Filters in the database: a large customer
-    has thousands of moments and only a few are linked to the complaints a question names."""
+    company's response to a complaint), newest first, by ``ix_moments_complaint_id``: a large
+    customer has thousands of moments and only a few are linked to the complaints named."""
     if not complaint_ids:
         return []
 
     def build():
-        linked = cast(MomentRow.meta["complaint_id"].as_string(), String)
         return (
             select(MomentRow.__table__)
             .where(
+                MomentRow.complaint_id.in_(bindparam("ids", expanding=True)),
                 MomentRow.customer_id == bindparam("cid"),
                 MomentRow.origin.in_(bindparam("origins", expanding=True)),
-                linked.in_(bindparam("ids", expanding=True)),
             )
             .order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
         )
@@ -391,6 +401,39 @@ def customer_complaints(
     return [complaint_from_row(r) for r in rows]  # plain rows, as above
 
 
+def newest_by_category(
+    session: Session, customer_id: str, categories: Sequence[str | None], limit: int
+) -> dict[str | None, list[Complaint]]:
+    """The newest ``limit`` complaints of each category (None: uncategorised), newest first,
+    in one statement (one limited index range of ``ix_complaints_customer_category`` each)."""
+    if not categories:
+        return {}
+    cats = list(dict.fromkeys(categories))
+
+    def build():
+        c = ComplaintRow
+        parts = []
+        for i, cat in enumerate(cats):
+            part = select(c.__table__).where(c.customer_id == bindparam("cid"))
+            part = part.where(
+                c.category.is_(None) if cat is None else c.category == bindparam(f"cat{i}")
+            )
+            part = part.order_by(c.opened_at.desc(), c.complaint_id.desc())
+            parts.append(select(part.limit(bindparam("limit")).subquery()))
+        return parts[0] if len(parts) == 1 else union_all(*parts)
+
+    key = ("newest_by_category", tuple(cat is None for cat in cats))
+    params: dict[str, Any] = {"cid": customer_id, "limit": limit}
+    params.update({f"cat{i}": cat for i, cat in enumerate(cats) if cat is not None})
+    found: dict[str | None, list[Complaint]] = {cat: [] for cat in cats}
+    for row in _run(session, _shape(key, build), params):
+        complaint = complaint_from_row(row)
+        found[complaint.category].append(complaint)
+    for members in found.values():
+        members.sort(key=lambda x: (x.opened_at, x.complaint_id), reverse=True)
+    return found
+
+
 def customer_complaints_by_ids(
     session: Session, customer_id: str, complaint_ids: Iterable[str]
 ) -> list[Complaint]:
@@ -482,70 +525,40 @@ class ComplaintFields:
         return f"complaint:{self.complaint_id}"
 
 
-def complaints_carrying(
-    session: Session,
-    customer_ids: Sequence[str],
-    values: dict[str, Sequence[str]],
-    days: Sequence[datetime] = (),
-    complaint_ids: Sequence[str] = (),
-    only_ids: Sequence[str] | None = None,
-) -> list[ComplaintFields]:
-    """The customers' complaints that carry one of ``values`` (field -> exact text values, as
-    ``complaint_field_values`` writes them), were opened on one of ``days`` (UTC) or have one
-    of ``complaint_ids``; each with the given values it carries (no others), newest first.
-    Index ranges only (``ix_complaint_values_lookup``, ``ix_complaints_customer_time``, the
-    primary key): a question naming a rare issue reads a few entries, not a large customer's
-    thousands of complaints. ``only_ids``: only among these complaints."""
-    found: dict[str, tuple[str, datetime, dict[str, str]]] = {}
-    wanted_customers = sorted(set(customer_ids))
-    if only_ids is not None and not only_ids:
-        return []
+def customers_with_a_complaint_carrying_all(
+    session: Session, customer_ids: Sequence[str], values: dict[str, Sequence[str]]
+) -> set[str]:
+    """Those of the customers having one complaint that carries a value of every field in
+    ``values`` (field -> exact text values) at once. Counted in the database from the covering
+    ``ix_complaint_values_lookup`` (a complaint has one value per field), so a description
+    naming a value thousands of complaints carry ("via Web") returns a few ids, not rows."""
+    if not values or not customer_ids:
+        return set()
     cv = ComplaintValueRow
-    for name, wanted in values.items():
-        for cust_part in _slices(wanted_customers):
-            for value_part in _slices(sorted(set(wanted))):
-                stmt = select(cv.complaint_id, cv.customer_id, cv.opened_at, cv.value).where(
-                    cv.customer_id.in_(cust_part), cv.field == name, cv.value.in_(value_part)
-                )
-                if only_ids is not None:
-                    stmt = stmt.where(cv.complaint_id.in_(list(only_ids)))
-                for cid, cust, opened, value in _run(session, stmt):
-                    entry = found.setdefault(cid, (cust, _utc(opened), {}))
-                    entry[2][name] = value
-    extra = []
-    for day in days:
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        extra.append(and_(ComplaintRow.opened_at >= start, ComplaintRow.opened_at < start + _DAY))
-    if complaint_ids:
-        extra.append(ComplaintRow.complaint_id.in_([str(c) for c in complaint_ids]))
-    if extra:
-        for cust_part in _slices(wanted_customers):
-            stmt = select(
-                ComplaintRow.complaint_id, ComplaintRow.customer_id, ComplaintRow.opened_at
-            ).where(ComplaintRow.customer_id.in_(cust_part), or_(*extra))
-            if only_ids is not None:
-                stmt = stmt.where(ComplaintRow.complaint_id.in_(list(only_ids)))
-            for cid, cust, opened in _run(session, stmt):
-                found.setdefault(cid, (cust, _utc(opened), {}))
-    out = [
-        ComplaintFields(
-            cid,
-            cust,
-            opened,
-            named.get("category"),
-            {k: v for k, v in named.items() if k != "category"},
+    found: set[str] = set()
+    for part in _slices(sorted(set(customer_ids))):
+        per_field = [
+            select(cv.customer_id, cv.complaint_id).where(
+                cv.customer_id.in_(list(part)), cv.field == name, cv.value.in_(list(wanted))
+            )
+            for name, wanted in values.items()
+        ]
+        hits = (per_field[0] if len(per_field) == 1 else union_all(*per_field)).subquery()
+        stmt = (
+            select(hits.c.customer_id)
+            .group_by(hits.c.customer_id, hits.c.complaint_id)
+            .having(func.count() == len(values))
+            .distinct()
         )
-        for cid, (cust, opened, named) in found.items()
-    ]
-    out.sort(key=lambda c: (c.opened_at, c.complaint_id), reverse=True)
-    return out
+        found.update(_run(session, stmt).scalars())
+    return found
 
 
 def complaint_days_named(
     session: Session, customer_id: str, days: Sequence[datetime], complaint_ids: Sequence[str]
-) -> dict[str, datetime]:
+) -> dict[str, Any]:
     """A customer's complaints opened on one of ``days`` (UTC) or having one of the ids:
-    complaint id -> when it was opened."""
+    complaint id -> time key of when it was opened (as ``value_hits``, see ``stored_time``)."""
     conditions = [
         and_(ComplaintRow.opened_at >= start, ComplaintRow.opened_at < start + _DAY)
         for start in (datetime(d.year, d.month, d.day, tzinfo=UTC) for d in days)
@@ -554,29 +567,43 @@ def complaint_days_named(
         conditions.append(ComplaintRow.complaint_id.in_([str(c) for c in complaint_ids]))
     if not conditions:
         return {}
-    stmt = select(ComplaintRow.complaint_id, ComplaintRow.opened_at).where(
+    stmt = select(ComplaintRow.complaint_id, _time_key(ComplaintRow.opened_at)).where(
         ComplaintRow.customer_id == customer_id, or_(*conditions)
     )
-    return {cid: _utc(opened) for cid, opened in _run(session, stmt)}
+    return {cid: key for cid, key in _run(session, stmt)}
+
+
+def stored_time(key: Any) -> datetime:
+    """The datetime of a ``value_hits``/``complaint_days_named`` time key."""
+    if isinstance(key, datetime):
+        return key.replace(tzinfo=UTC) if key.tzinfo is None else key.astimezone(UTC)
+    return datetime.fromisoformat(str(key)).replace(tzinfo=UTC)
+
+
+def _time_key(column):
+    """A time column as the driver returns it, unconverted: SQLite's fixed-width text (which
+    sorts as time does) or PostgreSQL's datetime. A question can match thousands of entries
+    and only the ten newest need a datetime (``stored_time``)."""
+    return type_coerce(column, String)
 
 
 def value_hits(
     session: Session, customer_id: str, pairs: Sequence[tuple[str, str]]
-) -> dict[str, tuple[datetime, int]]:
-    """The customer's complaints carrying one of ``pairs``: complaint id -> (day opened, bit
-    mask of the pairs it carries; bit i is ``pairs[i]``, and a complaint has one value per
-    field). Index ranges of the covering ``ix_complaint_values_lookup``, a few columns a row:
-    a question naming a value thousands of complaints carry reads thousands of index entries,
-    not thousands of complaints."""
+) -> dict[str, tuple[Any, int]]:
+    """The customer's complaints carrying one of ``pairs``: complaint id -> (time key of the
+    day opened, see ``stored_time``; bit mask of the pairs it carries: bit i is ``pairs[i]``,
+    and a complaint has one value per field). Index ranges of the covering
+    ``ix_complaint_values_lookup``, a few columns a row: a question naming a value thousands
+    of complaints carry reads thousands of index entries, not thousands of complaints."""
     cv = ComplaintValueRow
     bits: dict[str, dict[str, int]] = {}
     for i, (name, value) in enumerate(pairs):
         bits.setdefault(name, {})[value] = 1 << i
-    found: dict[str, tuple[datetime, int]] = {}
+    found: dict[str, tuple[Any, int]] = {}
     for name, by_value in bits.items():
         stmt = _shape(
             ("value_hits",),
-            lambda: select(cv.complaint_id, cv.opened_at, cv.value).where(
+            lambda: select(cv.complaint_id, _time_key(cv.opened_at), cv.value).where(
                 cv.customer_id == bindparam("cid"),
                 cv.field == bindparam("field"),
                 cv.value.in_(bindparam("values", expanding=True)),
@@ -589,7 +616,7 @@ def value_hits(
                     found[cid] = (found[cid][0], found[cid][1] | by_value[value])
                 else:
                     found[cid] = (opened, by_value[value])
-    return {cid: (_utc(opened), mask) for cid, (opened, mask) in found.items()}
+    return found
 
 
 def open_complaint_ids(session: Session, customer_id: str) -> set[str]:

@@ -72,6 +72,9 @@ def existing_customer_ids(session: Session, ids: Iterable[str]) -> set[str]:
 def _row_values(record: Record, source: str, now: datetime) -> dict[str, Any]:
     values = asdict(record)
     values.pop("kind", None)
+    if isinstance(record, Moment):  # the complaint it is about, as a column (see MomentRow)
+        linked = (record.meta or {}).get("complaint_id")
+        values["complaint_id"] = str(linked) if linked not in (None, "") else None
     values["source"] = source
     values["content_hash"] = record.hash()
     values["updated_at"] = now

@@ -256,13 +256,76 @@ def test_the_field_value_index_follows_a_changed_complaint(loaded):
     loaded.ingest.add_records([new], "unit")
     loaded.ingest.add_records([new], "unit")
     with loaded.sessions() as session:
-        under_new = Q.complaints_carrying(session, ["bureau"], {"state": ["WY"]})
-        under_old = Q.complaints_carrying(session, ["bureau"], {"state": [old_state]})
+        under_new = Q.value_hits(session, "bureau", [("state", "WY")])
+        under_old = Q.value_hits(session, "bureau", [("state", old_state)])
         count = session.execute(
             sa.select(sa.func.count()).select_from(ComplaintValueRow)
         ).scalar_one()
-    assert [c.complaint_id for c in under_new] == [moved.complaint_id]
-    assert under_new[0].attributes == {"state": "WY"}  # only the values asked for
-    assert moved.complaint_id not in {c.complaint_id for c in under_old}
+    assert {c: (Q.stored_time(k), m) for c, (k, m) in under_new.items()} == {
+        moved.complaint_id: (moved.opened_at, 1)
+    }
+    assert moved.complaint_id not in under_old
     expected = sum(len(complaint_field_values(c.category, c.attributes)) for c in BIG + OTHER)
     assert count == expected
+
+
+def test_the_0004_migration_backfills_an_existing_store_and_downgrades(tmp_path):
+    """A store written before complaint_values existed: upgrading fills the field-value index
+    and moments.complaint_id from what is stored; downgrading removes them again."""
+    from alembic import command
+
+    from store.db import alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    cfg = alembic_config()
+
+    def to(revision: str, down: bool = False) -> None:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(cfg, revision)
+
+    to("0003")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO customers (customer_id, name, aliases, emails, attributes,"
+                " content_hash, ingested_at, updated_at)"
+                " VALUES ('bureau', 'Big Bureau Inc.', '[]', '[]', '{}', 'h', :t, :t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO complaints (complaint_id, customer_id, opened_at, category, text,"
+                " status, attributes, content_hash, ingested_at, updated_at)"
+                " VALUES ('1', 'bureau', :t, 'Mortgage', 'x', 'closed',"
+                ' \'{"issue": "Fees", "state": "CA", "zip_code": "90001"}\', \'h\', :t, :t)'
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO moments (moment_id, customer_id, occurred_at, channel, direction,"
+                " text, tags, origin, meta, content_hash, ingested_at, updated_at)"
+                " VALUES ('r1', 'bureau', :t, 'ticket', 'outbound', 'Closed.', '[]', 'data',"
+                " '{\"complaint_id\": 1}', 'h', :t, :t)"
+            ),
+            {"t": now},
+        )
+    to("head")
+    with engine.connect() as conn:
+        values = conn.execute(
+            sa.text("SELECT field, value FROM complaint_values ORDER BY field")
+        ).all()
+        linked = conn.execute(sa.text("SELECT complaint_id FROM moments")).scalar_one()
+    assert [tuple(v) for v in values] == [
+        ("category", "Mortgage"),
+        ("issue", "Fees"),
+        ("state", "CA"),
+    ]
+    assert linked == "1"
+    to("0003", down=True)
+    assert "complaint_values" not in sa.inspect(engine).get_table_names()
+    to("head")
+    assert "complaint_values" in sa.inspect(engine).get_table_names()

@@ -447,6 +447,17 @@ class BriefService:
         _ = self.fields
         if self.embeddings is not None:
             self.embeddings.encode_query("warm up")
+        # One brief and one question, unlogged, so the first user does not pay for preparing
+        # the store's statements (each shape is built and compiled once per process).
+        names = self.resolver.names.names
+        if names:
+            first = min(names)
+            resolution = Resolution("resolved", first, names[first], "warm-up", [])
+            try:
+                self._build(resolution, None)
+                self._build(resolution, "What are the latest open complaints about?")
+            except LookupError:  # removed meanwhile: nothing to warm with
+                pass
 
     def find_customers(self, text: str, limit: int = 10) -> list[Candidate]:
         return self.resolver.find(text, limit)
@@ -543,22 +554,14 @@ class BriefService:
         keys, customers = self.fields.candidates(text)
         if not customers or len(customers) > 50:
             return None
-        # The customers having one complaint that carries every named value at once (read from
-        # the field-value index, not from each candidate's complaints).
+        # The customers having one complaint that carries every named value at once (counted
+        # in the store's field-value index, not read from each candidate's complaints).
         with self.sessions() as session:
-            rows = Q.complaints_carrying(session, sorted(customers), self.fields.spellings(keys))
+            carrying = Q.customers_with_a_complaint_carrying_all(
+                session, sorted(customers), self.fields.spellings(keys)
+            )
         names = self.resolver.names.names
-        fits = sorted(
-            {
-                r.customer_id
-                for r in rows
-                if r.customer_id in names
-                and all(
-                    (r.category if f == "category" else r.attributes.get(f)) is not None
-                    for f, _ in keys
-                )
-            }
-        )
+        fits = sorted(c for c in carrying if c in names)
         if len(fits) == 1:
             cand = Candidate(fits[0], names[fits[0]], 0.9, ["description: fields"])
             return Resolution("resolved", fits[0], names[fits[0]], "description", [cand])
@@ -637,15 +640,10 @@ class BriefService:
                     else []
                 )
                 latest = Q.customer_complaints(session, cid, limit=LATEST_COMPLAINTS)
-                themes = [
-                    (
-                        cat,
-                        Q.customer_complaints(
-                            session, cid, category=cat.category, limit=MAX_THEME_CITES
-                        ),
-                    )
-                    for cat in top
-                ]
+                members = Q.newest_by_category(
+                    session, cid, [cat.category for cat in top], MAX_THEME_CITES
+                )
+                themes = [(cat, members[cat.category]) for cat in top]
                 tone_c = Q.customer_complaints(
                     session, cid, since=start, until=until, limit=TONE_MAX
                 )
@@ -695,12 +693,13 @@ class BriefService:
         # (a few) one by one, as their day and id add to the score.
         entries = Q.value_hits(session, cid, pairs)
         named = Q.complaint_days_named(session, cid, days, ids)
-        for c, opened in named.items():
-            entries.setdefault(c, (opened, 0))
+        for c, key in named.items():
+            entries.setdefault(c, (key, 0))
         by_mask: dict[int, float] = {}
         scores: dict[str, float] = {}
-        for c, (opened, mask) in entries.items():
+        for c, (key, mask) in entries.items():
             if c in named:
+                opened = Q.stored_time(key)
                 scores[c] = F.complaint_match(terms, _with_values(pairs, mask, c, opened), memo)
             else:
                 if mask not in by_mask:
@@ -714,7 +713,10 @@ class BriefService:
             open_ids = Q.open_complaint_ids(session, cid)
             top = [c for c in top if c in open_ids] or top
         top.sort(key=lambda c: (entries[c][0], c), reverse=True)
-        newest = [Q.ComplaintFields(c, cid, entries[c][0], None, {}) for c in top[:MATCH_CITES]]
+        newest = [
+            Q.ComplaintFields(c, cid, Q.stored_time(entries[c][0]), None, {})
+            for c in top[:MATCH_CITES]
+        ]
         return _FieldMatch(best, len(top), newest)
 
     def _answer_facts(self, session, facts: _Facts, question: str, now: datetime) -> None:

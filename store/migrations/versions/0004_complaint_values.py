@@ -60,6 +60,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_moments_customer_origin_time", "moments", ["customer_id", "origin", "occurred_at"]
     )
+    with op.batch_alter_table("moments") as batch:
+        batch.add_column(sa.Column("complaint_id", sa.String(length=255), nullable=True))
+    op.create_index("ix_moments_complaint_id", "moments", ["complaint_id"])
     # Backfill from the complaints already stored, in batches (a store may hold millions).
     bind = op.get_bind()
     complaints = sa.table(
@@ -78,6 +81,36 @@ def upgrade() -> None:
         sa.column("value", sa.String),
         sa.column("opened_at", sa.DateTime(timezone=True)),
     )
+    # moments.complaint_id from meta["complaint_id"], for the moments that have one.
+    moments = sa.table(
+        "moments",
+        sa.column("moment_id", sa.String),
+        sa.column("meta", sa.JSON),
+        sa.column("complaint_id", sa.String),
+    )
+    after = ""
+    while True:
+        rows = bind.execute(
+            sa.select(moments.c.moment_id, moments.c.meta)
+            .where(moments.c.moment_id > after)
+            .order_by(moments.c.moment_id)
+            .limit(_BATCH)
+        ).all()
+        if not rows:
+            break
+        linked = [
+            {"m": r.moment_id, "c": str(r.meta["complaint_id"])}
+            for r in rows
+            if isinstance(r.meta, dict) and r.meta.get("complaint_id") not in (None, "")
+        ]
+        if linked:
+            bind.execute(
+                sa.update(moments)
+                .where(moments.c.moment_id == sa.bindparam("m"))
+                .values(complaint_id=sa.bindparam("c")),
+                linked,
+            )
+        after = rows[-1].moment_id
     after = ""
     while True:
         rows = bind.execute(
@@ -105,6 +138,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_moments_complaint_id", table_name="moments")
+    with op.batch_alter_table("moments") as batch:
+        batch.drop_column("complaint_id")
     op.drop_index("ix_moments_customer_origin_time", table_name="moments")
     op.drop_index("ix_complaints_customer_status", table_name="complaints")
     op.drop_index("ix_complaints_customer_category", table_name="complaints")
