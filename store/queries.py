@@ -252,7 +252,7 @@ def recent_moments(
         "direction": direction,
         "limit": limit,
     }
-    return [moment_from_row(r) for r in _run(session, _shape(key, build), params)]
+    return [moment_from_row(r) for r in _run(session, _shape(key, build), params).all()]
 
 
 def linked_moments(
@@ -267,23 +267,22 @@ def linked_moments(
     if not complaint_ids:
         return []
 
-    def build():
-        return (
-            select(MomentRow.__table__)
-            .where(
-                MomentRow.complaint_id.in_(bindparam("ids", expanding=True)),
-                MomentRow.customer_id == bindparam("cid"),
-                MomentRow.origin.in_(bindparam("origins", expanding=True)),
-            )
-            .order_by(MomentRow.occurred_at.desc(), MomentRow.moment_id.desc())
-        )
-
-    params = {
-        "cid": customer_id,
-        "origins": list(origins),
-        "ids": [str(c) for c in complaint_ids],
-    }
-    return [moment_from_row(r) for r in _run(session, _shape(("linked",), build), params)]
+    # By ix_moments_complaint_id alone; the customer and origin are checked on the few rows
+    # found (a planner may prefer the customer's time index and read all its moments).
+    stmt = _shape(
+        ("linked",),
+        lambda: select(MomentRow.__table__).where(
+            MomentRow.complaint_id.in_(bindparam("ids", expanding=True))
+        ),
+    )
+    wanted = set(origins)
+    found = [
+        m
+        for r in _run(session, stmt, {"ids": sorted({str(c) for c in complaint_ids})})
+        if (m := moment_from_row(r)).customer_id == customer_id and m.origin in wanted
+    ]
+    found.sort(key=lambda m: (m.occurred_at, m.moment_id), reverse=True)
+    return found
 
 
 def exchange_moments(
@@ -397,36 +396,44 @@ def customer_complaints(
         "category": category if by_category == "one" else None,
         "limit": limit,
     }
-    rows = _run(session, _shape(key, build), params)
+    rows = _run(session, _shape(key, build), params).all()
     return [complaint_from_row(r) for r in rows]  # plain rows, as above
 
 
 def newest_by_category(
-    session: Session, customer_id: str, categories: Sequence[str | None], limit: int
+    session: Session, customer_id: str, categories: Sequence[str | None], limit: int, slots: int = 5
 ) -> dict[str | None, list[Complaint]]:
     """The newest ``limit`` complaints of each category (None: uncategorised), newest first,
-    in one statement (one limited index range of ``ix_complaints_customer_category`` each)."""
+    in one statement (one limited index range of ``ix_complaints_customer_category`` each).
+    Up to ``slots`` named categories share one prepared statement (an unused slot reads no
+    row: its limit is 0), so it is prepared once, not once per number of categories."""
     if not categories:
         return {}
     cats = list(dict.fromkeys(categories))
+    named = [cat for cat in cats if cat is not None]
+    if len(named) > slots:
+        slots = len(named)
+    has_none = None in cats
 
     def build():
         c = ComplaintRow
         parts = []
-        for i, cat in enumerate(cats):
+        for i in range(slots + has_none):
             part = select(c.__table__).where(c.customer_id == bindparam("cid"))
             part = part.where(
-                c.category.is_(None) if cat is None else c.category == bindparam(f"cat{i}")
+                c.category.is_(None) if i == slots else c.category == bindparam(f"cat{i}")
             )
             part = part.order_by(c.opened_at.desc(), c.complaint_id.desc())
-            parts.append(select(part.limit(bindparam("limit")).subquery()))
+            parts.append(select(part.limit(bindparam(f"limit{i}")).subquery()))
         return parts[0] if len(parts) == 1 else union_all(*parts)
 
-    key = ("newest_by_category", tuple(cat is None for cat in cats))
-    params: dict[str, Any] = {"cid": customer_id, "limit": limit}
-    params.update({f"cat{i}": cat for i, cat in enumerate(cats) if cat is not None})
+    params: dict[str, Any] = {"cid": customer_id, f"limit{slots}": limit}
+    for i in range(slots):
+        used = i < len(named)
+        params[f"cat{i}"] = named[i] if used else ""
+        params[f"limit{i}"] = limit if used else 0
     found: dict[str | None, list[Complaint]] = {cat: [] for cat in cats}
-    for row in _run(session, _shape(key, build), params):
+    for row in _run(session, _shape(("newest_by_category", slots, has_none), build), params):
         complaint = complaint_from_row(row)
         found[complaint.category].append(complaint)
     for members in found.values():
@@ -473,6 +480,17 @@ class ComplaintDigest:
     open: int
     categories: tuple[CategoryCount, ...]  # most complaints first, then by name
     newest_at: datetime | None
+
+
+def a_customer_with_more_complaints_than(session: Session, n: int) -> str | None:
+    """Some customer having more than ``n`` complaints, or None (stops at the first found)."""
+    stmt = (
+        select(ComplaintRow.customer_id)
+        .group_by(ComplaintRow.customer_id)
+        .having(func.count() > n)
+        .limit(1)
+    )
+    return _run(session, stmt).scalar()
 
 
 def complaint_digest(session: Session, customer_id: str) -> ComplaintDigest:
@@ -599,7 +617,8 @@ def value_hits(
     bits: dict[str, dict[str, int]] = {}
     for i, (name, value) in enumerate(pairs):
         bits.setdefault(name, {})[value] = 1 << i
-    found: dict[str, tuple[Any, int]] = {}
+    keys: dict[str, Any] = {}
+    masks: dict[str, int] = {}
     for name, by_value in bits.items():
         stmt = _shape(
             ("value_hits",),
@@ -611,12 +630,10 @@ def value_hits(
         )
         for part in _slices(sorted(by_value)):
             params = {"cid": customer_id, "field": name, "values": list(part)}
-            for cid, opened, value in _run(session, stmt, params):
-                if cid in found:
-                    found[cid] = (found[cid][0], found[cid][1] | by_value[value])
-                else:
-                    found[cid] = (opened, by_value[value])
-    return found
+            for cid, key, value in _run(session, stmt, params).all():  # fetchall: fewer calls
+                keys[cid] = key
+                masks[cid] = masks.get(cid, 0) | by_value[value]
+    return {cid: (keys[cid], mask) for cid, mask in masks.items()}
 
 
 def open_complaint_ids(session: Session, customer_id: str) -> set[str]:

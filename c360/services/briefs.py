@@ -447,15 +447,28 @@ class BriefService:
         _ = self.fields
         if self.embeddings is not None:
             self.embeddings.encode_query("warm up")
-        # One brief and one question, unlogged, so the first user does not pay for preparing
-        # the store's statements (each shape is built and compiled once per process).
+        # A brief and a question, unlogged, for a customer with a short history and one with
+        # a long one (their reads differ), so the first user does not pay for preparing the
+        # store's statements (each shape is built and compiled once per process).
+        _ = self.resolver.names.vocab  # the typo-correction vocabulary
         names = self.resolver.names.names
-        if names:
-            first = min(names)
-            resolution = Resolution("resolved", first, names[first], "warm-up", [])
+        if not names:
+            return
+        with self.sessions() as session:
+            long_history = Q.a_customer_with_more_complaints_than(session, SMALL_HISTORY)
+        value = next(iter(self.fields.raw.values()), "billing")
+        questions = [
+            None,
+            "What are the latest open complaints about?",
+            f"complaints about {value}",
+        ]
+        for cid in dict.fromkeys([min(names), long_history]):
+            if cid not in names:
+                continue
+            resolution = Resolution("resolved", cid, names[cid], "warm-up", [])
             try:
-                self._build(resolution, None)
-                self._build(resolution, "What are the latest open complaints about?")
+                for question in questions:
+                    self._build(resolution, question)
             except LookupError:  # removed meanwhile: nothing to warm with
                 pass
 
@@ -816,7 +829,14 @@ class BriefService:
                 # calls that happen to share its words; other records only when there are none.
                 chunks = [c for c in chunks if c.kind == "complaint"] or chunks
             topic = _without_name(question, cust)
-            vector = self.embeddings.encode_query(topic) if self.embeddings is not None else None
+            # One record to choose from (a customer known only by its profile) needs no
+            # ranking, so no query embedding (the costliest step of this path).
+            one_record = len({c.record_id for c in chunks if c.origin != "exchange"}) <= 1
+            vector = (
+                self.embeddings.encode_query(topic)
+                if self.embeddings is not None and not one_record
+                else None
+            )
             hits = rank_chunks(chunks, topic, vector, now, limit=ANSWER_ITEMS + 2)
             records = Q.records_by_ids(session, [h.record_id for h in hits])
             facts.evidence = [records[h.record_id] for h in hits if h.record_id in records][
