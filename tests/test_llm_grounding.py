@@ -163,3 +163,18 @@ def test_a_brief_with_a_model_opens_with_a_grounded_summary(loaded):
     ]
     assert "Give a short overview" in model.seen[0][1].content
     assert result.dropped_sentences == ["They will surely sign."]
+
+
+def test_warming_up_prepares_the_store_reads_without_calling_the_model_or_logging(loaded):
+    """Server start answers a few briefs to prepare the store's statements: never through the
+    chat model (a paid call per start) and never logged as an exchange."""
+    from store import queries as Q
+
+    with loaded.sessions() as session:
+        before = len(Q.exchange_moments(session, limit=1000))
+    service, model = with_model(loaded, "A reply the warm-up must not ask for [customer:C-ACME].")
+    service.warm()
+    assert model.seen == []
+    with loaded.sessions() as session:
+        assert len(Q.exchange_moments(session, limit=1000)) == before
+    assert service._fields is not None  # the field index is built, as the name index

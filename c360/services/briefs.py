@@ -468,7 +468,7 @@ class BriefService:
             resolution = Resolution("resolved", cid, names[cid], "warm-up", [])
             try:
                 for question in questions:
-                    self._build(resolution, question)
+                    self._build(resolution, question, use_llm=False)  # no model call at start
             except LookupError:  # removed meanwhile: nothing to warm with
                 pass
 
@@ -892,7 +892,9 @@ class BriefService:
             return W.moment_line(rec.occurred_at, rec.channel, rec.direction, rec.author, rec.text)
         return W.evidence_line("customer record", rec.created_at, None, rec.text())
 
-    def _build(self, resolution: Resolution, question: str | None) -> BriefResult:
+    def _build(
+        self, resolution: Resolution, question: str | None, use_llm: bool = True
+    ) -> BriefResult:
         now = self.clock.now()
         facts = self._gather(resolution.customer_id, question)
         cust = facts.customer
@@ -902,9 +904,10 @@ class BriefService:
 
         dropped: list[str] = []
         llm_used = False
-        if question or self.chat_model is not None:
+        chat_model = self.chat_model if use_llm else None
+        if question or chat_model is not None:
             items = [Item(text, reg.ids(recs)) for text, recs in facts.answer_lines]
-            if self.chat_model is not None:
+            if chat_model is not None:
                 llm_items, dropped = self._llm_items(cust, question, facts, reg)
                 if llm_items:
                     items, llm_used = llm_items, True
