@@ -215,6 +215,7 @@ class NameIndex:
         self.emails: dict[str, set[str]] = {}
         self.domains: dict[str, set[str]] = {}
         self._vocab: list[str] | None = None
+        self._vocab_by_len: dict[int, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -250,6 +251,7 @@ class NameIndex:
             if row.domain:
                 self._add_domain(row.domain, row.customer_id)
         self._vocab = None
+        self._vocab_by_len = None
 
     def _add_domain(self, domain: str, customer_id: str) -> None:
         d = (
@@ -287,12 +289,23 @@ class NameIndex:
         self.ids.pop(customer_id.lower(), None)
         del self.names[customer_id]
         self._vocab = None
+        self._vocab_by_len = None
 
     @property
     def vocab(self) -> list[str]:
         if self._vocab is None:
             self._vocab = [t for t in self.postings if len(t) >= 4 and not t.isdigit()]
         return self._vocab
+
+    def vocab_near_length(self, n: int) -> list[str]:
+        """The vocabulary's words of length n-1, n or n+1: the only ones a single slip (one
+        edit) of an n-letter word can be, so the slip check scans a fraction of the names."""
+        if self._vocab_by_len is None:
+            by_len: dict[int, list[str]] = {}
+            for word in self.vocab:
+                by_len.setdefault(len(word), []).append(word)
+            self._vocab_by_len = by_len
+        return [w for k in (n - 1, n, n + 1) for w in self._vocab_by_len.get(k, ())]
 
     def df(self, token: str) -> int:
         """Names containing the token (entries, so a customer's alias counts too: close enough
@@ -341,7 +354,7 @@ class NameIndex:
                 continue
             if vocab is None:
                 vocab = self.vocab
-            slip = self._single_slip(tok, vocab)
+            slip = self._single_slip(tok, self.vocab_near_length(len(tok)))
             if slip is not None:
                 out.append((slip, SLIP_SIM))
                 continue

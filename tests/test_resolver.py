@@ -153,6 +153,22 @@ def test_a_slip_as_close_to_two_name_words_is_not_a_guess(look_alikes):
     assert resolve(look_alikes, "complaints at Nelsan").status != "resolved"
 
 
+def test_the_slip_check_reads_only_words_one_letter_longer_or_shorter(look_alikes):
+    """One edit changes a word's length by at most one, so checking the words of nearby length
+    finds exactly what checking the whole vocabulary finds (for every slip of every name word)."""
+    slips = set()
+    for word in look_alikes.vocab:
+        for i in range(len(word)):
+            slips.add(word[:i] + word[i + 1 :])  # a dropped letter
+            slips.add(word[:i] + "x" + word[i + 1 :])  # a changed letter
+            slips.add(word[:i] + word[i] + word[i:])  # a doubled letter
+    for tok in sorted(slips):
+        near = look_alikes.vocab_near_length(len(tok))
+        assert NameIndex._single_slip(tok, near) == NameIndex._single_slip(
+            tok, look_alikes.vocab
+        ), tok
+
+
 def test_a_single_letter_is_an_initial_and_names_no_company_on_its_own(look_alikes):
     result = resolve(look_alikes, "Any complaints from VA for R & B of Virginia?")
     assert result.status == "resolved", result
