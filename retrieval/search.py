@@ -50,6 +50,14 @@ CHANNEL_WORDS = {
 }  # fmt: skip
 
 
+# A question about money: an amount a customer pays or is worth. Verbs alone ("the lender that
+# charged a fee") describe a complaint, not a question about an amount.
+AMOUNT_WORDS = (
+    r"\bhow much\b|\b(amount|arr|mrr|revenue|worth)\b"
+    r"|\b(monthly|total|annual|yearly)\s+(charges?|spend|spending|bill|payments?|revenue|cost)\b"
+)
+
+
 def tokenize(text: str) -> list[str]:
     return [t for t in _WORD.findall(text.lower()) if t not in _BM25_STOP]
 
@@ -59,6 +67,7 @@ class Intent:
     recency: bool = False  # "latest", "last", "recent", "newest"
     open_complaints: bool = False  # "open complaints", "unresolved issues"
     count: bool = False  # "how many"
+    amount: bool = False  # "how much", "ARR", "monthly charges", "what do they pay"
     complaints: bool = False  # the question is about complaints at all
     channels: list[str] = field(default_factory=list)
 
@@ -80,6 +89,7 @@ def detect_intent(question: str | None) -> Intent:
         re.search(r"\b(open|unresolved|outstanding|pending|active|in progress)\b", text)
     )
     intent.count = bool(re.search(r"\bhow many\b|\bnumber of\b|\bcount\b", text))
+    intent.amount = bool(re.search(AMOUNT_WORDS, text))
     intent.channels = sorted({CHANNEL_WORDS[w] for w in words if w in CHANNEL_WORDS})
     return intent
 

@@ -377,6 +377,17 @@ def _best_tier(ranked: list[tuple[float, Any]], open_only: bool) -> _FieldMatch 
     return _FieldMatch(best, len(top), top[:MATCH_CITES])
 
 
+def _field_label(name: str) -> str:
+    """``monthly_charges`` -> "monthly charges", ``arr`` -> "ARR"."""
+    return "ARR" if name == "arr" else re.sub(r"[_\s]+", " ", name).strip().lower()
+
+
+def _amount(name: str, value: float) -> str:
+    if name == "arr":
+        return W.money(value)
+    return f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
+
+
 def _named_days(terms: F.QuestionTerms) -> list[datetime]:
     days = []
     for text in sorted(terms.dates):
@@ -769,6 +780,18 @@ class BriefService:
             facts.evidence = matched
             for rec in matched[:ANSWER_ITEMS]:
                 lines.append((self._evidence_line(rec, now), [rec]))
+        elif intent.amount and not intent.complaints and not intent.count and not lines:
+            # "How much do they pay a month?": the money fields of the customer record the
+            # question points at, or that the record has none (not in the data).
+            where = W.record_label("customer", cust.customer_id, cust.name)
+            found_amounts = F.amount_fields(cust, question)
+            for name, value in found_amounts:
+                lines.append(
+                    (W.field_value_line(_field_label(name), where, _amount(name, value)), [cust])
+                )
+            if not found_amounts:
+                lines.append((W.not_in_data("amount", where), [cust]))
+            facts.evidence = [cust]
         elif intent.count:
             if intent.complaints or not intent.channels:
                 lines.append(
