@@ -66,6 +66,20 @@ PROFILE_LABELS = {
 }
 
 
+def amount_label(field: str) -> str:
+    """A money field as an answer names it: ``arr`` -> "ARR", ``monthly_charges`` ->
+    "monthly charges"."""
+    return (
+        PROFILE_LABELS["arr"] if field == "arr" else re.sub(r"[_\s]+", " ", field).strip().lower()
+    )
+
+
+def amount_value(field: str, value: float) -> str:
+    if field == "arr":
+        return money(value)
+    return f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
+
+
 def profile_line(field: str, value: str) -> str:
     label = PROFILE_LABELS.get(field, field.replace("_", " ").capitalize())
     return f"{label}: {value}"

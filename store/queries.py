@@ -38,13 +38,6 @@ IN_SLICE = 900  # bound parameters per IN (...), well under every driver's limit
 _DAY = timedelta(days=1)
 
 
-class Unset:
-    """The type of ``UNSET``: "no filter", where None is a value to filter on."""
-
-
-UNSET = Unset()
-
-
 def _utc(value: datetime | None) -> datetime | None:
     """SQLite hands datetimes back naive; everything stored is UTC."""
     if value is None:
@@ -351,15 +344,13 @@ def customer_complaints(
     open_only: bool = False,
     since: datetime | None = None,
     until: datetime | None = None,
-    category: str | None | Unset = UNSET,
     limit: int = 0,
     oldest_first: bool = False,
 ) -> list[Complaint]:
     """A customer's complaints, newest first (oldest first on request), optionally only open
-    ones, those opened in [since, until), of one category (None: uncategorised), at most
-    ``limit`` (uses ix_complaints_customer_time). A large customer has thousands: callers ask
-    for the slice they show, and ``complaint_digest`` for the counts."""
-    by_category = "any" if category is UNSET else "none" if category is None else "one"
+    ones, those opened in [since, until), at most ``limit`` (uses ix_complaints_customer_time).
+    A large customer has thousands: callers ask for the slice they show,
+    ``newest_by_category`` for a theme's newest and ``complaint_digest`` for the counts."""
 
     def build():
         c = ComplaintRow
@@ -370,10 +361,6 @@ def customer_complaints(
             stmt = stmt.where(c.opened_at >= _at("since"))
         if until is not None:
             stmt = stmt.where(c.opened_at < _at("until"))
-        if by_category == "none":
-            stmt = stmt.where(c.category.is_(None))
-        elif by_category == "one":
-            stmt = stmt.where(c.category == bindparam("category"))
         if oldest_first:
             stmt = stmt.order_by(c.opened_at.asc(), c.complaint_id.asc())
         else:
@@ -385,7 +372,6 @@ def customer_complaints(
         open_only,
         since is not None,
         until is not None,
-        by_category,
         bool(limit),
         oldest_first,
     )
@@ -393,7 +379,6 @@ def customer_complaints(
         "cid": customer_id,
         "since": since,
         "until": until,
-        "category": category if by_category == "one" else None,
         "limit": limit,
     }
     rows = _run(session, _shape(key, build), params).all()

@@ -377,17 +377,6 @@ def _best_tier(ranked: list[tuple[float, Any]], open_only: bool) -> _FieldMatch 
     return _FieldMatch(best, len(top), top[:MATCH_CITES])
 
 
-def _field_label(name: str) -> str:
-    """``monthly_charges`` -> "monthly charges", ``arr`` -> "ARR"."""
-    return "ARR" if name == "arr" else re.sub(r"[_\s]+", " ", name).strip().lower()
-
-
-def _amount(name: str, value: float) -> str:
-    if name == "arr":
-        return W.money(value)
-    return f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
-
-
 def _named_days(terms: F.QuestionTerms) -> list[datetime]:
     days = []
     for text in sorted(terms.dates):
@@ -711,7 +700,6 @@ class BriefService:
         if not (values or days or ids):
             return None
         pairs = [(name, value) for name, spellings in values.items() for value in spellings]
-        memo: dict[Any, float] = {}
         # Every complaint carrying a named value, as (day, which values): a few columns from
         # one covering index. Scored once per combination of values; those named by day or id
         # (a few) one by one, as their day and id add to the score.
@@ -724,10 +712,10 @@ class BriefService:
         for c, (key, mask) in entries.items():
             if c in named:
                 opened = Q.stored_time(key)
-                scores[c] = F.complaint_match(terms, _with_values(pairs, mask, c, opened), memo)
+                scores[c] = F.complaint_match(terms, _with_values(pairs, mask, c, opened))
             else:
                 if mask not in by_mask:
-                    by_mask[mask] = F.complaint_match(terms, _with_values(pairs, mask), memo)
+                    by_mask[mask] = F.complaint_match(terms, _with_values(pairs, mask))
                 scores[c] = by_mask[mask]
         best = max(scores.values(), default=0.0)
         if best <= 0:
@@ -787,7 +775,12 @@ class BriefService:
             found_amounts = F.amount_fields(cust, question)
             for name, value in found_amounts:
                 lines.append(
-                    (W.field_value_line(_field_label(name), where, _amount(name, value)), [cust])
+                    (
+                        W.field_value_line(
+                            W.amount_label(name), where, W.amount_value(name, value)
+                        ),
+                        [cust],
+                    )
                 )
             if not found_amounts:
                 lines.append((W.not_in_data("amount", where), [cust]))

@@ -63,7 +63,7 @@ def upgrade() -> None:
     with op.batch_alter_table("moments") as batch:
         batch.add_column(sa.Column("complaint_id", sa.String(length=255), nullable=True))
     op.create_index("ix_moments_complaint_id", "moments", ["complaint_id"])
-    # Backfill from the complaints already stored, in batches (a store may hold millions).
+    # Backfill from what is stored, in batches.
     bind = op.get_bind()
     complaints = sa.table(
         "complaints",
@@ -88,16 +88,7 @@ def upgrade() -> None:
         sa.column("meta", sa.JSON),
         sa.column("complaint_id", sa.String),
     )
-    after = ""
-    while True:
-        rows = bind.execute(
-            sa.select(moments.c.moment_id, moments.c.meta)
-            .where(moments.c.moment_id > after)
-            .order_by(moments.c.moment_id)
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            break
+    for rows in _batches(bind, sa.select(moments.c.moment_id, moments.c.meta), moments.c.moment_id):
         linked = [
             {"m": r.moment_id, "c": str(r.meta["complaint_id"])}
             for r in rows
@@ -110,17 +101,8 @@ def upgrade() -> None:
                 .values(complaint_id=sa.bindparam("c")),
                 linked,
             )
-        after = rows[-1].moment_id
-    after = ""
-    while True:
-        rows = bind.execute(
-            sa.select(complaints)
-            .where(complaints.c.complaint_id > after)
-            .order_by(complaints.c.complaint_id)
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            break
+    # complaint_values from the complaints already stored.
+    for rows in _batches(bind, sa.select(complaints), complaints.c.complaint_id):
         out = [
             {
                 "complaint_id": r.complaint_id,
@@ -134,7 +116,18 @@ def upgrade() -> None:
         ]
         if out:
             bind.execute(sa.insert(values), out)
-        after = rows[-1].complaint_id
+
+
+def _batches(bind, stmt, key):
+    """The rows of ``stmt`` in batches of ``_BATCH``, in ``key`` order (keyset paging: a store
+    may hold millions of rows)."""
+    after = ""
+    while True:
+        rows = bind.execute(stmt.where(key > after).order_by(key).limit(_BATCH)).all()
+        if not rows:
+            return
+        yield rows
+        after = getattr(rows[-1], key.name)
 
 
 def downgrade() -> None:
