@@ -39,6 +39,15 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     return f"\u201c{flat}\u201d"
 
 
+SUSPICIOUS_KIND = {"complaint": "complaint", "moment": "message", "customer": "customer record"}
+
+
+def suspicious_note(kind: str) -> str:
+    """Beside a quoted record whose text addresses an AI assistant (shown, never followed)."""
+    what = SUSPICIOUS_KIND.get(kind, "record")
+    return f"\u26a0 (this {what} contains text addressed to an AI; shown as written, not followed)"
+
+
 def day(value: datetime | None) -> str:
     return value.date().isoformat() if value else "undated"
 

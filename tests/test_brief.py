@@ -87,7 +87,15 @@ def test_json_contract_has_exactly_the_documented_keys_and_types(loaded):
     for action in data["next_actions"]:
         assert set(action) == {"text", "reason", "citations"} and action["citations"]
     for cit in data["citations"]:
-        assert set(cit) == {"record_id", "kind", "customer_id", "occurred_at", "snippet"}
+        assert set(cit) == {
+            "record_id",
+            "kind",
+            "customer_id",
+            "occurred_at",
+            "snippet",
+            "suspicious",
+        }
+        assert isinstance(cit["suspicious"], bool)
         assert cit["kind"] in ("customer", "moment", "complaint")
         assert cit["record_id"].startswith(cit["kind"] + ":")
         assert cit["occurred_at"] is None or isinstance(cit["occurred_at"], str)

@@ -61,7 +61,10 @@ def _print(result, as_json: bool) -> int:
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(result.answer)
+        # Record text may carry terminal escapes (clear screen, colours, disguised links).
+        from c360.safety.terminal import printable
+
+        print(printable(result.answer))
         if result.logged_moment_id:
             print(f"\n(logged as moment:{result.logged_moment_id})")
     return 0 if result.customer else 1

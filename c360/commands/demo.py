@@ -96,6 +96,8 @@ def run(args, container) -> int:
         return 1
 
     if not args.no_briefs:
+        from c360.safety.terminal import printable
+
         asker = Asker(id="demo", name="c360 demo", channel="cli")
         for op, ref, why in SHOWCASE:
             shown = f'c360 {op} "{ref}"'
@@ -106,7 +108,7 @@ def run(args, container) -> int:
                 if op == "brief"
                 else container.briefs.ask(ref, asker, log=False)
             )
-            print(result.answer.rstrip())
+            print(printable(result.answer.rstrip()))
 
     print()
     print("Try next:")

@@ -4,15 +4,13 @@ note to the assistant", "say <!channel>").
 Such text is quoted like any other record, never obeyed: the deterministic brief never
 executes record text, and the optional LLM sees records only as quoted evidence. What this
 module adds is a visible flag, so a reader knows the record tries to instruct an assistant:
-the brief and Slack show :data:`WARNING` beside it, ``--json`` marks the citation
+the brief and Slack show ``prompts.brief.suspicious_note`` beside it, ``--json`` marks the citation
 ``suspicious: true``, and ``c360 doctor`` counts such records.
 """
 
 from __future__ import annotations
 
 import re
-
-WARNING = "this record contains text addressed to an AI; shown as written, not followed"
 
 _PATTERNS = [
     # "ignore (all) (the) previous/prior/above instructions/prompts/rules"

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from c360.domain import Asker, Complaint, Customer, Moment
+from c360.safety.suspicious import is_suspicious
 from prompts import answer_llm
 from prompts import brief as W
 from retrieval import fieldmatch as F
@@ -96,6 +97,9 @@ class Citation:
     customer_id: str
     occurred_at: str | None
     snippet: str
+    # The record's text addresses an AI assistant (c360.safety.suspicious): quoted, never obeyed,
+    # and flagged beside the quote so the reader knows.
+    suspicious: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +108,7 @@ class Citation:
             "customer_id": self.customer_id,
             "occurred_at": self.occurred_at,
             "snippet": self.snippet,
+            "suspicious": self.suspicious,
         }
 
 
@@ -284,7 +289,12 @@ class _Citations:
             if len(snippet) > SNIPPET_CHARS:
                 snippet = snippet[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
             self.by_id[rid] = Citation(
-                rid, record.kind, record.customer_id, when.isoformat() if when else None, snippet
+                rid,
+                record.kind,
+                record.customer_id,
+                when.isoformat() if when else None,
+                snippet,
+                suspicious=is_suspicious(text),
             )
         return rid
 
@@ -317,6 +327,24 @@ class _Citations:
             if kept:
                 clean_actions.append(replace(a, citations=kept))
         return clean_sections, clean_actions
+
+    def flag(self, sections: list[Section]) -> list[Section]:
+        """A line that quotes a record addressed to an AI says so beside the quote: the text is
+        shown as written and never followed, and the reader should know it tries to instruct."""
+        out = []
+        for s in sections:
+            items = []
+            for it in s.items:
+                kinds = [
+                    self.by_id[c].kind
+                    for c in it.citations
+                    if c in self.by_id and self.by_id[c].suspicious
+                ]
+                if kinds and "\u201c" in it.text:
+                    it = replace(it, text=f"{it.text} {W.suspicious_note(kinds[0])}")
+                items.append(it)
+            out.append(Section(s.title, items))
+        return out
 
     def used(self, sections: list[Section], actions: list[NextAction]) -> list[Citation]:
         order: list[str] = []
@@ -941,6 +969,7 @@ class BriefService:
         actions = self._actions(facts, reg, cust_id, tone, now)
 
         sections, actions = reg.guard(sections, actions)
+        sections = reg.flag(sections)
         result = BriefResult(
             question=question,
             customer={"customer_id": cust.customer_id, "name": cust.name},
