@@ -74,6 +74,10 @@ SUFFIXES = {
     "pllc", "sa", "ag", "gmbh", "bv", "nv", "pty", "pc", "and", "the",
 }  # fmt: skip
 MULTI_SUFFIXES = (("national", "association"),)
+# Suffixes that name a kind of entity rather than a legal form: "Umbrella Holdings" and
+# "Umbrella Health" are two companies, and "Umbrella" alone does not say which. ("GreenSky,
+# LLC" beside "GreenSky Servicing, LLC" is read as GreenSky: a legal form tells nothing.)
+DESCRIPTIVE_SUFFIXES = frozenset({"holdings", "group"})
 LEADING_DROP = {"the"}
 ACRONYM_SKIP = {"and", "of", "the", "for", "de"}
 
@@ -343,6 +347,19 @@ class NameIndex:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], self.names[kv[0]]))
         return [Candidate(cid, self.names[cid], round(s, 4), [r]) for cid, (s, r) in ranked]
 
+    def _names_continuing(self, span: Sequence[str], customer_id: str) -> set[str]:
+        """Other customers whose core name starts with ``span`` and goes on ("Umbrella
+        Health" for "umbrella")."""
+        k = len(span)
+        rarest = min(span, key=self.df)
+        return {
+            e.customer_id
+            for eid in self.postings.get(rarest, ())
+            if (e := self._entries[eid]).customer_id != customer_id
+            and len(e.core) > k
+            and tuple(e.core[:k]) == tuple(span)
+        }
+
     def _corrected(self, tokens: list[str]) -> list[tuple[str, float]]:
         """Each token with its similarity; unknown, non-common tokens snap to the nearest name
         token when close enough (a typo)."""
@@ -409,6 +426,16 @@ class NameIndex:
                     entry = self._entries[eid]
                     matched_entries.add(eid)
                     reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "core name")
+                    longer = self._names_continuing(span, entry.customer_id)
+                    if longer and DESCRIPTIVE_SUFFIXES & (set(entry.full) - set(entry.core)):
+                        # "Umbrella" is the core of "Umbrella Holdings" only because "Holdings"
+                        # was dropped as a legal word, and "Umbrella Health" starts with it
+                        # too: the dropped word is what tells them apart, so ask which.
+                        spans.append((i, j, entry.customer_id, SCORE_SHARED_TOKEN * sim, reason))
+                        for other in longer:
+                            matched_entries.update(self._by_customer.get(other, ()))
+                            spans.append((i, j, other, SCORE_SHARED_TOKEN * sim, "name prefix"))
+                        continue
                     spans.append((i, j, entry.customer_id, SCORE_CORE_NAME * sim, reason))
         # A name inside a longer name that also matched is not a mention of its own: "Acme
         # Corporation Ltd" contains "Acme Corp", but names only the former.

@@ -332,3 +332,26 @@ def test_a_description_two_customers_fit_well_asks_which_even_when_one_record_le
     # A lead of twice the margin settles it whatever the runner-up holds.
     assert decide_description({"a": 0.80, "b": 0.66}, {"a": 3, "b": 9}) == ("resolved", ["a"])
     assert decide_description({"a": 0.40}, {"a": 9}) == ("not_found", [])
+
+
+def test_a_dropped_entity_word_that_tells_two_customers_apart_asks_which():
+    """ "Holdings" is dropped from "Umbrella Holdings" to form its core name, and "Umbrella
+    Health" also starts with "Umbrella": the bare "Umbrella" is either, so ask; the whole
+    name still resolves."""
+    index = NameIndex()
+    index.upsert(
+        CustomerNameRow(cid, name, (), (), None)
+        for cid, name in (("u-hold", "Umbrella Holdings"), ("u-health", "Umbrella Health"))
+    )
+    result = resolve(index, "What's going on with Umbrella?")
+    assert result.status == "ambiguous", result
+    assert {c.customer_id for c in result.candidates} == {"u-hold", "u-health"}
+    assert resolve(index, "Umbrella Holdings").customer_id == "u-hold"
+    assert resolve(index, "latest from Umbrella Health").customer_id == "u-health"
+    # A legal form dropped ("GreenSky, LLC" beside "GreenSky Servicing, LLC") says nothing
+    # about which: the bare name is the company of that name.
+    index.upsert(
+        CustomerNameRow(cid, name, (), (), None)
+        for cid, name in (("g", "GreenSky, LLC"), ("gs", "GreenSky Servicing, LLC"))
+    )
+    assert resolve(index, "complaints at GreenSky").customer_id == "g"
