@@ -3,8 +3,10 @@ and ``GET /healthz``.
 
 Requests are checked here before Bolt sees them, so bad input is a clean 400/401 and never a
 500 or a side effect: a missing or wrong signature or a timestamp more than 5 minutes off is 401,
-a non-numeric timestamp or a body that is not what its content type says is 400. Bolt verifies
-the signature again (defence in depth) and dispatches.
+a non-numeric timestamp or a body that is not what its content type says is 400 (so is an
+``event_callback`` without an event object that has a type). Bolt verifies the signature again
+(defence in depth) and dispatches. An event we have no listener for is answered 200, not Bolt's
+404: Slack retries anything but a 2xx, and an event we ignore should simply be acknowledged.
 
 Run it with a real server: ``gunicorn --workers 1 --threads 8 'bot.http:create_wsgi_app()'``
 (the Procfile) or ``c360 serve``.
@@ -91,6 +93,9 @@ class SlackWSGI:
             body=body.decode("utf-8"), query=environ.get("QUERY_STRING", ""), headers=headers
         )
         response = self.app.dispatch(request)
+        if response.status == 404 and _is_event_callback(headers, body):
+            log.debug("no listener for this event; acknowledged")
+            return _send(start_response, 200, {"ok": True, "ignored": True})
         out_headers = [(k, v) for k, values in response.headers.items() for v in values]
         data = (response.body or "").encode("utf-8")
         if not any(k.lower() == "content-length" for k, _ in out_headers):
@@ -107,8 +112,13 @@ def well_formed(content_type: str, body: bytes) -> tuple[int, str] | None:
     kind = content_type.split(";")[0].strip().lower()
     try:
         if kind == "application/json":
-            if not isinstance(json.loads(text), dict):
+            data = json.loads(text)
+            if not isinstance(data, dict):
                 return 400, "JSON body is not an object"
+            if data.get("type") == "event_callback":
+                event = data.get("event")
+                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                    return 400, "event_callback without an event object with a type"
             return None
         if kind == "application/x-www-form-urlencoded":
             form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text))
@@ -120,6 +130,15 @@ def well_formed(content_type: str, body: bytes) -> tuple[int, str] | None:
     except ValueError as exc:
         return 400, f"malformed body: {exc.__class__.__name__}"
     return 400, f"unsupported content type {kind!r}"
+
+
+def _is_event_callback(headers: dict[str, str], body: bytes) -> bool:
+    if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return False
+    try:
+        return json.loads(body).get("type") == "event_callback"
+    except (ValueError, AttributeError):
+        return False
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
