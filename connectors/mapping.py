@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from connectors.base import SourceError
-from connectors.canonical import EXTRA_FIELD, RowProblem, blank, normalise_kind
+from connectors.canonical import EXTRA_FIELD, RowProblem, blank, normalise_kind, quoted
 
 DATE_FIELDS = {"created_at", "occurred_at", "opened_at", "resolved_at"}
 SPEC_KEYS = {
@@ -213,9 +213,8 @@ def render_template(
 
 def _cell(row: dict[str, Any], column: str, null_values: set[str]) -> Any:
     if column not in row:
-        raise RowProblem(
-            f"column {column!r} is not in this row (columns: {', '.join(map(str, row))[:300]})"
-        )
+        columns = ", ".join(quoted(c)[1:-1] for c in row)
+        raise RowProblem(f"column {quoted(column)} is not in this row (columns: {columns[:300]})")
     value = row[column]
     if blank(value) or (isinstance(value, str) and value.strip() in null_values):
         return None
@@ -258,15 +257,15 @@ def evaluate(spec: FieldSpec, row: dict[str, Any], target: str) -> Any:
 
 
 def _to_float(value: Any, target: str) -> float | None:
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).replace(",", "").strip()
-    if not text:
+    if isinstance(value, dict | list):
+        raise RowProblem(f"{target}: a list or object is not a number")
+    text = value if isinstance(value, int | float) else str(value).replace(",", "").strip()
+    if text == "":
         return None
     try:
         return float(text)
-    except ValueError:
-        raise RowProblem(f"{target}: {value!r} is not a number") from None
+    except (ValueError, OverflowError):
+        raise RowProblem(f"{target}: {quoted(value)} is not a number") from None
 
 
 def _convert(value: Any, type_name: str, target: str) -> Any:
@@ -278,7 +277,7 @@ def _convert(value: Any, type_name: str, target: str) -> Any:
             return True
         if text in ("0", "false", "no", "n", "f"):
             return False
-        raise RowProblem(f"{target}: {value!r} is not yes/no")
+        raise RowProblem(f"{target}: {quoted(value)} is not yes/no")
     number = _to_float(value, target)
     if number is None:
         return None
@@ -291,7 +290,10 @@ def _parse_date(value: str, formats: list[str]) -> Any:
             parsed = datetime.strptime(value, fmt)
         except ValueError:
             continue
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        try:
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        except OverflowError:  # the canonical parser explains it (out of range)
+            return value
     return value  # ISO 8601 is still accepted by the canonical parser, which explains failures
 
 

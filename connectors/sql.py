@@ -119,7 +119,8 @@ class SqlConnector:
             if cursor is not None:
                 params["c360_cursor"] = decode_cursor(cursor)
         try:
-            engine = sa.create_engine(self.url)
+            # hide_parameters: a database error never quotes the bound values.
+            engine = sa.create_engine(self.url, hide_parameters=True)
         except Exception as exc:
             raise SourceError(
                 f"{self.name}: cannot use database {redact(self.url)}: {type(exc).__name__}"

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+import traceback
+
+from c360.safety.terminal import printable
+
+log = logging.getLogger(__name__)
 
 
 def register(sub) -> None:
@@ -34,6 +40,11 @@ def register(sub) -> None:
     parser.add_argument(
         "--name", help="with --sql: source name (shown in errors as sql:NAME; keys the cursor)"
     )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of the files (default utf-8; e.g. latin-1, cp1252)",
+    )
     parser.add_argument("--source", metavar="SOURCES.yml", help="YAML file listing several sources")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     parser.add_argument(
@@ -61,6 +72,12 @@ def run(args, container) -> int:
             "c360 ingest: --sql needs --kind (or a --mapping that names the kinds)", file=sys.stderr
         )
         return 2
+    if args.encoding and not args.paths:
+        print(
+            "c360 ingest: --encoding is for files (in a source file: 'encoding:' on a file source)",
+            file=sys.stderr,
+        )
+        return 2
     service = container.ingest
     try:
         if args.source:
@@ -72,27 +89,46 @@ def run(args, container) -> int:
             )  # fmt: skip
         else:
             summary = service.ingest_paths(
-                args.paths, kind=args.kind, mapping=args.mapping, progress=args.progress
+                args.paths,
+                kind=args.kind,
+                mapping=args.mapping,
+                progress=args.progress,
+                encoding=args.encoding,
             )
     except SourceError as exc:
-        print(f"c360 ingest: {exc}", file=sys.stderr)
+        print(f"c360 ingest: {printable(exc)}", file=sys.stderr)
         if args.json:
             print(json.dumps({"completed": False, "failure": str(exc)}))
         return 1
+    except Exception as exc:
+        # An unexpected error (a database constraint, a bug): its message and traceback may
+        # carry record values (an IntegrityError quotes the row), so only its type is shown.
+        log.debug("ingest failed:\n%s", "".join(traceback.format_tb(exc.__traceback__)))
+        failure = (
+            f"stopped by an unexpected {type(exc).__name__} while ingesting "
+            f"{_inputs(args)}; batches committed before it are kept, and running the same "
+            "ingest again finishes the rest (c360 -v ingest ... logs where it happened)"
+        )
+        print(f"c360 ingest: {printable(failure)}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"completed": False, "failure": failure}))
+        return 1
     for error in summary.errors:
-        print(f"rejected {error}", file=sys.stderr)
+        print(printable(f"rejected {error}").replace("\n", " "), file=sys.stderr)
     if summary.failure:
-        print(f"c360 ingest: stopped: {summary.failure}", file=sys.stderr)
+        print(f"c360 ingest: stopped: {printable(summary.failure)}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
-        print(summary.describe())
-    read_anything = (
-        summary.total("inserted")
-        + summary.total("updated")
-        + summary.total("unchanged")
-        + summary.rejected
-    )
-    if not summary.completed and read_anything == 0:
-        return 1
-    return 0
+        print(printable(summary.describe()))
+    # 0 when the run completed, rejected rows or not; 1 when it stopped (what was committed
+    # before stays, the summary says where it stopped) or nothing could be read.
+    return 0 if summary.completed else 1
+
+
+def _inputs(args) -> str:
+    if args.source:
+        return f"the sources in {args.source}"
+    if args.sql:
+        return f"sql:{args.name}" if args.name else "the SQL query"
+    return ", ".join(map(str, args.paths))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,7 +26,7 @@ import numpy as np
 
 from c360.domain import KINDS, Chunk, Complaint, Customer, Moment, Record, RowError
 from connectors.base import RawRow, SourceError
-from connectors.canonical import RowProblem, parse_record, validate_record
+from connectors.canonical import RowProblem, parse_record, quoted, validate_record
 from retrieval.chunking import chunk_record, record_origin, text_hash
 from retrieval.embeddings import from_blob, to_blob
 from store import records as store
@@ -227,15 +228,18 @@ class IngestService:
         kind: str | None = None,
         mapping: str | Path | None = None,
         progress: bool | None = None,
+        encoding: str | None = None,
     ) -> IngestSummary:
-        """Ingest files (CSV, JSONL, JSON array). Customers files go first so moments and
+        """Ingest files (CSV, JSONL, JSON array), read as UTF-8 unless ``encoding`` is given. Customers files go first so moments and
         complaints in the same run can refer to them. A missing file or unreadable mapping
         stops the run before anything is written (SourceError)."""
         from connectors.files import FileConnector, order_for_ingest
         from connectors.mapping import load_mapping
 
         loaded_mapping = load_mapping(mapping) if mapping else None
-        connectors = [FileConnector(p, kind=kind, mapping=loaded_mapping) for p in paths]
+        connectors = [
+            FileConnector(p, kind=kind, mapping=loaded_mapping, encoding=encoding) for p in paths
+        ]
         connectors = order_for_ingest(connectors)
         return self._run_connectors(
             connectors, loaded_mapping, progress=progress, total=_size_hint(connectors)
@@ -293,6 +297,7 @@ class IngestService:
                         kind=entry.get("kind"),
                         mapping=entry.get("mapping"),
                         progress=progress,
+                        encoding=entry.get("encoding"),
                     )
                 else:
                     part = self.ingest_sql(
@@ -316,6 +321,7 @@ class IngestService:
         from connectors.mapping import apply_mapping
 
         bar = _progress_bar(progress, total)
+        now = self.clock.now()
 
         def items() -> Iterator[list[_Item | tuple[str | None, RowError]]]:
             for connector in connectors:
@@ -325,7 +331,9 @@ class IngestService:
                 for rows in batches:
                     batch: list[Any] = []
                     for raw in rows:
-                        batch.extend(_parse_raw(raw, connector.kind, mapping, apply_mapping))
+                        batch.extend(
+                            _parse_raw(raw, connector.kind, mapping, apply_mapping, now=now)
+                        )
                     if bar is not None:
                         bar.update(len(rows))
                     yield batch
@@ -378,8 +386,14 @@ class IngestService:
             for fn in self._listeners:
                 try:
                     fn(summary, prepared.records)
-                except Exception:  # a broken subscriber must not stop the ingest of good data
-                    log.exception("ingest listener %r failed; ingest continues", fn)
+                except Exception as exc:  # a broken subscriber must not stop the ingest
+                    # The type and the frames only: the message may quote a record's text.
+                    log.error(
+                        "ingest listener %r failed (%s); ingest continues\n%s",
+                        fn,
+                        type(exc).__name__,
+                        "".join(traceback.format_tb(exc.__traceback__)),
+                    )
 
     def _prepare(self, batch: list[Any], state: _RunState, summary: IngestSummary) -> _Prepared:
         # 1. split errors from records; customers first so the batch's own customers count.
@@ -411,7 +425,8 @@ class IngestService:
                 first = state.first_seen(rec.kind, rec.source_id)
                 errors.append(
                     it.error(
-                        f"duplicate {rec.kind} id {rec.source_id!r} (first at {first}); the first one was kept"
+                        f"duplicate {rec.kind} id {quoted(rec.source_id)} (first at {first}); "
+                        "the first one was kept"
                     )
                 )
                 summary.add(rec.kind, "rejected")
@@ -419,7 +434,7 @@ class IngestService:
             if rec.kind != "customer" and rec.customer_id not in state.known_customers:
                 errors.append(
                     it.error(
-                        f"unknown customer {rec.customer_id!r}: ingest that customer first "
+                        f"unknown customer {quoted(rec.customer_id)}: ingest that customer first "
                         "(customers file, or list it before moments/complaints) or fix customer_id"
                     )
                 )
@@ -604,8 +619,26 @@ class IngestService:
             self.index.upsert([chunks[i] for i in keep], vectors[keep], [origins[i] for i in keep])
 
 
-def _parse_raw(raw: RawRow, kind: str | None, mapping, apply_mapping) -> list[Any]:
-    """A raw row -> items (records with their location) or (kind, RowError)."""
+def _parse_raw(
+    raw: RawRow, kind: str | None, mapping, apply_mapping, now: datetime | None = None
+) -> list[Any]:
+    """A raw row -> items (records with their location) or (kind, RowError). Whatever is wrong
+    with one row (an unexpected exception included) rejects that row, never the run; a reason
+    names fields and short values, never a record's text."""
+    try:
+        return _parse_row(raw, kind, mapping, apply_mapping, now)
+    except Exception as exc:
+        log.debug(
+            "%s:%s: %s while reading the row\n%s",
+            raw.source,
+            raw.line,
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
+        return [(kind, raw.error(f"unreadable row ({type(exc).__name__})"))]
+
+
+def _parse_row(raw: RawRow, kind: str | None, mapping, apply_mapping, now) -> list[Any]:
     if "__error__" in raw.data:  # the connector could not even read this row
         return [(kind, raw.error(raw.data["__error__"]))]
     if mapping is not None:
@@ -627,7 +660,7 @@ def _parse_raw(raw: RawRow, kind: str | None, mapping, apply_mapping) -> list[An
     result: list[Any] = []
     for out_kind, values, dedupe in outputs:
         try:
-            record = parse_record(out_kind, values)
+            record = parse_record(out_kind, values, now=now)
         except RowProblem as exc:
             result.append((out_kind if out_kind in KINDS else kind, raw.error(str(exc))))
             continue
