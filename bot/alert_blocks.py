@@ -4,8 +4,9 @@ One alert, four looks: open (buttons to own, assign, snooze, resolve), owned (wh
 when; assign, snooze, release, resolve), snoozed (an open or owned alert with a "snoozed until"
 line), resolved (no buttons). Escalation re-posts add a mention line on top. Every action
 element sits in one actions block whose ``block_id`` carries the alert id, so each listener
-knows which alert was pressed without parsing values. Customer text is escaped: a record can
-never ping ``<!channel>``.
+knows which alert was pressed without parsing values. Customer text is escaped
+(``c360.safety.escaping``): a record can never ping ``<!channel>``; people are mentioned only
+through ``mention``, which pings nothing but a well-formed Slack id.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from c360.safety.escaping import mention as slack_mention
+from c360.safety.escaping import stored_mention
 from c360.services.ownership import SNOOZE_CHOICES, AlertView
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -43,7 +46,7 @@ def _when(value: datetime | None) -> str:
 
 
 def _user(user_id: str | None, name: str | None = None) -> str:
-    return f"<@{user_id}>" if user_id else escape(name or "someone")
+    return slack_mention(user_id, name or user_id) if user_id else escape(name or "someone")
 
 
 def alert_id_from_block(block_id: str | None) -> str | None:
@@ -66,6 +69,7 @@ def state_line(view: AlertView) -> str:
 
 def alert_text(view: AlertView, mention: str | None = None, note: str | None = None) -> str:
     """The notification/fallback text (what a phone shows)."""
+    mention = stored_mention(mention)
     head = f"{mention} " if mention else ""
     reasons = "; ".join(escape(r["reason"]) for r in view.reasons)
     state = {
@@ -115,9 +119,8 @@ def alert_blocks(
 ) -> list[dict[str, Any]]:
     """The channel message for an alert in its current state."""
     blocks: list[Any] = []
+    mention = stored_mention(mention)  # a lone <@U..>/<!subteam^S..> stays; any text is escaped
     if mention or note:
-        # A mention is built by the service from settings (<!subteam^S..> or <@U..>), never
-        # from record text, so it is the one part not escaped.
         top = " ".join(
             x for x in (mention, f":rotating_light: {escape(note)}" if note else None) if x
         )

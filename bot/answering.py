@@ -3,6 +3,10 @@
 Each job calls one service, renders with ``bot.blocks`` and replies. Errors are not caught here:
 the pool logs them with an error id and runs the job's ``on_error`` reply, so the user always
 hears back.
+
+Who sees what is decided by the audience policy (``c360.safety.policy.decide``) for every reply:
+``audience`` builds the requester (from users.info) and the surface (from where the reply lands),
+and each job refuses, masks or answers in full as the decision says.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+
+from c360.safety.policy import Content, Decision, Requester, Surface, decide
 
 from bot import blocks
 from bot.services import BotServices
@@ -49,20 +55,66 @@ def as_dict(result: Any) -> dict[str, Any]:
 
 
 def channel_view(services: BotServices, result: Any) -> dict[str, Any]:
-    """What everyone in a channel may see: the service's masked brief, then our own text mask
-    on top (defence in depth: a sensitive value quoted inside a note is hidden as well)."""
+    """The masked brief (what a channel, or a requester Slack could not vouch for, sees): the
+    service's masked brief, then the same text mask over every text (defence in depth: a
+    sensitive value quoted inside a note is hidden as well)."""
     fields = services.settings.sensitive_fields
     masked = result.masked(fields) if hasattr(result, "masked") else result
     return blocks.mask_brief(as_dict(masked), fields)
 
 
-def refusal(services: BotServices, user_id: str, channel_id: str | None) -> str | None:
-    """The polite reason not to answer here, or None when answering is fine."""
-    if services.slack.is_guest(user_id):
-        return blocks.GUEST_USER
-    if services.slack.channel(channel_id).shared:
-        return blocks.EXTERNAL_CHANNEL
-    return None
+def brief_for(services: BotServices, result: Any, decision: Decision) -> dict[str, Any]:
+    """The brief as the decision allows: in full, or masked. (Refusals never get here.)"""
+    return as_dict(result) if decision.full else channel_view(services, result)
+
+
+def surface(
+    services: BotServices, channel_id: str | None, *, is_dm: bool = False, private: bool = False
+) -> Surface:
+    """Where a reply lands: the app's DM, a shared channel, a channel Slack would not describe,
+    or an internal channel (read by everyone, or ``private``: by the requester alone)."""
+    if is_dm:
+        return Surface.DM
+    check = services.slack.channel(channel_id)
+    if check.is_dm:
+        return Surface.DM
+    if check.shared:
+        return Surface.SHARED_CHANNEL
+    if private:
+        return Surface.EPHEMERAL
+    return Surface.UNCONFIRMED_CHANNEL if check.private_only else Surface.CHANNEL
+
+
+def audience(
+    services: BotServices,
+    user_id: str,
+    channel_id: str | None,
+    *,
+    team_id: str | None = None,
+    is_dm: bool = False,
+    private: bool = False,
+    content: Content = Content.BRIEF,
+    requester: Requester | None = None,
+) -> Decision:
+    """The audience policy's decision for ``user_id`` reading ``content`` in ``channel_id``."""
+    who = requester or services.slack.requester(user_id, team_id)
+    return decide(who, surface(services, channel_id, is_dm=is_dm, private=private), content)
+
+
+def refusal(
+    services: BotServices,
+    user_id: str,
+    channel_id: str | None,
+    *,
+    team_id: str | None = None,
+    content: Content = Content.BRIEF,
+) -> str | None:
+    """The polite reason not to answer ``user_id`` privately here, or None when answering is
+    fine (in full or masked)."""
+    decision = audience(
+        services, user_id, channel_id, team_id=team_id, private=True, content=content
+    )
+    return decision.reason if decision.refused else None
 
 
 # --- mentions and DMs -----------------------------------------------------------------------------
@@ -79,9 +131,15 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
         )
         return
     slack.react(channel_id, ts, "eyes")
-    reason = refusal(services, user_id, None if is_dm else channel_id)
-    if reason:
-        slack.post_or_dm(channel_id, user_id, blocks.text_message(reason), thread_ts=thread_root)
+    requester = slack.requester(user_id, team_id)
+    private = audience(
+        services, user_id, channel_id, is_dm=is_dm, private=True, requester=requester
+    )
+    if private.refused:
+        slack.post_or_dm(
+            channel_id, user_id, blocks.text_message(private.reason), thread_ts=thread_root
+        )
+        slack.unreact(channel_id, ts, "eyes")
         return
     asker = slack.asker(user_id, channel_id=channel_id, message_ts=ts, team=team_id)
     context_customer = (
@@ -101,7 +159,13 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
         return
     services.events.remember_thread(channel_id, thread_root, brief["customer"]["customer_id"])
     deliver_in_conversation(
-        services, result, channel_id=channel_id, user_id=user_id, thread_ts=thread_root, is_dm=is_dm
+        services,
+        result,
+        channel_id=channel_id,
+        user_id=user_id,
+        thread_ts=thread_root,
+        is_dm=is_dm,
+        requester=requester,
     )
     slack.unreact(channel_id, ts, "eyes")
 
@@ -114,21 +178,41 @@ def deliver_in_conversation(
     user_id: str,
     thread_ts: str,
     is_dm: bool,
+    requester: Requester | None = None,
 ) -> None:
-    """In a DM the whole brief; in a channel the masked one, plus the full one to the asker only."""
+    """In a DM the brief; in a channel the masked one for everyone, plus the asker's own copy to
+    the asker only. Each copy as the audience policy decides (a requester Slack could not vouch
+    for gets the masked brief everywhere, with the reason)."""
     slack = services.slack
-    check = slack.channel(None if is_dm else channel_id)
+    who = requester or slack.requester(user_id)
+    private = audience(services, user_id, channel_id, is_dm=is_dm, private=True, requester=who)
+    if private.refused:
+        slack.post_or_dm(
+            channel_id, user_id, blocks.text_message(private.reason), thread_ts=thread_ts
+        )
+        return
     if is_dm:
-        for message in blocks.brief_messages(as_dict(result)):
+        for message in blocks.brief_messages(
+            brief_for(services, result, private), masked=private.masked, note=private.reason
+        ):
             slack.post_or_dm(channel_id, user_id, message, thread_ts=thread_ts)
         return
     posted_in_channel = False
-    if not check.private_only:
-        public = blocks.brief_messages(channel_view(services, result), masked=True)
-        posted_in_channel = all([slack.post(channel_id, m, thread_ts=thread_ts) for m in public])
-    # The full brief always goes to the asker alone; it carries the feedback buttons when the
+    public = audience(services, user_id, channel_id, requester=who)
+    if not public.refused:
+        messages = blocks.brief_messages(
+            channel_view(services, result), masked=True, note=public.reason
+        )
+        posted_in_channel = all([slack.post(channel_id, m, thread_ts=thread_ts) for m in messages])
+    # The asker's copy goes to the asker alone; it carries the feedback buttons when the
     # channel copy (which has them) could not be posted.
-    for message in blocks.brief_messages(as_dict(result), feedback=not posted_in_channel):
+    mine = blocks.brief_messages(
+        brief_for(services, result, private),
+        masked=private.masked,
+        note=private.reason,
+        feedback=not posted_in_channel,
+    )
+    for message in mine:
         if not slack.ephemeral(channel_id, user_id, message, thread_ts=thread_ts):
             slack.dm(user_id, message)
 
@@ -143,9 +227,9 @@ def answer_command(services: BotServices, command: dict[str, Any]) -> None:
         command.get("channel_id"),
     )
     response_url = command.get("response_url")
-    reason = refusal(services, user_id, channel_id)
-    if reason:
-        slack.respond(response_url, blocks.text_message(reason))
+    decision = audience(services, user_id, channel_id, team_id=command.get("team_id"), private=True)
+    if decision.refused:
+        slack.respond(response_url, blocks.text_message(decision.reason))
         return
     asker = slack.asker(user_id, channel_id=channel_id, team=command.get("team_id"))
     if looks_like_question(text):
@@ -158,19 +242,26 @@ def answer_command(services: BotServices, command: dict[str, Any]) -> None:
         context = {"k": "command", "q": text}
         slack.respond(response_url, blocks.candidates_message(brief, context=context))
         return
-    send_private_brief(services, result, response_url)
+    send_private_brief(services, result, response_url, decision=decision)
 
 
 def send_private_brief(
-    services: BotServices, result: Any, response_url: str | None, *, replace: bool = False
+    services: BotServices,
+    result: Any,
+    response_url: str | None,
+    *,
+    decision: Decision,
+    replace: bool = False,
 ) -> None:
-    brief = as_dict(result)
+    brief = brief_for(services, result, decision)
     share = {
         "c": brief["customer"]["customer_id"],
         "q": (brief.get("question") or "")[:1500],
         "m": brief.get("logged_moment_id"),
     }
-    messages = blocks.brief_messages(brief, share=share)[:MAX_FOLLOWUP_MESSAGES]
+    messages = blocks.brief_messages(
+        brief, share=share, masked=decision.masked, note=decision.reason
+    )[:MAX_FOLLOWUP_MESSAGES]
     for n, message in enumerate(messages):
         services.slack.respond(response_url, message, replace_original=replace and n == 0)
 
@@ -180,11 +271,15 @@ def share_in_channel(services: BotServices, body: dict[str, Any], value: dict[st
     slack = services.slack
     user_id = body["user"]["id"]
     channel_id = (body.get("channel") or {}).get("id")
-    reason = refusal(services, user_id, channel_id)
-    if reason:
-        slack.respond(body.get("response_url"), blocks.text_message(reason), replace_original=False)
+    team_id = (body.get("team") or {}).get("id")
+    # Everyone in the channel reads it: the channel surface (refused when shared or unconfirmed).
+    decision = audience(services, user_id, channel_id, team_id=team_id)
+    if decision.refused:
+        slack.respond(
+            body.get("response_url"), blocks.text_message(decision.reason), replace_original=False
+        )
         return
-    asker = slack.asker(user_id, channel_id=channel_id, team=(body.get("team") or {}).get("id"))
+    asker = slack.asker(user_id, channel_id=channel_id, team=team_id)
     result = services.briefs.brief(value["c"], asker, log=False)
     brief = channel_view(services, result)
     brief["question"] = value.get("q") or None
@@ -203,11 +298,16 @@ def answer_picked(services: BotServices, body: dict[str, Any], value: dict[str, 
     user_id = body["user"]["id"]
     channel_id = value.get("ch") or (body.get("channel") or {}).get("id")
     response_url = body.get("response_url")
-    reason = refusal(services, user_id, channel_id)
-    if reason:
-        slack.respond(response_url, blocks.text_message(reason), replace_original=False)
+    team_id = (body.get("team") or {}).get("id")
+    requester = slack.requester(user_id, team_id)
+    is_dm = bool(value.get("dm"))
+    decision = audience(
+        services, user_id, channel_id, is_dm=is_dm, private=True, requester=requester
+    )
+    if decision.refused:
+        slack.respond(response_url, blocks.text_message(decision.reason), replace_original=False)
         return
-    asker = slack.asker(user_id, channel_id=channel_id, team=(body.get("team") or {}).get("id"))
+    asker = slack.asker(user_id, channel_id=channel_id, team=team_id)
     question = value.get("q") or ""
     if question and looks_like_question(question):
         result = services.briefs.ask(question, asker, context_customer_id=value["c"])
@@ -216,7 +316,7 @@ def answer_picked(services: BotServices, body: dict[str, Any], value: dict[str, 
     else:
         result = services.briefs.brief(value["c"], asker)
     if value.get("k") == "command":
-        send_private_brief(services, result, response_url, replace=True)
+        send_private_brief(services, result, response_url, decision=decision, replace=True)
         return
     thread_ts = value.get("t")
     services.events.remember_thread(
@@ -235,7 +335,8 @@ def answer_picked(services: BotServices, body: dict[str, Any], value: dict[str, 
         channel_id=channel_id,
         user_id=user_id,
         thread_ts=thread_ts,
-        is_dm=bool(value.get("dm")),
+        is_dm=is_dm,
+        requester=requester,
     )
 
 
@@ -283,7 +384,9 @@ def log_moment_command(services: BotServices, command: dict[str, Any]) -> None:
         return
     ref, what, needs_owner = parsed
     user_id, channel_id = command["user_id"], command.get("channel_id")
-    reason = refusal(services, user_id, channel_id)
+    reason = refusal(
+        services, user_id, channel_id, team_id=command.get("team_id"), content=Content.MOMENT
+    )
     if reason:
         slack.respond(response_url, blocks.text_message(reason))
         return
@@ -325,7 +428,12 @@ def log_picked_moment(services: BotServices, body: dict[str, Any], value: dict[s
     slack = services.slack
     user_id = body["user"]["id"]
     channel_id = (body.get("channel") or {}).get("id")
-    asker = slack.asker(user_id, channel_id=channel_id, team=(body.get("team") or {}).get("id"))
+    team_id = (body.get("team") or {}).get("id")
+    reason = refusal(services, user_id, channel_id, team_id=team_id, content=Content.MOMENT)
+    if reason:
+        slack.respond(body.get("response_url"), blocks.text_message(reason), replace_original=True)
+        return
+    asker = slack.asker(user_id, channel_id=channel_id, team=team_id)
     moment = services.moments.log_moment(
         value["c"],
         value["t"],

@@ -4,18 +4,23 @@ Slack messages and views. No I/O here, so every shape is tested on its own.
 Blocks are built with ``slack_sdk.models.blocks``, whose validators enforce Slack's limits
 (section text <= 3000 characters, ...) when ``to_dict()`` runs; on top of that a brief is split
 into messages of at most ``MAX_BLOCKS_PER_MESSAGE`` blocks. Every piece of customer text goes
-through ``escape`` (``&``, ``<``, ``>``), so a record saying ``<!channel>`` or ``<@U123>`` is shown
-as text and never pings anyone.
+through ``escape`` (``c360.safety.escaping.slack_escape``: ``&``, ``<``, ``>``), so a record saying
+``<!channel>`` or ``<@U123>`` is shown as text and never pings anyone; the channel view is masked
+by ``c360.safety.masking`` (``mask_text``/``mask_brief``, re-exported here). The refusal wording
+comes from the audience policy, ``c360.safety.policy``.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from c360.safety.escaping import slack_escape as escape
+from c360.safety.masking import mask_brief as mask_brief  # re-exported for the listeners
+from c360.safety.masking import mask_text as mask_text
+from c360.safety.policy import EXTERNAL_CHANNEL as EXTERNAL_CHANNEL
+from c360.safety.policy import GUEST_USER as GUEST_USER
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -65,56 +70,7 @@ FEEDBACK_CHOICES = (
     ("wrong_customer", "Wrong customer"),
 )
 
-MASK = "•••"
 HIDDEN_NOTE = "Some fields (such as ARR, emails and phone numbers) are hidden in channels; the full brief went to you privately."
-
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"(?<![\w])\+?\d[\d\s().-]{6,}\d(?![\w])")
-_MONEY = re.compile(
-    r"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?\s?[kKmM]?\b|\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP)\b|\b\d[\d,]*(?:\.\d+)?\s?[kKmM]\b)"
-)
-_LABELLED_NUMBER = (
-    r"(\b{label}\b[^\w$€£]{{0,3}}(?:is|of|:|=)?\s*)([$€£]?\s?\d[\d,]*(?:\.\d+)?(?:\s?[kKmM]\b)?)"
-)
-
-
-# --- text safety ----------------------------------------------------------------------------
-def escape(text: Any) -> str:
-    """Slack's three control characters, escaped as Slack documents; everything else verbatim."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def mask_text(text: str, fields: Iterable[str]) -> str:
-    """Hide values of sensitive fields in free text (the channel view of a brief)."""
-    wanted = {f.lower() for f in fields}
-    if wanted & {"email", "emails"}:
-        text = _EMAIL.sub(MASK, text)
-    if wanted & {"phone", "phones"}:
-        text = _PHONE.sub(MASK, text)
-    for label in wanted - {"email", "emails", "phone", "phones"}:
-        # "ARR: $120,000", "arr 120000", "ARR of 1.2M": mask the value after the label, and any
-        # amount of money on a line that names the label.
-        pattern = re.compile(_LABELLED_NUMBER.format(label=re.escape(label)), re.IGNORECASE)
-        text = pattern.sub(lambda m: m.group(1) + MASK, text)
-        if re.search(rf"\b{re.escape(label)}\b", text, re.IGNORECASE):
-            text = _MONEY.sub(MASK, text)
-    return text
-
-
-def mask_brief(brief: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
-    """A copy of a BriefResult dict with sensitive values hidden in every user-visible text."""
-    fields = list(fields)
-    out = copy.deepcopy(brief)
-    out["answer"] = mask_text(out.get("answer") or "", fields)
-    for section in out.get("sections") or []:
-        for item in section.get("items") or []:
-            item["text"] = mask_text(item.get("text") or "", fields)
-    for action in out.get("next_actions") or []:
-        action["text"] = mask_text(action.get("text") or "", fields)
-        action["reason"] = mask_text(action.get("reason") or "", fields)
-    for citation in out.get("citations") or []:
-        citation["snippet"] = mask_text(citation.get("snippet") or "", fields)
-    return out
 
 
 def split_text(text: str, limit: int = SECTION_BUDGET) -> list[str]:
@@ -180,11 +136,14 @@ def to_dicts(blocks: Iterable[Block]) -> list[dict[str, Any]]:
 
 
 # --- briefs ---------------------------------------------------------------------------------
-def brief_blocks(brief: dict[str, Any], *, masked: bool = False) -> list[Block]:
-    """All content blocks of one brief (not yet split into messages)."""
+def brief_blocks(
+    brief: dict[str, Any], *, masked: bool = False, note: str | None = None
+) -> list[Block]:
+    """All content blocks of one brief (not yet split into messages). ``note`` replaces the
+    channel note on a masked brief (say, why a private copy is masked too)."""
     customer = brief.get("customer") or {}
     blocks: list[Block] = []
-    title = f"{customer.get('name', 'Customer')} ({customer.get('customer_id', '?')})"
+    title = escape(f"{customer.get('name', 'Customer')} ({customer.get('customer_id', '?')})")
     blocks.append(HeaderBlock(text=PlainTextObject(text=_truncate(title, MAX_HEADER_TEXT))))
     if brief.get("question"):
         blocks.append(
@@ -225,10 +184,10 @@ def brief_blocks(brief: dict[str, Any], *, masked: bool = False) -> list[Block]:
             )
         blocks.extend(_sections("\n".join(lines)))
     n_cites = len(brief.get("citations") or [])
-    note = f"{n_cites} cited record(s)."
-    if masked:
-        note += " " + HIDDEN_NOTE
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    footer = f"{n_cites} cited record(s)."
+    if masked or note:
+        footer += " " + (note or HIDDEN_NOTE)
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
     return blocks
 
 
@@ -252,10 +211,11 @@ def brief_messages(
     masked: bool = False,
     feedback: bool = True,
     share: dict[str, Any] | None = None,
+    note: str | None = None,
 ) -> list[dict[str, Any]]:
     """A brief as one or more chat messages (``{"text", "blocks"}``), each within Block Kit's
     limits; the feedback (and share) buttons close the last one."""
-    content = brief_blocks(brief, masked=masked)
+    content = brief_blocks(brief, masked=masked, note=note)
     messages: list[list[Block]] = []
     current: list[Block] = []
     for block in content:
@@ -298,7 +258,7 @@ def candidates_message(brief: dict[str, Any], *, context: dict[str, Any]) -> dic
     text = f"Several customers could match “{escape(asked)}”. Which one did you mean?"
     buttons = []
     for cand in candidates[:5]:
-        label = f"{cand.get('name', '?')} ({cand.get('customer_id', '?')})"
+        label = escape(f"{cand.get('name', '?')} ({cand.get('customer_id', '?')})")
         value = {**context, "c": cand.get("customer_id")}
         buttons.append(_button(label, f"{ACTION_PICK_CUSTOMER}_{len(buttons)}", _fit_value(value)))
     blocks = [
@@ -316,6 +276,15 @@ def _fit_value(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+def refused_home(reason: str) -> dict[str, Any]:
+    """App Home for someone the audience policy refuses: the reason, nothing about customers."""
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text="Customer 360")),
+        _section(_truncate(reason, SECTION_BUDGET)),
+    ]
+    return View(type="home", blocks=blocks).to_dict()
+
+
 def text_message(text: str) -> dict[str, Any]:
     """A plain notice (progress, busy, refusal, error): already-safe text, one section."""
     return {
@@ -330,13 +299,6 @@ def looking_up(what: str) -> str:
 
 
 BUSY = ":hourglass: I'm busy answering other questions right now. Please try again in a minute."
-EXTERNAL_CHANNEL = (
-    "Sorry, I don't share customer briefs in channels with people from outside the company "
-    "(Slack Connect). Ask me in an internal channel or a DM."
-)
-GUEST_USER = (
-    "Sorry, customer briefs are only available to full members of this workspace, not to guests."
-)
 EMPTY_QUESTION = (
     "Ask me about a customer, e.g. `@c360 what did Acme complain about?` or `/customer Acme`."
 )
@@ -363,7 +325,8 @@ def moment_logged(customer: dict[str, Any], moment_id: str, needs_owner: bool) -
 # --- moment modal ----------------------------------------------------------------------------
 def customer_option(customer_id: str, name: str) -> Option:
     return Option(
-        text=PlainTextObject(text=_truncate(f"{name} ({customer_id})", 75)), value=customer_id[:150]
+        text=PlainTextObject(text=_truncate(escape(f"{name} ({customer_id})"), 75)),
+        value=customer_id[:150],
     )
 
 
@@ -427,10 +390,14 @@ def home_view(
     waiting: Sequence[dict[str, Any]] | None,
     recent: Sequence[dict[str, Any]],
     outcomes: str | None = None,
+    notice: str | None = None,
 ) -> dict[str, Any]:
     """App Home. ``owned``/``waiting`` None means ownership is not set up (an explained empty state);
-    each row is ``{"customer": name, "text": ..., "when": "YYYY-MM-DD"}``."""
+    each row is ``{"customer": name, "text": ..., "when": "YYYY-MM-DD"}``. ``notice`` (already
+    safe text, such as the audience policy's reason) is shown first."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Customer 360"))]
+    if notice:
+        blocks.append(_section(_truncate(notice, SECTION_BUDGET)))
 
     def listing(title: str, rows: Sequence[dict[str, Any]] | None, empty: str) -> None:
         blocks.append(DividerBlock())

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from c360.domain import Asker
+from c360.safety.policy import Requester
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
@@ -78,9 +79,32 @@ class SlackIO:
         profile = user.get("profile") or {}
         return profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
 
-    def is_guest(self, user_id: str) -> bool:
-        user = self.user(user_id) or {}
+    def is_guest(self, user_id: str) -> bool | None:
+        """True for a guest, False for a member, None when Slack would not say (fail closed:
+        callers treat None as "not confirmed", never as "member")."""
+        user = self.user(user_id)
+        if user is None:
+            return None
         return bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
+
+    def requester(self, user_id: str, team_id: str | None = None) -> Requester:
+        """Who is asking, for the audience policy (``c360.safety.policy``). A user Slack would
+        not describe is UNKNOWN; a Slack Connect user (``is_stranger``, or a user of another
+        team than the request's, outside an Enterprise Grid) is EXTERNAL."""
+        user = self.user(user_id)
+        if user is None:
+            return Requester.unknown(user_id)
+        if user.get("is_restricted") or user.get("is_ultra_restricted"):
+            return Requester.guest(user_id)
+        other_team = (
+            team_id
+            and user.get("team_id")
+            and user["team_id"] != team_id
+            and not user.get("enterprise_user")
+        )
+        if user.get("is_stranger") or other_team:
+            return Requester.external(user_id)
+        return Requester.member(user_id)
 
     def channel(self, channel_id: str | None) -> ChannelCheck:
         if not channel_id or channel_id.startswith("D"):

@@ -44,6 +44,11 @@ def slack():
     with AlertSlack() as fake:
         fake.add_user("U0BOB", "bob", real_name="Bob Baker")
         fake.add_user(ALICE, "alice", real_name="Alice Archer")
+        # Everyone who presses a button is a full member Slack knows (users.info answers):
+        # the audience policy refuses alert changes from anyone it cannot confirm.
+        fake.add_user("U0ANN", "ann", real_name="Ann Avery")
+        for i in range(20):
+            fake.add_user(f"U0CLICK{i:02d}", f"clicker{i:02d}")
         fake.add_channel(GENERAL, "general")
         yield fake
 

@@ -3,12 +3,19 @@
 Thin: ack, hand the press to the work pool, call one OwnershipService method, tell the person
 who pressed when it did not go their way (a polite ephemeral, e.g. "already owned by @X").
 The service itself redraws the alert in the channel (chat.update) and DMs the new owner.
+
+Every press asks the audience policy first (``Surface.ALERT_ACTION``): a guest, a user from
+another organisation, or someone Slack could not vouch for (users.info failed) is told why and
+the service is never called, so they never become an owner or get the owner's full brief. An
+assignee must be a confirmed full member too: the new owner gets the full brief by DM.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+from c360.safety.policy import Content, Standing, Surface, decide
 
 from bot import alert_blocks as ab
 from bot import blocks
@@ -23,6 +30,24 @@ def _alert_id(action: dict[str, Any]) -> str | None:
 def _presser(body: dict[str, Any]) -> tuple[str, str | None]:
     user = body.get("user") or {}
     return user["id"], user.get("name") or user.get("username")
+
+
+def _team(body: dict[str, Any]) -> str | None:
+    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+
+
+def assignee_refusal(standing: Standing, name: str) -> str:
+    """Why an alert cannot go to this person (they would get the full brief by DM)."""
+    who = blocks.escape(name)
+    if standing is Standing.UNKNOWN:
+        return (
+            f"Sorry, I couldn't confirm {who}'s account with Slack just now, so I didn't assign "
+            "the alert. Please try again in a minute."
+        )
+    return (
+        f"Sorry, I can't assign it to {who}: alerts (and the full brief that comes with them) "
+        "are only for full members of this workspace."
+    )
 
 
 def register(app, services) -> None:
@@ -49,6 +74,17 @@ def register(app, services) -> None:
             raise RuntimeError("the ownership service is not available in this build")
         return service
 
+    def allowed(body: dict[str, Any], job, *args: Any) -> None:
+        """Run ``job`` only when the audience policy lets the presser change alerts; otherwise
+        tell them why (the service is not reached)."""
+        user_id, _ = _presser(body)
+        requester = services.slack.requester(user_id, _team(body))
+        decision = decide(requester, Surface.ALERT_ACTION, Content.ALERT_CHANGE)
+        if decision.refused:
+            tell(body, decision.reason)
+            return
+        job(body, *args)
+
     def claim(body: dict[str, Any], alert_id: str) -> None:
         user_id, name = _presser(body)
         result = ownership().claim(alert_id, user_id, name)
@@ -57,6 +93,10 @@ def register(app, services) -> None:
 
     def assign(body: dict[str, Any], alert_id: str, assignee: str) -> None:
         user_id, name = _presser(body)
+        target = services.slack.requester(assignee, _team(body))
+        if not decide(target, Surface.DM, Content.BRIEF).full:
+            tell(body, assignee_refusal(target.standing, services.slack.user_name(assignee)))
+            return
         result = ownership().assign(
             alert_id,
             assignee,
@@ -85,24 +125,24 @@ def register(app, services) -> None:
     @app.action(ab.ACTION_CLAIM)
     def on_claim(ack, body: dict, action: dict) -> None:
         ack()
-        hand_off(body, claim, body, _alert_id(action))
+        hand_off(body, allowed, body, claim, _alert_id(action))
 
     @app.action(ab.ACTION_ASSIGN)
     def on_assign(ack, body: dict, action: dict) -> None:
         ack()
-        hand_off(body, assign, body, _alert_id(action), action["selected_user"])
+        hand_off(body, allowed, body, assign, _alert_id(action), action["selected_user"])
 
     @app.action(ab.ACTION_SNOOZE)
     def on_snooze(ack, body: dict, action: dict) -> None:
         ack()
-        hand_off(body, snooze, body, _alert_id(action), action["selected_option"]["value"])
+        hand_off(body, allowed, body, snooze, _alert_id(action), action["selected_option"]["value"])
 
     @app.action(ab.ACTION_RELEASE)
     def on_release(ack, body: dict, action: dict) -> None:
         ack()
-        hand_off(body, release, body, _alert_id(action))
+        hand_off(body, allowed, body, release, _alert_id(action))
 
     @app.action(ab.ACTION_RESOLVE)
     def on_resolve(ack, body: dict, action: dict) -> None:
         ack()
-        hand_off(body, resolve, body, _alert_id(action))
+        hand_off(body, allowed, body, resolve, _alert_id(action))

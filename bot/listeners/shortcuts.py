@@ -1,9 +1,14 @@
-"""Message shortcut "Log as customer moment": a modal to pick the customer and confirm the text."""
+"""Message shortcut "Log as customer moment": a modal to pick the customer and confirm the text.
+
+The modal's customer picker (typeahead) asks the audience policy first: a guest, a user from
+another organisation or anyone the policy refuses gets no options, so no customer name leaks."""
 
 from __future__ import annotations
 
 import json
 import logging
+
+from c360.safety.policy import Content, Surface, decide
 
 from bot import blocks
 from bot.answering import refusal
@@ -20,7 +25,8 @@ def register(app, services) -> None:
         user_id = body["user"]["id"]
         channel_id = (body.get("channel") or {}).get("id")
         message = body.get("message") or {}
-        reason = refusal(services, user_id, channel_id)
+        team_id = (body.get("team") or {}).get("id")
+        reason = refusal(services, user_id, channel_id, team_id=team_id, content=Content.MOMENT)
         if reason:
             slack.dm(user_id, blocks.text_message(reason))
             return
@@ -51,8 +57,19 @@ def register(app, services) -> None:
             slack.dm(body["user"]["id"], blocks.text_message(blocks.BUSY))
 
     @app.options(blocks.ACTION_CUSTOMER_SELECT)
-    def customer_suggestions(ack, payload: dict) -> None:
-        # Answered inside the request (Slack waits for the options); name lookups take milliseconds.
+    def customer_suggestions(ack, body: dict, payload: dict) -> None:
+        # Answered inside the request (Slack waits for the options); name lookups take
+        # milliseconds, users.info is cached.
+        user = body.get("user") or {}
+        team_id = (body.get("team") or {}).get("id") or user.get("team_id")
+        if (
+            not user.get("id")
+            or decide(
+                slack.requester(user["id"], team_id), Surface.TYPEAHEAD, Content.CUSTOMERS
+            ).refused
+        ):
+            ack(options=[])
+            return
         ack(
             options=blocks.customer_options(
                 services.briefs.find_customers(payload.get("value") or "", limit=20)

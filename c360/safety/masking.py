@@ -46,7 +46,9 @@ _MONEY = re.compile(
     r"|\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP)\b"
     r"|\b\d[\d,]*(?:\.\d+)?\s?[kKmM]\b)"
 )
-_LABELLED = r"(\b{label}\b[^\w$€£\n]{{0,3}}(?:is|of|:|=)?\s*)([$€£]?\s?\d[\d,]*(?:\.\d+)?(?:\s?[kKmM]\b)?)"
+_LABELLED = (
+    r"(\b{label}\b[^\w$€£\n]{{0,3}}(?:is|of|:|=)?\s*)([$€£]?\s?\d[\d,]*(?:\.\d+)?(?:\s?[kKmM]\b)?)"
+)
 
 
 def is_phone_number(candidate: str) -> bool:
@@ -98,7 +100,7 @@ def mask_text(text: str, fields: Iterable[str]) -> str:
 
 
 def _hide_labelled(line: str, labels: list[str]) -> str:
-    """"ARR: $120,000", "arr 120000", "ARR of 1.2M": the value after the label, and any amount
+    """The value after a label ("ARR: $120,000", "arr 120000", "ARR of 1.2M"), and any amount
     of money on a line that names the label."""
     for label in labels:
         named = re.compile(rf"\b{re.escape(label)}\b", re.IGNORECASE)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from c360.domain import Asker, Complaint, Customer, Moment
+from c360.safety.masking import mask_text
 from c360.safety.suspicious import is_suspicious
 from prompts import answer_llm
 from prompts import brief as W
@@ -56,8 +57,6 @@ SNIPPET_CHARS = 300
 _CITE_RE = re.compile(r"\[([^\[\]]+)\]")
 _ID_RE = re.compile(r"\b(?:customer|moment|complaint):[^\s,\];]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])((?:\s*\[[^\[\]]+\])*)\s+")
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_PHONE_RE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)")
 
 
 # --- the result ---------------------------------------------------------------------------------
@@ -146,18 +145,12 @@ class BriefResult:
         return next((s for s in self.sections if s.title == title), None)
 
     def masked(self, fields: list[str]) -> BriefResult:
-        """A copy fit for a shared channel: the given profile fields hidden, and e-mail
-        addresses / phone numbers blanked in quoted text when those fields are sensitive."""
+        """A copy fit for a shared channel: the given profile fields hidden, and their values
+        hidden in quoted text by the one masking rule (``c360.safety.masking.mask_text``)."""
         hide = {f.lower() for f in fields}
-        scrub_email = bool(hide & {"email", "emails"})
-        scrub_phone = bool(hide & {"phone", "phones"})
 
         def scrub(text: str) -> str:
-            if scrub_email:
-                text = _EMAIL_RE.sub("[email hidden]", text)
-            if scrub_phone:
-                text = _PHONE_RE.sub("[phone hidden]", text)
-            return text
+            return mask_text(text, hide)
 
         sections = []
         for s in self.sections:

@@ -39,6 +39,7 @@ from typing import Any, Protocol
 import yaml
 
 from c360.domain import Asker, Complaint, Moment, Record
+from c360.safety.escaping import mention, slack_escape
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ RULE_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 MAX_SEND_ATTEMPTS = 8  # then the outbox row is marked failed (kept, with its last error)
 SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "tomorrow": "tomorrow 09:00 UTC"}
-SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class RulesError(ValueError):
@@ -767,7 +767,11 @@ class OwnershipService:
             previous = before.owner_id
             if previous == assignee_id and before.status == "owned":
                 return ActionResult(
-                    False, alert_id, f"<@{assignee_id}> owns it already.", previous, before.status
+                    False,
+                    alert_id,
+                    f"{mention(assignee_id)} owns it already.",
+                    previous,
+                    before.status,
                 )
             if not db.assign(session, alert_id, owner, now, now + self._remind_after):
                 return ActionResult(
@@ -794,7 +798,7 @@ class OwnershipService:
         return ActionResult(
             True,
             alert_id,
-            f"Assigned to <@{assignee_id}>; they have the full brief in their DMs.",
+            f"Assigned to {mention(assignee_id)}; they have the full brief in their DMs.",
             assignee_id,
             "owned",
         )
@@ -811,7 +815,7 @@ class OwnershipService:
                 return ActionResult(
                     False,
                     alert_id,
-                    f"Only the owner can release it{f' (<@{owner}>)' if owner else ''}.",
+                    f"Only the owner can release it{f' ({mention(owner)})' if owner else ''}.",
                     owner,
                     alert.status if alert else None,
                 )
@@ -864,7 +868,7 @@ class OwnershipService:
                 return ActionResult(
                     False,
                     alert_id,
-                    f"Already resolved{f' by <@{by}>' if by else ''}.",
+                    f"Already resolved{f' by {mention(by)}' if by else ''}.",
                     status="resolved",
                 )
             db.add_event(session, alert_id, "resolved", now, user_id, user_name)
@@ -886,10 +890,10 @@ class OwnershipService:
         status: str, owner: str | None, resolved_by: str | None, user_id: str
     ) -> str:
         if status == "resolved":
-            return f"Thanks! This one is already resolved{f' by <@{resolved_by}>' if resolved_by else ''}."
+            return f"Thanks! This one is already resolved{f' by {mention(resolved_by)}' if resolved_by else ''}."
         if owner == user_id:
             return "You own this one already."
-        return f"Thanks for jumping in! It's already owned by <@{owner}>."
+        return f"Thanks for jumping in! It's already owned by {mention(owner)}."
 
     @property
     def _remind_after(self) -> timedelta:
@@ -932,11 +936,11 @@ class OwnershipService:
         self, view: AlertView, user_id: str, user_name: str | None, how: str, by: str | None
     ) -> str:
         head = (
-            f"You {'now own' if how == 'claimed' else 'were assigned'} this moment for *{_escape(view.customer_name)}*"
-            + (f" (by <@{by}>)" if by else "")
+            f"You {'now own' if how == 'claimed' else 'were assigned'} this moment for *{slack_escape(view.customer_name)}*"
+            + (f" (by {mention(by)})" if by else "")
             + "."
         )
-        why = "\n".join(f"• {_escape(r['reason'])}" for r in view.reasons)
+        why = "\n".join(f"• {slack_escape(r['reason'])}" for r in view.reasons)
         brief_text = None
         try:
             briefs = self.briefs
@@ -957,9 +961,9 @@ class OwnershipService:
                     view.customer_id,
                 )
         body = (
-            _escape(brief_text)
+            slack_escape(brief_text)
             if brief_text
-            else f"{_escape(view.summary)}\n(The full brief could not be built just now: run `/customer {_escape(view.customer_id)}`.)"
+            else f"{slack_escape(view.summary)}\n(The full brief could not be built just now: run `/customer {slack_escape(view.customer_id)}`.)"
         )
         return f"{head}\n*Why it needs an owner*\n{why}\n\n{body}"
 
@@ -1114,7 +1118,7 @@ class OwnershipService:
                 next_due = now + self._escalate_after if n < self.settings.max_escalations else None
                 if not db.advance_escalation(session, alert, next_due, now):
                     continue
-                mention = self._escalation_mention(session, alert.customer_id)
+                ping = self._escalation_mention(session, alert.customer_id)
                 minutes = int((now - db.utc(alert.created_at)).total_seconds() // 60)
                 note = (
                     "Snooze is over and it still has no owner."
@@ -1129,14 +1133,14 @@ class OwnershipService:
                     "escalate",
                     now,
                     target=self.settings.alerts_channel,
-                    payload={"mention": mention, "note": note, "n": n},
+                    payload={"mention": ping, "note": note, "n": n},
                 )
                 db.add_event(
                     session,
                     alert.alert_id,
                     "escalated",
                     now,
-                    detail={"n": n, "mention": mention, "after_snooze": woke},
+                    detail={"n": n, "mention": ping, "after_snooze": woke},
                 )
                 fired += 1
             for alert in db.due_reminders(session, now):
@@ -1170,14 +1174,14 @@ class OwnershipService:
     def _escalation_mention(self, session, customer_id: str) -> str | None:
         from store import ownership as db
 
+        # Settings and records alike go through `mention`: only a well-formed Slack id pings;
+        # any other text (a name, or "<!channel> <http://evil|Click>") is escaped.
         group = self.settings.escalation_group
         if group:
-            return f"<!subteam^{group}>" if group.startswith("S") else f"<@{group}>"
+            return mention(group, f"escalation group {group}")
         customer = db.get_customer(session, customer_id)
-        if customer and customer.owner and SLACK_USER_ID.match(customer.owner):
-            return f"<@{customer.owner}>"
         if customer and customer.owner:
-            return f"account owner {customer.owner}"
+            return mention(customer.owner, f"account owner {customer.owner}")
         return None
 
     def run_once(self, limit: int = 50) -> dict[str, int]:
@@ -1314,11 +1318,6 @@ def _stale_reason(action: str, view: AlertView, target: str | None) -> str | Non
     if action == "remind" and (view.status != "owned" or view.owner_id != target):
         return "the alert changed hands or was resolved; no reminder needed"
     return None
-
-
-def _escape(text: str) -> str:
-    """Slack's control characters in record text (the DM is mrkdwn): no record can ping anyone."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _record_time(record: Record) -> datetime | None:
