@@ -205,6 +205,8 @@ def _extras(row: dict[str, Any], kind: str) -> dict[str, Any]:
             value = float(value)
         elif isinstance(value, str):
             value = value.strip()
+        elif not isinstance(value, int | float | list | dict):
+            value = str(value)  # a database's UUID, time, interval...: stored as text
         extras[str(key)] = value
     return extras
 

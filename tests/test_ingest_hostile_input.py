@@ -427,3 +427,41 @@ def test_a_malformed_row_leaves_the_stored_record_and_a_rerun_changes_nothing(
             assert session.get(MomentRow, "m2").text == TEXT
     code, out, _ = _run(container, capsys, good, "--json")
     assert json.loads(out)["unchanged"] == 2 and json.loads(out)["embedded"] == 0
+
+
+def test_a_run_that_stops_part_way_exits_1_and_keeps_what_it_committed(container, tmp_path, capsys):
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,name\nacme,ACME Corp.\n", encoding="utf-8")
+    moments = tmp_path / "moments.json"  # a JSON array is parsed whole: a bad byte stops it
+    moments.write_bytes(
+        b'[{"moment_id": "j1", "customer_id": "acme", "occurred_at": "2026-01-05",\n'
+        b'  "text": "caf\xe9"}]\n'
+    )
+    code, out, err = _run(container, capsys, customers, moments)
+    assert code == 1
+    assert f"c360 ingest: stopped: {moments}:2: not UTF-8 (byte 0xe9 at column 15)" in err
+    assert "customers  inserted 1" in out
+    with container.sessions() as session:
+        assert session.get(CustomerRow, "acme") is not None
+
+
+def test_sql_values_json_cannot_hold_are_kept_as_text(container, pg_url):
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE accounts (id text, name text, external_ref uuid, opens_at time);"
+                "INSERT INTO accounts VALUES ('u1', 'Uuid Ltd', "
+                "'6f1c2a52-0c57-4f0e-9d3e-2f1f7f3f9b11', '09:30')"
+            )
+        )
+    engine.dispose()
+    summary = container.ingest.ingest_sql(
+        pg_url, "SELECT id AS customer_id, name, external_ref, opens_at FROM accounts", "customers"
+    )
+    assert summary.completed and summary.rejected == 0
+    with container.sessions() as session:
+        assert session.get(CustomerRow, "u1").attributes == {
+            "external_ref": "6f1c2a52-0c57-4f0e-9d3e-2f1f7f3f9b11",
+            "opens_at": "09:30:00",
+        }
