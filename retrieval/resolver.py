@@ -16,6 +16,7 @@ fingerprint check (count and newest update time).
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import threading
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from retrieval.question import DATE_WORDS, ROLE_WORDS, STATES, parse, parse_id_fragments
 from store.queries import CustomerNameRow, customer_name_rows, customers_fingerprint
 
 # --- scores and thresholds (tuned on the demo data and the CFPB company names) -----------------
@@ -46,6 +48,7 @@ FUZZY_CUTOFF = 80  # rapidfuzz ratio for a typo'd token ("equifx" -> "equifax")
 # The ratio above counts a swap as two edits (0.83-0.88), which sank such names below ACCEPT.
 SLIP_MIN_LEN = 6
 SLIP_SIM = 0.95
+ID_FRAGMENT_CANDIDATES = 5  # customers offered when a partial id fits several
 MAX_SPAN = 8  # longest name, in tokens, looked up as one span
 
 # Description (dense) resolution: cosine similarity of the question to records.
@@ -119,7 +122,16 @@ GENERIC = _words(
     """
 )
 
+# Words that say what kind of thing, which place or which day a question means: role words
+# ("lender", "servicer", "ID"), state codes, months and weekdays. Never enough on their own to
+# name a customer, even when one customer's name contains one ("... Lender Services ...", "...
+# of VT Inc", "ID Recovery"): a name match needs a word that is not one of these. (A state
+# name where a place goes, "a borrower in Vermont", is taken out before names are read:
+# ``question.parse``; where a name goes, "for Florida", it may be one.)
+WEAK = ROLE_WORDS | DATE_WORDS | {code.lower() for code in STATES}
+
 _ABBREV = re.compile(r"\b(?:[a-z]\.){2,}")
+_ID_WORD = re.compile(r"\b(?:ID|Id|id|IDs)\b")
 _WORD = re.compile(r"[a-z0-9]+")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _DOMAIN = re.compile(r"\b((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b")
@@ -171,11 +183,19 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "customer_id": self.customer_id,
             "name": self.name,
             "score": round(float(self.score), 4),
         }
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+    @property
+    def reason(self) -> str | None:
+        """Why this customer fits, in words for the asker (a description's fit), if known."""
+        return next((r for r in self.reasons[1:] if r), None)
 
 
 @dataclass
@@ -187,10 +207,30 @@ class Resolution:
     name: str | None = None
     method: str | None = None
     candidates: list[Candidate] = field(default_factory=list)
+    # Why: what the question gave that chose this customer, how strongly, and the best other.
+    evidence: list[str] = field(default_factory=list)
+    score: float | None = None
+    runner_up: Candidate | None = None
 
     @property
     def resolved(self) -> bool:
         return self.customer_id is not None
+
+    def explain(self) -> dict:
+        """The ``resolution`` key of the JSON answer: {method, evidence, score, runner_up}."""
+        runner = self.runner_up
+        return {
+            "method": self.method or (self.status if self.status != "resolved" else None),
+            "evidence": list(self.evidence),
+            "score": None if self.score is None else round(float(self.score), 4),
+            "runner_up": None
+            if runner is None
+            else {
+                "customer_id": runner.customer_id,
+                "name": runner.name,
+                "score": round(float(runner.score), 4),
+            },
+        }
 
 
 @dataclass
@@ -220,6 +260,8 @@ class NameIndex:
         self.domains: dict[str, set[str]] = {}
         self._vocab: list[str] | None = None
         self._vocab_by_len: dict[int, list[str]] | None = None
+        self._ids_sorted: list[str] | None = None
+        self._ids_reversed: list[str] = []
 
     def __len__(self) -> int:
         return len(self.names)
@@ -256,6 +298,7 @@ class NameIndex:
                 self._add_domain(row.domain, row.customer_id)
         self._vocab = None
         self._vocab_by_len = None
+        self._ids_sorted = None
 
     def _add_domain(self, domain: str, customer_id: str) -> None:
         d = (
@@ -294,6 +337,7 @@ class NameIndex:
         del self.names[customer_id]
         self._vocab = None
         self._vocab_by_len = None
+        self._ids_sorted = None
 
     @property
     def vocab(self) -> list[str]:
@@ -317,8 +361,10 @@ class NameIndex:
         return len(self.postings.get(token, ()))
 
     # --- matching ---------------------------------------------------------------------
-    def match(self, text: str) -> list[Candidate]:
-        """Every customer the text names, best first, with how it matched."""
+    def match(self, text: str, as_name: bool = False) -> list[Candidate]:
+        """Every customer the text names, best first, with how it matched. ``as_name``: read
+        every word as if typed capitalized, as a name ("complaints at exerian"), except the
+        words that never name a customer alone (``WEAK``, ``STOPWORDS``)."""
         scores: dict[str, tuple[float, str]] = {}
 
         def offer(customer_id: str, score: float, reason: str) -> None:
@@ -343,7 +389,19 @@ class NameIndex:
             for cid in self.domains.get(domain, ()):
                 offer(cid, SCORE_DOMAIN, "domain")
 
-        self._match_names(text, offer)
+        prefixes, suffixes, _ = parse_id_fragments(text)
+        if prefixes or suffixes:
+            # "ID starting 7590-", "ending in -VHVEG": the customers whose id fits; one is
+            # that customer, several are candidates (the same score: ask which).
+            fits = self.ids_fitting(prefixes, suffixes)
+            score = SCORE_ID_IN_TEXT if len(fits) == 1 else SCORE_SHARED_TOKEN
+            for cid in fits[:ID_FRAGMENT_CANDIDATES]:
+                offer(cid, score, "id prefix" if prefixes else "id suffix")
+            if fits:
+                text = _ID_WORD.sub(" ", text)
+        # Places, days and amounts where they go ("a borrower in Vermont", "on March 3") are
+        # not names.
+        self._match_names(parse(text).without_spans(text), offer, as_name)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], self.names[kv[0]]))
         return [Candidate(cid, self.names[cid], round(s, 4), [r]) for cid, (s, r) in ranked]
 
@@ -389,9 +447,38 @@ class NameIndex:
         near = process.extract(tok, vocab, scorer=OSA.distance, score_cutoff=1, limit=2)
         return near[0][0] if len(near) == 1 else None
 
-    def _match_names(self, text: str, offer: Callable[[str, float, str], None]) -> None:
+    def ids_fitting(self, prefixes: Sequence[str], suffixes: Sequence[str]) -> list[str]:
+        """Customer ids starting with every prefix and ending with every suffix (case and the
+        joining hyphen ignored), sorted."""
+        if self._ids_sorted is None:
+            self._ids_sorted = sorted(self.ids)
+            self._ids_reversed = sorted(k[::-1] for k in self.ids)
+        found: set[str] | None = None
+        for frags, keys, flip in (
+            (prefixes, self._ids_sorted, False),
+            (suffixes, self._ids_reversed, True),
+        ):
+            for frag in frags:
+                key = frag.lower()
+                key = key[::-1] if flip else key
+                start = bisect.bisect_left(keys, key)
+                hits = set()
+                for k in keys[start:]:
+                    if not k.startswith(key):
+                        break
+                    hits.add(self.ids[k[::-1] if flip else k])
+                found = hits if found is None else found & hits
+        return sorted(found or ())
+
+    def _match_names(
+        self, text: str, offer: Callable[[str, float, str], None], as_name: bool = False
+    ) -> None:
         raw_words = _RAW_TOKEN.findall(text)
         capitalized = {t for w in raw_words if w[:1].isupper() for t in normalize_tokens(w)}
+        if as_name:
+            capitalized |= {
+                t for t in normalize_tokens(text) if len(t) >= 3 and t not in WEAK | STOPWORDS
+            }
         upper = {
             w.strip(".").lower()
             for w in raw_words
@@ -415,6 +502,19 @@ class NameIndex:
                 span = words[i:j]
                 if all(w in STOPWORDS for w in span) and not short_ref:
                     continue
+                if all(w in STOPWORDS or w in WEAK or w in GENERIC or w in SUFFIXES for w in span):
+                    # Common words ("lender services", "bank of america") name a customer
+                    # only when typed as a name, or when they are the whole reference.
+                    # Read as a name (``as_name``), a role word counts as typed beside a word
+                    # that is not one ("bank of america"), never alone ("lender services").
+                    beside = as_name and any(w not in WEAK | STOPWORDS for w in span)
+                    typed = all(
+                        w in STOPWORDS or w in capitalized or (beside and w in WEAK)
+                        for w in tokens[i:j]
+                    )
+                    whole = short_ref and j == n and all(t in LEADING_DROP for t in tokens[:i])
+                    if not (typed or whole):
+                        continue
                 key = " ".join(span)
                 fuzzy = sim < 1.0
                 for eid in self.full_map.get(key, ()):
@@ -449,6 +549,8 @@ class NameIndex:
 
         # Acronyms typed in capitals ("TU", "BOA"), or alone as a bare reference.
         for tok in set(tokens):
+            if tok in WEAK:  # "ID", "VT", "OR": a word of the question, not initials
+                continue
             if tok in upper or (short_ref and n == 1):
                 for eid in self.acronym_map.get(tok, ()):
                     offer(self._entries[eid].customer_id, SCORE_ACRONYM, "acronym")
@@ -513,13 +615,16 @@ class NameIndex:
                 # word. A single letter is an initial, not such a word: "B" in "C B Merchant
                 # Services" says nothing about which company "R & B of Virginia" means.
                 leading_pair = (
-                    s == 0 and sum(t not in STOPWORDS and t not in SUFFIXES for t in run) >= 2
+                    s == 0
+                    and sum(t not in STOPWORDS and t not in SUFFIXES for t in run) >= 2
+                    and any(t not in WEAK and t not in STOPWORDS for t in run)
                 )
                 if not leading_pair and not any(
                     len(t) > 1
                     and t not in STOPWORDS
                     and t not in SUFFIXES
                     and t not in GENERIC
+                    and t not in WEAK
                     and self.df(t) <= distinct_cap
                     for t in run
                 ):
@@ -546,12 +651,27 @@ def decide(
     if not strong:
         return Resolution("not_found", candidates=[])
     top = strong[0]
+    runner = candidates[1] if len(candidates) > 1 else None
+    method = top.reasons[0] if top.reasons else None
     if len(strong) == 1 or top.score - strong[1].score >= margin:
         return Resolution(
-            "resolved", top.customer_id, top.name, top.reasons[0] if top.reasons else None, [top]
+            "resolved",
+            top.customer_id,
+            top.name,
+            method,
+            [top],
+            evidence=[f"{method}: {top.name}"] if method else [],
+            score=top.score,
+            runner_up=runner,
         )
     close = [c for c in strong if top.score - c.score < margin * 2][:10]
-    return Resolution("ambiguous", candidates=close)
+    return Resolution(
+        "ambiguous",
+        candidates=close,
+        evidence=[f"{c.reasons[0]}: {c.name}" for c in close if c.reasons],
+        score=top.score,
+        runner_up=strong[1],
+    )
 
 
 class CustomerResolver:
@@ -606,17 +726,17 @@ class CustomerResolver:
         )
 
     # --- resolving ---------------------------------------------------------------------
-    def _match(self, text: str) -> list[Candidate]:
+    def _match(self, text: str, as_name: bool = False) -> list[Candidate]:
         names = self.names
         with self._lock:  # the ingest listener may be updating the index in another thread
-            return names.match(text)
+            return names.match(text, as_name)
 
     def find(self, text: str, limit: int = 10) -> list[Candidate]:
         """Name-based candidates, best first (for pickers)."""
         return self._match(text)[:limit]
 
-    def resolve(self, text: str, use_description: bool = True) -> Resolution:
-        candidates = self._match(text)
+    def resolve(self, text: str, use_description: bool = True, as_name: bool = False) -> Resolution:
+        candidates = self._match(text, as_name)
         result = decide(candidates)
         if result.status != "not_found" or not use_description:
             return result
@@ -628,7 +748,14 @@ class CustomerResolver:
         if self.index is None or self.embeddings is None or not text.strip():
             return Resolution("not_found")
         vector = self.embeddings.encode_query(text)
-        hits = [h for h in self.index.query(vector, k=40) if h.origin != "exchange"]
+        # A customer record's text is mostly its name: its likeness to the question is a name
+        # match by other means ("Which lender services loans in VT?" is not "Lender Services of
+        # VT Inc"), which the name index judges. Descriptions are matched on what happened.
+        hits = [
+            h
+            for h in self.index.query(vector, k=40)
+            if h.origin != "exchange" and h.kind != "customer"
+        ]
         best: dict[str, float] = {}
         support: dict[str, int] = {}
         for hit in hits:
@@ -639,15 +766,35 @@ class CustomerResolver:
         status, ids = decide_description(
             {cid: s for cid, s in best.items() if cid in names}, support
         )
+        others = sorted((s, cid) for cid, s in best.items() if cid in names and cid not in ids)
+        evidence = [f"similar records: {support.get(cid, 0)} of the nearest" for cid in ids[:1]]
         if status == "resolved":
             cand = Candidate(ids[0], names[ids[0]], round(best[ids[0]], 4), ["description"])
-            return Resolution("resolved", ids[0], names[ids[0]], "description", [cand])
+            runner = (
+                Candidate(others[-1][1], names[others[-1][1]], others[-1][0], ["description"])
+                if others
+                else None
+            )
+            return Resolution(
+                "resolved",
+                ids[0],
+                names[ids[0]],
+                "description",
+                [cand],
+                evidence=evidence,
+                score=cand.score,
+                runner_up=runner,
+            )
         if status == "ambiguous":
+            cands = [
+                Candidate(cid, names[cid], round(best[cid], 4), ["description"]) for cid in ids
+            ]
             return Resolution(
                 "ambiguous",
-                candidates=[
-                    Candidate(cid, names[cid], round(best[cid], 4), ["description"]) for cid in ids
-                ],
+                candidates=cands,
+                evidence=evidence,
+                score=cands[0].score,
+                runner_up=cands[1] if len(cands) > 1 else None,
             )
         return Resolution("not_found")
 

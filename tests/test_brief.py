@@ -69,9 +69,12 @@ def test_every_cited_record_belongs_to_the_resolved_customer(loaded, question, c
 def test_json_contract_has_exactly_the_documented_keys_and_types(loaded):
     data = loaded.briefs.ask("What did Acme Corp complain about?", DANA, log=False).to_dict()
     assert list(data) == [
-        "question", "customer", "candidates", "answer", "sections", "next_actions", "citations", "logged_moment_id",
+        "question", "customer", "candidates", "answer", "sections", "next_actions", "citations", "logged_moment_id", "resolution",
     ]  # fmt: skip
     assert data["question"] == "What did Acme Corp complain about?"
+    assert set(data["resolution"]) == {"method", "evidence", "score", "runner_up"}
+    assert data["resolution"]["method"] == "name" and data["resolution"]["score"] == 1.0
+    assert data["resolution"]["evidence"] == ["name: Acme Corp"]
     assert set(data["customer"]) == {"customer_id", "name"}
     assert all(
         set(c) == {"customer_id", "name", "score"} and isinstance(c["score"], float)

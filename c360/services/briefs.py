@@ -24,12 +24,18 @@ from c360.safety.masking import mask_text
 from c360.safety.suspicious import is_suspicious
 from prompts import answer_llm
 from prompts import brief as W
+from prompts import resolution as R
+from retrieval import describe as Ds
 from retrieval import fieldmatch as F
+from retrieval import question as Qn
 from retrieval.resolver import Candidate, CustomerResolver, Resolution, normalize_tokens
 from retrieval.search import detect_intent, rank_chunks
 from retrieval.sentiment import compound, trend
 from store import queries as Q
 
+# Name matches resting on one word of a name: doubted when the question's description (a day,
+# a state) fits other customers and not this one.
+WEAK_NAME_METHODS = frozenset({"distinctive token", "name prefix", "acronym", "fuzzy name"})
 FIELDS_REFRESH_SECONDS = 10.0  # as the name index: how stale another process's ingest may be
 
 log = logging.getLogger(__name__)
@@ -127,6 +133,8 @@ class BriefResult:
     method: str | None = None  # how the customer was resolved
     llm_used: bool = False
     dropped_sentences: list[str] = field(default_factory=list)
+    # How the customer was chosen: {method, evidence, score, runner_up} (``Resolution.explain``).
+    resolution: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the ``--json`` contract (issue 2)."""
@@ -139,6 +147,7 @@ class BriefResult:
             "next_actions": [a.to_dict() for a in self.next_actions],
             "citations": [c.to_dict() for c in self.citations],
             "logged_moment_id": self.logged_moment_id,
+            "resolution": dict(self.resolution) if self.resolution else None,
         }
 
     def section(self, title: str) -> Section | None:
@@ -432,11 +441,6 @@ def _hydrated(session, customer_id: str, records: list[Any]) -> list[Any]:
     return out
 
 
-def _name_cased(text: str) -> str:
-    """Capitalize lower-case words, as a name would be typed ("at exerian" -> "At Exerian")."""
-    return re.sub(r"\b([a-z])([a-z]{2,})\b", lambda m: m.group(1).upper() + m.group(2), text)
-
-
 class BriefService:
     def __init__(
         self, sessions, embeddings, index, settings, moments=None, chat_model=None, clock=None
@@ -455,6 +459,8 @@ class BriefService:
         self._fields_since: datetime | None = None  # newest complaint write the index has seen
         self._fields_checked = 0.0  # time.monotonic() of the last look for new complaints
         self._fields_lock = threading.Lock()
+        self._meanings: Ds.Meanings | None = None
+        self._meanings_seen = 0
         ingest = getattr(moments, "ingest", None)
         if ingest is not None and hasattr(ingest, "add_listener"):
             ingest.add_listener(self.resolver.on_ingest)  # new/renamed customers resolve at once
@@ -534,26 +540,31 @@ class BriefService:
 
     def _resolve(self, text: str, context_customer_id: str | None) -> Resolution:
         names = self.resolver.names
+        # Days, places, amounts and id pieces in the asker's words ("March 3, 2022", "a borrower
+        # in Vermont", "ID starting 7590-"): read once, never read as names.
+        parsed = Qn.parse(text, now=self.clock.now())
         # A product, issue or state named in the question is not a company name ("Credit card
         # or prepaid card" is not "Card Corporation", "CA" is not an acronym): resolve the
         # question without them first, and fall back to the whole text only if that finds nobody.
         masked = F.mask_named(text, self.fields)
         result = self.resolver.resolve(masked, use_description=False)
-        if result.status == "not_found" and masked != text:
+        if result.status == "not_found" and (masked != text or parsed.dates or parsed.states):
             # A description made of field values comes before reading those values as names.
-            by_fields = None if context_customer_id else self._describe_by_fields(text)
+            by_fields = None if context_customer_id else self._describe_by_fields(text, parsed)
             if by_fields is not None:
                 return by_fields
         if result.status == "not_found":
             # A name typed in lower case ("complaints at exerian"): read the words left after
             # the field values as a name would be typed; accept only a clear single match.
-            cased = self.resolver.resolve(_name_cased(masked), use_description=False)
+            cased = self.resolver.resolve(masked, use_description=False, as_name=True)
             if cased.status == "resolved":
                 result = cased
         if result.status == "not_found" and masked != text:
             whole = self.resolver.resolve(text, use_description=False)
             if whole.status == "resolved":  # a name made of field words ("Student Loan Direct")
                 result = whole
+        if result.status == "resolved" and result.method in WEAK_NAME_METHODS:
+            result = self._doubt_weak_name(result, text, parsed, context_customer_id)
         if context_customer_id and context_customer_id in names.names:
             if result.status == "not_found":
                 return Resolution(
@@ -566,46 +577,173 @@ class BriefService:
                             context_customer_id, names.names[context_customer_id], 1.0, ["context"]
                         )
                     ],
+                    evidence=["the thread's customer"],
+                    score=1.0,
                 )
             if result.status == "ambiguous" and any(
                 c.customer_id == context_customer_id for c in result.candidates
             ):
                 cand = next(c for c in result.candidates if c.customer_id == context_customer_id)
-                return Resolution("resolved", cand.customer_id, cand.name, "context", [cand])
+                return Resolution(
+                    "resolved",
+                    cand.customer_id,
+                    cand.name,
+                    "context",
+                    [cand],
+                    evidence=["the thread's customer, among those the question fits"],
+                    score=cand.score,
+                )
         if result.status == "not_found":
+            if parsed.id_prefixes or parsed.id_suffixes:
+                return Resolution("not_found")  # an id piece nobody's id has: not a description
             if F.unknown_names(text, F.known_words(self.fields, names.postings)):
                 # A capitalized name we have no customer for: say so rather than offering
                 # look-alikes found by meaning.
                 return Resolution("not_found")
-            by_fields = self._describe_by_fields(text)
+            by_fields = self._describe_by_fields(text, parsed)
             result = by_fields if by_fields is not None else self.resolver.describe(text)
         return result
 
-    def _describe_by_fields(self, text: str) -> Resolution | None:
-        """A description made of field values ("the company with complaints about <sub-issue>
-        in <State> via <channel>"): the customers having one complaint that carries every
-        named value. None when the question names fewer than two values or nobody fits."""
-        keys, customers = self.fields.candidates(text)
+    def _doubt_weak_name(
+        self, result: Resolution, text: str, parsed, context_customer_id: str | None
+    ) -> Resolution:
+        """A customer chosen by one name word (a distinctive token, a name prefix, an acronym,
+        a typo) while the question also describes a complaint (a day, a state): if the
+        description fits other customers and not this one, one word must not outweigh it, so
+        ask which."""
+        if context_customer_id or not (parsed.dates or parsed.states):
+            return result
+        described = self._describe_by_fields(text, parsed)
+        if described is None or described.status == "not_found":
+            return result
+        fitting = {c.customer_id for c in described.candidates}
+        if result.customer_id in fitting:
+            return result
+        named = result.candidates[0] if result.candidates else None
+        cands = list(described.candidates[: Ds.MAX_CANDIDATES])
+        if named is not None:
+            cands.append(replace(named, reasons=[named.reasons[0] if named.reasons else "name"]))
+        return Resolution(
+            "ambiguous",
+            candidates=cands,
+            evidence=[R.EVIDENCE_NAME_DOUBTED.format(result.name), *described.evidence],
+            score=described.score,
+            runner_up=named,
+        )
+
+    @property
+    def meanings(self) -> Ds.Meanings:
+        """The issue and product vocabulary embedded once (issues named in other words)."""
+        if self._meanings is None:
+            self._meanings = Ds.Meanings(self.embeddings)
+        fields = self.fields
+        if len(fields.raw) != self._meanings_seen:
+            self._meanings.add(v for k, v in fields.raw.items() if k[0] in Ds.ISSUE_FIELDS)
+            self._meanings_seen = len(fields.raw)
+        return self._meanings
+
+    def _describe_by_fields(self, text: str, parsed=None) -> Resolution | None:
+        """A description ("the lender with a complaint from a borrower in Vermont on March 3,
+        2022 about a debt they don't owe", "the company with complaints about <sub-issue> in
+        <State> via <channel>"): the customers having one complaint that carries every named
+        day, state and value, ranked by how well its issue fits the question's words
+        (``retrieval.describe``). None when the question names too little or nobody fits."""
+        parsed = parsed or Qn.parse(text, now=self.clock.now())
+        names = self.resolver.names.names
+        keys = self.fields.named(text)
+        phrase = Ds.issue_phrase(parsed.without_spans(text, Ds.MARK))
+        exact_issue = any(k[0] in Ds.ISSUE_FIELDS for k in keys)
+        cosine = (
+            self.meanings.similarity(phrase)
+            if phrase and not exact_issue and self.embeddings
+            else {}
+        )
+        soft = phrase if phrase and not exact_issue else None
+        states = sorted({*parsed.states, *(self.fields.raw[k] for k in keys if k[0] == "state")})
+        if parsed.dates:
+            exact = [k for k in keys if k[0] != "state"]
+            with self.sessions() as session:
+                rows = Ds.complaints_on_days(session, parsed.dates)
+            described = Ds.describe_by_days(rows, states, exact, soft, cosine, set(names))
+            if described.status != "not_found":
+                evidence = [R.EVIDENCE_DAY.format(d.isoformat()) for d in parsed.dates]
+                evidence += [R.EVIDENCE_STATE.format(st) for st in states]
+                evidence += [R.EVIDENCE_VALUE.format(k[0], self.fields.raw[k]) for k in exact]
+                return self._from_fits(described, evidence, soft)
+        return self._describe_by_values(keys, states, soft, cosine)
+
+    def _from_fits(self, described: Ds.Described, evidence: list[str], soft: str | None):
+        names = self.resolver.names.names
+        cands = []
+        for f in described.fits:
+            reason = R.fit_reason(f.state, f.day, f.about, f.named)
+            cands.append(Candidate(f.customer_id, names[f.customer_id], round(f.score, 4),
+                                   ["description: fields", reason]))  # fmt: skip
+        top = described.fits[0]
+        if soft and top.about:
+            evidence = [*evidence, R.EVIDENCE_ISSUE.format(soft, top.about, top.score)]
+        runner = cands[1] if len(cands) > 1 else None
+        if described.status == "resolved":
+            return Resolution(
+                "resolved", top.customer_id, names[top.customer_id], "description", cands[:1],
+                evidence=[*evidence, cands[0].reason], score=top.score, runner_up=runner,
+            )  # fmt: skip
+        return Resolution(
+            "ambiguous", candidates=cands, evidence=evidence, score=top.score, runner_up=runner
+        )
+
+    def _describe_by_values(self, keys, states, soft, cosine) -> Resolution | None:
+        """Without a day: the customers having one complaint carrying every named value (an
+        issue in other words counts as its closest values). One fits: that customer when the
+        question named two values exactly, else candidates."""
+        keys = list(keys)
+        for st in states:
+            key = ("state", F.norm(st))
+            if key in self.fields.customers and key not in keys:
+                keys.append(key)
+        fuzzy: list[tuple[str, str, float]] = []
+        if soft:
+            vocabulary = [(k[0], raw) for k, raw in self.fields.raw.items()]
+            fuzzy = Ds.closest_values(soft, vocabulary, cosine)
+            fuzzy = [f for f in fuzzy if f[0] == fuzzy[0][0] and f[2] >= fuzzy[0][2] - 0.05]
+        if len(keys) + bool(fuzzy) < 2:
+            return None
+        sets = [self.fields.customers[k] for k in keys]
+        if fuzzy:
+            sets.append(set().union(*(self.fields.customers[(f, F.norm(v))] for f, v, _ in fuzzy)))
+        sets.sort(key=len)
+        customers = set(sets[0]).intersection(*sets[1:])
         if not customers or len(customers) > 50:
             return None
+        values = self.fields.spellings(keys)
+        if fuzzy:
+            values.setdefault(fuzzy[0][0], []).extend(v for _, v, _ in fuzzy)
         # The customers having one complaint that carries every named value at once (counted
         # in the store's field-value index, not read from each candidate's complaints).
         with self.sessions() as session:
-            carrying = Q.customers_with_a_complaint_carrying_all(
-                session, sorted(customers), self.fields.spellings(keys)
-            )
+            carrying = Q.customers_with_a_complaint_carrying_all(session, sorted(customers), values)
         names = self.resolver.names.names
         fits = sorted(c for c in carrying if c in names)
-        if len(fits) == 1:
-            cand = Candidate(fits[0], names[fits[0]], 0.9, ["description: fields"])
-            return Resolution("resolved", fits[0], names[fits[0]], "description", [cand])
-        if len(fits) > 1:
+        shown = [self.fields.raw[k] for k in keys] + [v for _, v, _ in fuzzy[:1]]
+        evidence = [R.EVIDENCE_VALUE.format(k[0], self.fields.raw[k]) for k in keys]
+        if fuzzy:
+            evidence.append(R.EVIDENCE_ISSUE.format(soft, fuzzy[0][1], fuzzy[0][2]))
+        reason = R.fields_reason(shown)
+        # One customer fits: specific when two values were named exactly, or one exactly and
+        # the issue in other words fits one value clearly (all its words, or close in meaning).
+        clear = len(fuzzy) == 1 and fuzzy[0][2] >= Ds.FIT_CLEAR
+        if len(fits) == 1 and (len(keys) >= 2 or (len(keys) == 1 and clear)):
+            cand = Candidate(fits[0], names[fits[0]], 0.9, ["description: fields", reason])
             return Resolution(
-                "ambiguous",
-                candidates=[
-                    Candidate(c, names[c], 0.7, ["description: fields"]) for c in fits[:10]
-                ],
-            )
+                "resolved", fits[0], names[fits[0]], "description", [cand],
+                evidence=[*evidence, reason], score=0.9,
+            )  # fmt: skip
+        if fits:
+            cands = [Candidate(c, names[c], 0.7, ["description: fields", reason]) for c in fits]
+            return Resolution(
+                "ambiguous", candidates=cands[:10], evidence=evidence, score=0.7,
+                runner_up=cands[1] if len(cands) > 1 else None,
+            )  # fmt: skip
         return None
 
     def _respond(
@@ -613,15 +751,22 @@ class BriefService:
     ) -> BriefResult:
         if not resolution.resolved:
             if resolution.status == "ambiguous":
-                answer = W.ambiguous(
-                    ref, [(c.customer_id, c.name, c.score) for c in resolution.candidates]
+                answer = R.ambiguous(
+                    ref,
+                    [(c.customer_id, c.name, c.score, c.reason) for c in resolution.candidates],
                 )
             else:
                 answer = W.not_found(ref)
             return BriefResult(
-                question, None, list(resolution.candidates), answer, status=resolution.status
+                question,
+                None,
+                list(resolution.candidates),
+                answer,
+                status=resolution.status,
+                resolution=resolution.explain(),
             )
         result = self._build(resolution, question)
+        result.resolution = resolution.explain()
         if log and self.moments is not None:
             first = [it.text for s in result.sections[:1] for it in s.items[:2]]
             short = W.short_answer(result.customer["name"], first)

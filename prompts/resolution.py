@@ -1,0 +1,54 @@
+"""Fixed wording of how a customer was chosen: the reason each candidate fits a description
+("has a complaint from VT on 3 Mar 2022 about Attempts to collect debt not owed"), the evidence
+lines of the ``resolution`` explanation, and the question back when several customers fit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from prompts.brief import quote
+
+
+def day(d: date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def fit_reason(
+    state: str | None, on: date | None, about: str | None, named: Sequence[str] = ()
+) -> str:
+    """Why a customer fits a description, from its best-fitting complaint."""
+    parts = ["has a complaint"]
+    if state:
+        parts.append(f"from {state}")
+    if on:
+        parts.append(f"on {day(on)}")
+    if about:
+        parts.append(f"about {about}")
+    extra = [v for v in named if v and v != about]
+    if extra:
+        parts.append("(" + "; ".join(extra) + ")")
+    return " ".join(parts)
+
+
+def fields_reason(values: Sequence[str]) -> str:
+    """A customer having one complaint that carries every named value."""
+    return "has a complaint with " + "; ".join(values)
+
+
+EVIDENCE_DAY = "day {}"
+EVIDENCE_STATE = "state {}"
+EVIDENCE_VALUE = "{}: {}"
+EVIDENCE_ISSUE = "issue in other words: {} ~ {} ({:.2f})"
+EVIDENCE_ID_FRAGMENT = "id {} {}"
+EVIDENCE_NAME_DOUBTED = "name word {} only; the description fits other customers"
+
+
+def ambiguous(text: str, candidates: Sequence[tuple[str, str, float, str | None]]) -> str:
+    """The question back, each candidate with the reason it fits when there is one."""
+    lines = [f"Several customers could match {quote(text, 120)}. Which one did you mean?"]
+    for cid, name, score, reason in candidates:
+        why = f"; {reason}" if reason else ""
+        lines.append(f"- {name} (customer {cid}, match {score:.2f}{why})")
+    lines.append("Ask again with the full name or the customer id.")
+    return "\n".join(lines)

@@ -1,0 +1,251 @@
+"""Which customer does a description fit? ("the lender with a complaint from a borrower in
+Vermont on March 3, 2022 about a debt they don't owe")
+
+Hard evidence narrows the complaints: the days the question names (any common English form,
+``question.parse``), the states (names or codes), and field values it names exactly. Soft
+evidence ranks what is left: the issue in the question's own words ("chased for a debt I don't
+owe") against each complaint's product, sub-product, issue and sub-issue, by meaning (the
+embedding of the question's phrase against the field vocabulary) and by shared words.
+
+Decision rule (ask, don't guess): a customer is answered only when the evidence is specific
+to it: the complaints left after the hard evidence belong to one customer and the question
+named at least two things (a day, a state, a value, an issue that fits), or one customer's
+issue fits clearly better than every other's. Otherwise the fitting customers are candidates,
+each with the reason it fits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from c360.domain import COMPLAINT_MATCH_FIELDS
+from retrieval.fieldmatch import norm
+
+ISSUE_FIELDS = ("category", "sub_product", "issue", "sub_issue")
+FIT_MIN = 0.5  # an issue phrase fits a value this similar (cosine, or shared words)
+FIT_CLEAR = 0.75  # a fit this good to one value alone names that value
+FIT_LEAD = 0.12  # ... and one customer's fit must lead the next customer's by this much
+MAX_CANDIDATES = 5
+MAX_DAY_ROWS = 5000  # complaints read for the named days (a day holds a few hundred at most)
+
+# What a complaint was about: the words after "about" up to where a parsed day or place was
+# (``MARK``), a channel or date word, or the end of the sentence.
+MARK = "\u2016"
+_PHRASE = re.compile(
+    r"\b(?:about|regarding|concerning|over|re|involving|because of|for being)\s+(?P<p>[^"
+    + MARK
+    + r"]+?)(?=\s*"
+    + MARK
+    + r"|\s+(?:via|received|filed|submitted|sent|dated|during|which|who)\b|[?;!]|\.(?:\s|$)|$)",
+    re.I,
+)
+_TRAILING = re.compile(r"(?:\s+(?:from|in|on|at|by|of|the|a|an|and|with|for))+$", re.I)
+_LEAD_WORDS = re.compile(
+    r"^(?:a|an|the|their|its|his|her|my|our|some|one|being|getting|that|which|complaints?"
+    r"|consumers?|customers?|borrowers?|issues?|problems?)\s+",
+    re.I,
+)
+_STEM = re.compile(r"(?:ing|ed|es|s)$")
+_SOFT_STOP = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the of to or and for with your you i my me was is are be been not on in by at it "
+        "their they them his her our we this that about from any",
+    )
+)
+
+
+def issue_phrase(text: str) -> str | None:
+    """The words after "about/regarding/over ..." up to where a place, day or channel starts:
+    what the complaint was about, in the asker's words."""
+    best = None
+    for m in _PHRASE.finditer(text):
+        phrase = _TRAILING.sub("", m.group("p").strip(" ,'\""))
+        while True:
+            stripped = _LEAD_WORDS.sub("", phrase)
+            if stripped == phrase:
+                break
+            phrase = stripped
+        if len(phrase) >= 4 and (best is None or len(phrase) > len(best)):
+            best = phrase
+    return best
+
+
+def _stems(text: str) -> set[str]:
+    words = norm(text).split()
+    return {_STEM.sub("", w) if len(w) > 4 else w for w in words if w not in _SOFT_STOP}
+
+
+def word_fit(phrase: str, value: str) -> float:
+    """Share of the phrase's words (stemmed, no stopwords) that the value has: the issue
+    quoted, lower-cased or shortened fits fully."""
+    p = _stems(phrase)
+    return len(p & _stems(value)) / len(p) if p else 0.0
+
+
+class Meanings:
+    """The field vocabulary (products, issues ...) embedded once; a phrase's similarity to each
+    value by cosine. Values are few (hundreds), so the matrix stays small."""
+
+    def __init__(self, embeddings) -> None:
+        self.embeddings = embeddings
+        self.values: list[str] = []
+        self._index: dict[str, int] = {}
+        self._matrix = np.zeros((0, 1), dtype=np.float32)
+
+    def add(self, values: Iterable[str]) -> None:
+        new = sorted({v for v in values if v and v not in self._index})
+        if not new or self.embeddings is None:
+            return
+        vectors = np.asarray(self.embeddings.encode(new), dtype=np.float32)
+        self._matrix = vectors if not self.values else np.vstack([self._matrix, vectors])
+        for v in new:
+            self._index[v] = len(self.values)
+            self.values.append(v)
+
+    def similarity(self, phrase: str) -> dict[str, float]:
+        if not self.values or self.embeddings is None:
+            return {}
+        q = np.asarray(self.embeddings.encode_query(phrase), dtype=np.float32)
+        sims = self._matrix @ q
+        return {v: float(sims[i]) for v, i in self._index.items()}
+
+
+def fit(phrase: str, values: Sequence[str], cosine: dict[str, float]) -> tuple[float, str | None]:
+    """How well the phrase fits the best of a complaint's values, and which value."""
+    best, which = 0.0, None
+    for v in values:
+        if not v:
+            continue
+        score = max(cosine.get(v, 0.0), word_fit(phrase, v))
+        if score > best:
+            best, which = score, v
+    return best, which
+
+
+@dataclass
+class Fit:
+    """One customer a description fits, with the complaint that fits best and why."""
+
+    customer_id: str
+    complaint_id: str | None
+    score: float
+    day: date | None = None
+    state: str | None = None
+    about: str | None = None  # the field value the issue phrase fit
+    named: list[str] = field(default_factory=list)  # exact values the question named
+
+
+@dataclass
+class Described:
+    status: str  # resolved | ambiguous | not_found
+    fits: list[Fit]
+    evidence: list[str]  # what the question gave: "day 2022-03-03", "state VT", "issue ..."
+
+
+def _values(category: str | None, attributes: dict | None) -> dict[str, str]:
+    out = {"category": category or ""}
+    for name in COMPLAINT_MATCH_FIELDS:
+        value = (attributes or {}).get(name)
+        if isinstance(value, str):
+            out[name] = value
+    return out
+
+
+def complaints_on_days(session, days: Sequence[date]) -> list[tuple[Any, ...]]:
+    """(complaint id, customer id, opened_at, category, attributes) of every complaint opened
+    on one of the days (UTC)."""
+    from sqlalchemy import or_, select
+
+    from store.models import ComplaintRow
+
+    if not days:
+        return []
+    c = ComplaintRow
+    ranges = [
+        (datetime(d.year, d.month, d.day, tzinfo=UTC), datetime(d.year, d.month, d.day, tzinfo=UTC)
+         + timedelta(days=1))
+        for d in sorted(set(days))
+    ]  # fmt: skip
+    stmt = (
+        select(c.complaint_id, c.customer_id, c.opened_at, c.category, c.attributes)
+        .where(or_(*[(c.opened_at >= a) & (c.opened_at < b) for a, b in ranges]))
+        .limit(MAX_DAY_ROWS)
+    )
+    return list(session.execute(stmt))
+
+
+def describe_by_days(
+    rows: Sequence[tuple[Any, ...]],
+    states: Sequence[str],
+    exact: Sequence[tuple[str, str]],
+    phrase: str | None,
+    cosine: dict[str, float],
+    known: set[str],
+) -> Described:
+    """Decide among the complaints of the named days (``rows``): those from the named states
+    carrying the exactly named values, ranked by how well their issue fits the phrase."""
+    wanted_states = {s.upper() for s in states}
+    evidence = ["day"] + (["state"] if wanted_states else []) + [f for f, _ in exact]
+    best: dict[str, Fit] = {}
+    for complaint_id, customer_id, opened_at, category, attributes in rows:
+        if customer_id not in known:
+            continue
+        values = _values(category, attributes)
+        state = (values.get("state") or "").upper()
+        if wanted_states and state not in wanted_states:
+            continue
+        if any(norm(values.get(f, "")) != v for f, v in exact):
+            continue
+        score, about = 1.0, None
+        if phrase:
+            score, about = fit(phrase, [values.get(f, "") for f in ISSUE_FIELDS], cosine)
+        day = opened_at.date() if opened_at else None
+        current = best.get(customer_id)
+        if current is None or score > current.score:
+            best[customer_id] = Fit(
+                customer_id, str(complaint_id), score, day, state or None, about,
+                [values.get(f, "") for f, _ in exact],
+            )  # fmt: skip
+    fits = sorted(best.values(), key=lambda f: (-f.score, f.customer_id))
+    if phrase:
+        evidence.append("issue")
+    return Described(_decide(fits, len(evidence), bool(phrase)), fits[:MAX_CANDIDATES], evidence)
+
+
+def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:
+    if not fits:
+        return "not_found"
+    top = fits[0]
+    runner = fits[1].score if len(fits) > 1 else 0.0
+    if soft:
+        if top.score < FIT_MIN:
+            return "ambiguous" if len(fits) <= MAX_CANDIDATES else "not_found"
+        if top.score - runner >= FIT_LEAD and n_evidence >= 2:
+            return "resolved"
+        return "ambiguous"
+    if len(fits) == 1 and n_evidence >= 2:
+        return "resolved"
+    return "ambiguous" if len(fits) <= MAX_CANDIDATES else "not_found"
+
+
+def closest_values(
+    phrase: str, vocabulary: Iterable[tuple[str, str]], cosine: dict[str, float], limit: int = 3
+) -> list[tuple[str, str, float]]:
+    """The (field, value, fit) of the vocabulary that fit the phrase best (at least
+    ``FIT_MIN``), best first: the issue named in other words."""
+    scored = []
+    for name, value in vocabulary:
+        if name not in ISSUE_FIELDS:
+            continue
+        score = max(cosine.get(value, 0.0), word_fit(phrase, value))
+        if score >= FIT_MIN:
+            scored.append((name, value, score))
+    scored.sort(key=lambda t: -t[2])
+    return scored[:limit]
