@@ -287,17 +287,21 @@ class FileConnector:
     def _json(self) -> Iterator[RawRow]:
         with self._open() as fh:
             text = fh.read()
-        bad = _UNDECODED.search(text)
-        if bad is not None:
-            line = text.count("\n", 0, bad.start()) + 1
-            line_start = text.rfind("\n", 0, bad.start()) + 1
-            reason = undecodable(text[line_start : bad.end()], self.encoding_label)
-            raise SourceError(f"{self.path}:{line}: {reason}; nothing from this file was ingested")
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
+            line_start = text.rfind("\n", 0, exc.pos) + 1
+            line_end = text.find("\n", exc.pos)
+            line = text[line_start : None if line_end < 0 else line_end]
+            hint = (
+                f"; that line holds bytes that are not {self.encoding_label}: re-save the file "
+                "as UTF-8 or pass --encoding"
+                if _UNDECODED.search(line)
+                else ""
+            )
             raise SourceError(
-                f"{self.path}:{exc.lineno}: not valid JSON ({exc.msg}); nothing from this file was ingested"
+                f"{self.path}:{exc.lineno}: not valid JSON ({exc.msg}); nothing from this file "
+                f"was ingested{hint}"
             ) from None
         if (
             isinstance(data, dict)
@@ -309,10 +313,30 @@ class FileConnector:
             raise SourceError(
                 f"{self.path}: expected a JSON array of objects (or JSON Lines in a .jsonl file)"
             )
+        # Undecodable bytes inside strings reject their element, located by the line and column
+        # of the first one (the elements hold them in file order).
+        bad_positions = iter(m.start() for m in _UNDECODED.finditer(text))
         for n, element in enumerate(data, start=1):
             if not isinstance(element, dict):
                 element = {"__error__": f"expected a JSON object, got {type(element).__name__}"}
+            else:
+                found = len(_UNDECODED.findall(json.dumps(element, ensure_ascii=False)))
+                if found:
+                    positions = [next(bad_positions, None) for _ in range(found)]
+                    element = {"__error__": self._undecodable_at(text, positions[0])}
             yield RawRow(self.name, n, element, item=True)
+
+    def _undecodable_at(self, text: str, position: int | None) -> str:
+        if position is None:
+            return f"not {self.encoding_label}: re-save the file as UTF-8 or pass --encoding"
+        line = text.count("\n", 0, position) + 1
+        line_start = text.rfind("\n", 0, position) + 1
+        byte = ord(text[position]) - 0xDC00
+        return (
+            f"not {self.encoding_label} (byte 0x{byte:02x} at line {line}, column "
+            f"{position - line_start + 1}): re-save the file as UTF-8 or pass --encoding "
+            "(e.g. --encoding latin-1)"
+        )
 
 
 def _unclosed(why: str) -> str:

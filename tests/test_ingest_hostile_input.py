@@ -186,7 +186,9 @@ def test_the_encoding_option_and_the_source_file_key_read_a_latin1_file(
     assert code == 1 and "unknown encoding 'klingon-8'" in err
 
 
-def test_an_undecodable_jsonl_line_is_rejected_and_the_next_lines_load(container, tmp_path, capsys):
+def test_an_undecodable_jsonl_line_or_json_element_is_rejected_and_the_rest_loads(
+    container, tmp_path, capsys
+):
     _customers(container, capsys, tmp_path)
     path = tmp_path / "moments.jsonl"
     path.write_bytes(
@@ -198,6 +200,21 @@ def test_an_undecodable_jsonl_line_is_rejected_and_the_next_lines_load(container
     assert code == 0
     assert [line.split(" (byte")[0] for line in _rejected(err)] == [f"rejected {path}:2: not UTF-8"]
     assert _moment_ids(container) == {"j1", "j3"}
+
+    array = tmp_path / "moments-array.json"
+    array.write_bytes(
+        b'[{"moment_id": "a1", "customer_id": "acme", "occurred_at": "2026-01-05", "text": "ok"},\n'
+        b' {"moment_id": "a2", "customer_id": "acme", "occurred_at": "2026-01-05",\n'
+        b'  "text": "caf\xe9"},\n'
+        b' {"moment_id": "a3", "customer_id": "acme", "occurred_at": "2026-01-05", "text": "ok"}]\n'
+    )
+    code, out, err = _run(container, capsys, array)
+    assert code == 0
+    assert _rejected(err) == [
+        f"rejected {array}: item 2: not UTF-8 (byte 0xe9 at line 3, column 15): re-save the "
+        "file as UTF-8 or pass --encoding (e.g. --encoding latin-1)"
+    ]
+    assert {"a1", "a3"} <= _moment_ids(container) and "a2" not in _moment_ids(container)
 
 
 # --- point 9: dates, money and ids that cannot be stored -------------------------------------
@@ -432,14 +449,17 @@ def test_a_malformed_row_leaves_the_stored_record_and_a_rerun_changes_nothing(
 def test_a_run_that_stops_part_way_exits_1_and_keeps_what_it_committed(container, tmp_path, capsys):
     customers = tmp_path / "customers.csv"
     customers.write_text("customer_id,name\nacme,ACME Corp.\n", encoding="utf-8")
-    moments = tmp_path / "moments.json"  # a JSON array is parsed whole: a bad byte stops it
-    moments.write_bytes(
-        b'[{"moment_id": "j1", "customer_id": "acme", "occurred_at": "2026-01-05",\n'
-        b'  "text": "caf\xe9"}]\n'
+    moments = tmp_path / "moments.json"  # a JSON array is parsed whole: broken JSON stops it
+    moments.write_text(
+        '[{"moment_id": "j1", "customer_id": "acme", "occurred_at": "2026-01-05",\n'
+        '  "text": "cut off here\n',
+        encoding="utf-8",
     )
     code, out, err = _run(container, capsys, customers, moments)
     assert code == 1
-    assert f"c360 ingest: stopped: {moments}:2: not UTF-8 (byte 0xe9 at column 15)" in err
+    assert (
+        f"c360 ingest: stopped: {moments}:2: not valid JSON (Invalid control character at)" in err
+    )
     assert "customers  inserted 1" in out
     with container.sessions() as session:
         assert session.get(CustomerRow, "acme") is not None
