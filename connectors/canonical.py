@@ -92,6 +92,8 @@ def blank(value: Any) -> bool:
 
 def _scalar(value: Any, field: str) -> Any:
     """``value`` when it is one plain value: not a list or object (JSON), not NaN/infinity."""
+    if type(value) is str:  # the common case, first
+        return value
     if isinstance(value, dict | list | tuple | set):
         shape = "an object" if isinstance(value, dict) else "a list"
         raise RowProblem(f"{field} is {shape}, not a single value")
@@ -211,22 +213,27 @@ def _extras(row: dict[str, Any], kind: str) -> dict[str, Any]:
     return extras
 
 
-def _check_values(value: Any, field: str, depth: int = 0) -> None:
+def _check_values(value: Any, path: tuple = ()) -> None:
     """Every value, nested ones included, can be stored: no NaN/infinity (JSON ``NaN``) and no
-    unpaired surrogate (a JSON ``"\\ud800"`` escape). Reasons name the field, never the text."""
+    unpaired surrogate (a JSON ``"\\ud800"`` escape). Reasons name the field (``path``, the keys
+    down to the value), never the text; the name is only built for a reason."""
     if isinstance(value, str):
         if _SURROGATE.search(value):
-            raise RowProblem(f"{field} holds an unpaired surrogate escape (not valid text)")
+            raise RowProblem(f"{_field(path)} holds an unpaired surrogate escape (not valid text)")
     elif isinstance(value, float | Decimal):
         if not math.isfinite(value):
-            raise RowProblem(f"{field} is {quoted(value)}, not a finite number")
-    elif isinstance(value, dict) and depth < 20:
+            raise RowProblem(f"{_field(path)} is {quoted(value)}, not a finite number")
+    elif isinstance(value, dict) and len(path) < 20:
         for key, inner in value.items():
-            _check_values(key, f"{field} key", depth + 1)
-            _check_values(inner, f"{field}.{quoted(key)[1:-1]}", depth + 1)
-    elif isinstance(value, list | tuple) and depth < 20:
+            _check_values(key, (*path, "(a key)"))
+            _check_values(inner, (*path, key))
+    elif isinstance(value, list | tuple) and len(path) < 20:
         for inner in value:
-            _check_values(inner, field, depth + 1)
+            _check_values(inner, path)
+
+
+def _field(path: tuple) -> str:
+    return ".".join(quoted(key)[1:-1] for key in path) or "value"
 
 
 def _text(row: dict[str, Any], field: str, kind: str) -> str:
@@ -238,7 +245,10 @@ def parse_record(kind: str, row: dict[str, Any], now: datetime | None = None) ->
     an occurred_at / opened_at more than a day after it is rejected."""
     kind = normalise_kind(kind)
     for key, value in row.items():
-        _check_values(value, quoted(key)[1:-1])
+        if type(value) is str and value.isascii():  # the common case: nothing to check
+            continue
+        if value is not None:
+            _check_values(value, (key,))
     if kind == "customer":
         return Customer(
             customer_id=text_value(_required(row, "customer_id", kind), "customer_id"),

@@ -107,7 +107,7 @@ class _Lines:
             len(self._record) > MAX_QUOTED_LINES or self._chars > MAX_QUOTED_CHARS
         ):
             raise _RunawayQuote
-        if self.bad is None:
+        if self.bad is None and not text.isascii():
             reason = undecodable(text, self._label)
             if reason is not None:
                 self.bad = (self.line, reason)
