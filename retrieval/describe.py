@@ -203,7 +203,7 @@ def describe_by_days(
             continue
         if any(norm(values.get(f, "")) != v for f, v in exact):
             continue
-        score, about = 1.0, None
+        score, about = 1.0, values.get("issue") or values.get("category") or None
         if phrase:
             score, about = fit(phrase, [values.get(f, "") for f in ISSUE_FIELDS], cosine)
         day = opened_at.date() if opened_at else None

@@ -1,0 +1,217 @@
+"""Descriptions in the asker's words, through the real store, model and Chroma index.
+
+The property: for every complaint that is the only one of its (day, state, issue) in the store,
+every phrasing we support (the day in several forms, absolute and relative; the state by code
+or by name; the issue quoted, lower-cased, shortened or paraphrased; several role words) either
+resolves to its company or asks back with that company among the candidates: never another
+company."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from fixtures.described import COMPANIES, ROWS, records
+
+from c360.domain import Asker
+from retrieval.question import STATES
+
+ROBIN = Asker("U1", "robin")
+TODAY = date(2026, 11, 23)  # tests/conftest.py NOW
+
+PARAPHRASE = {
+    "Attempts to collect debt not owed": "being chased for a debt they don't owe",
+    "Charged fees or interest you didn't expect": "unexpected fees",
+    "Incorrect information on your report": "wrong information on their credit report",
+    "Trouble during payment process": "problems making a payment",
+    "Struggling to pay your loan": "struggling to make the loan payments",
+    "Problem with a purchase shown on your statement": "a purchase on the statement",
+    "Managing an account": "trouble managing the account",
+    "Written notification about debt": "a written notice about the debt",
+}
+
+
+def day_forms(d: date) -> list[str]:
+    forms = [
+        f"on {d.isoformat()}",
+        f"on {d:%B} {d.day}, {d.year}",
+        f"on {d.month}/{d.day}/{d.year}",
+        f"on {d.day} {d:%B} {d.year}",
+        f"on {d:%b} {d.day}{'th' if 4 <= d.day <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(d.day % 10, 'th')} {d.year}",
+    ]  # fmt: skip
+    back = (TODAY - d).days
+    if back == 1:
+        forms.append("yesterday")
+    if 1 <= back <= 7:
+        forms.append(f"last {d:%A}")
+    if d.year == TODAY.year and d.month == TODAY.month and d < TODAY:
+        forms.append(f"on the {d.day}{'rd' if d.day == 3 else 'th'}")
+    return forms
+
+
+def state_forms(code: str) -> list[str]:
+    return [f"from {code}", f"from a borrower in {STATES[code]}", f"from a {STATES[code]} consumer"]
+
+
+def issue_forms(issue: str) -> list[str]:
+    words = issue.split()
+    return [
+        f'about "{issue}"',
+        f"about {issue.lower()}",
+        f"about {' '.join(words[: max(3, len(words) // 2)]).lower()}",
+        f"about {PARAPHRASE[issue]}",
+    ]
+
+
+def unique_rows():
+    seen = Counter((day, state, issue) for _, _, day, state, _, issue, *_ in ROWS)
+    return [r for r in ROWS if seen[(r[2], r[3], r[5])] == 1]
+
+
+def phrasings(row) -> list[str]:
+    _, _, day, state, _, issue, *_ = row
+    d = date(*day)
+    roles = ["Which lender", "Which company", "Which servicer", "What customer"]
+    out = []
+    days, states, issues = day_forms(d), state_forms(state), issue_forms(issue)
+    # Every day form with every state form, the issue rotating; every issue form once.
+    for i, day_text in enumerate(days):
+        for j, state_text in enumerate(states):
+            role = roles[(i + j) % len(roles)]
+            issue_text = issues[(i + j) % len(issues)]
+            out.append(f"{role} had a complaint {state_text} {day_text} {issue_text}?")
+    for k, issue_text in enumerate(issues):
+        out.append(f"A consumer complained {issue_text} {states[k % 3]} {days[k % len(days)]}.")
+    return out
+
+
+@pytest.fixture(scope="module")
+def described(tmp_path_factory, embeddings):
+    from fixtures.brief_records import NOW
+
+    from c360.clock import FixedClock
+    from c360.container import Container
+    from c360.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("described"), _env_file=None)
+    container = Container(settings, embeddings=embeddings, clock=FixedClock(NOW))
+    container.ingest.add_records(records(), source="test")
+    return container
+
+
+def test_every_phrasing_resolves_to_its_company_or_asks_with_it_never_another(described):
+    rows = unique_rows()
+    assert len(rows) >= 15  # the store is built so that most complaints are unique
+    outcomes: Counter = Counter()
+    for row in rows:
+        company = row[1]
+        for question in phrasings(row):
+            result = described.briefs._resolve(question, None)
+            if result.resolved:
+                assert result.customer_id == company, (question, result)
+                outcomes["resolved"] += 1
+            elif result.status == "ambiguous":
+                offered = [c.customer_id for c in result.candidates]
+                assert company in offered, (question, result)
+                assert len(offered) <= 10
+                outcomes["asked"] += 1
+            else:
+                outcomes["not found"] += 1
+    total = sum(outcomes.values())
+    # Never a wrong customer, and the phrasing is not a reason to give up: a day, a state and
+    # an issue single one company out, so almost every phrasing is answered outright.
+    assert outcomes["not found"] == 0, outcomes
+    assert outcomes["resolved"] / total >= 0.9, outcomes
+
+
+def test_the_plainest_phrasing_of_each_unique_complaint_resolves(described):
+    for _cid, company, day, state, _, issue, *_ in unique_rows():
+        question = f"Which company had a complaint from {state} on {date(*day)} about {issue}?"
+        result = described.briefs._resolve(question, None)
+        assert result.customer_id == company, (question, result)
+
+
+def test_a_description_fitting_several_asks_with_the_reason_for_each(described):
+    # 2022-03-03 in VT: a debt collector (debt not owed) and a payday lender (fees); the day
+    # and state alone do not say which.
+    result = described.briefs._resolve(
+        "Which company had a complaint from Vermont on March 3, 2022?", None
+    )
+    assert result.status == "ambiguous"
+    reasons = {c.customer_id: c.reason for c in result.candidates}
+    assert set(reasons) == {"green-mountain", "atlas"}
+    assert reasons["green-mountain"] == (
+        "has a complaint from VT on 3 Mar 2022 about Attempts to collect debt not owed"
+    )
+
+
+def test_one_name_word_does_not_outweigh_a_description_that_fits_others(described):
+    # Summit has no complaint from New York on that day; Harbor has.
+    result = described.briefs._resolve(
+        "What did Summit get from a borrower in New York on March 3, 2022?", None
+    )
+    assert result.status == "ambiguous", result
+    assert {c.customer_id for c in result.candidates} >= {"harbor", "summit"}
+    assert described.briefs._resolve("What did Summit get on March 3, 2022?", None).customer_id == (
+        "summit"
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which lender services loans in VT?",
+        "Which servicer had a complaint about fees?",
+        "Which ID had a complaint from Idaho?",
+        "What about the customer whose ID starts with 7590?",
+        "Which bank had the most complaints?",
+    ],
+)
+def test_weak_evidence_is_never_a_customer(described, question):
+    result = described.briefs._resolve(question, None)
+    assert not result.resolved, (question, result)
+
+
+def test_the_json_answer_explains_the_choice(described):
+    data = described.briefs.ask(
+        "Which lender had a complaint from a borrower in Vermont on March 3, 2022 about a debt "
+        "they don't owe?",
+        ROBIN,
+        log=False,
+    ).to_dict()
+    assert data["customer"]["customer_id"] == "green-mountain"
+    why = data["resolution"]
+    assert why["method"] == "description"
+    assert {"day 2022-03-03", "state VT"} <= set(why["evidence"])
+    assert 0.5 <= why["score"] <= 1.0
+    assert why["runner_up"] is None or why["runner_up"]["customer_id"] != "green-mountain"
+    asked = described.briefs.ask(
+        "Which company had a complaint from Vermont on March 3, 2022?", ROBIN, log=False
+    ).to_dict()
+    assert asked["customer"] is None and asked["resolution"]["method"] == "ambiguous"
+    assert all(c["reason"].startswith("has a complaint from VT") for c in asked["candidates"])
+    assert "has a complaint from VT on 3 Mar 2022" in asked["answer"]
+
+
+def test_every_company_in_the_store_is_reachable_by_name(described):
+    for cid, name in COMPANIES.items():
+        assert described.briefs._resolve(name, None).customer_id == cid, name
+
+
+def test_relative_days_count_from_the_clock(described):
+    # The clock's Monday 2026-11-23: "last Tuesday" is 2026-11-17 (Summit, WA, fees),
+    # "yesterday" 2026-11-22 (Atlas and Crescent, both GA).
+    assert "last Tuesday" in day_forms(date(2026, 11, 17))
+    last_tuesday = described.briefs._resolve(
+        "Who had a complaint last Tuesday about unexpected fees?", None
+    )
+    assert last_tuesday.customer_id == "summit"
+    # A day alone is one piece of evidence: it asks, even when one company fits.
+    day_only = described.briefs._resolve("Who had a complaint last Tuesday?", None)
+    assert day_only.status == "ambiguous"
+    assert [c.customer_id for c in day_only.candidates] == ["summit"]
+    yesterday = described.briefs._resolve("Which company had a complaint yesterday?", None)
+    assert yesterday.status == "ambiguous"
+    assert {c.customer_id for c in yesterday.candidates} == {"atlas", "crescent"}
+    assert TODAY - timedelta(days=1) == date(2026, 11, 22)

@@ -1,0 +1,170 @@
+"""The question parser: days in common English forms (absolute and relative to the reader's
+day), US states by name or code where a place goes, amounts, partial ids; and the name index
+never reading those, role words or "ID" as a name."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from retrieval.describe import MARK, issue_phrase, word_fit
+from retrieval.question import parse, parse_dates, parse_states
+from retrieval.resolver import NameIndex, decide
+from store.queries import CustomerNameRow
+
+TODAY = date(2026, 11, 23)  # a Monday
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on 2022-03-03",
+        "on March 3, 2022",
+        "on march 3 2022",
+        "on Mar. 3rd, 2022",
+        "on 3/3/2022",
+        "on 03/03/22",
+        "on 3 March 2022",
+        "on the 3rd of March 2022",
+        "received 2022/3/3",
+    ],
+)
+def test_absolute_days_in_every_common_form(text):
+    days, spans = parse_dates(f"a complaint {text} about fees", TODAY)
+    assert days == [date(2022, 3, 3)]
+    assert len(spans) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", date(2026, 11, 23)),
+        ("yesterday", date(2026, 11, 22)),
+        ("3 days ago", date(2026, 11, 20)),
+        ("last Tuesday", date(2026, 11, 17)),
+        ("on Friday", date(2026, 11, 20)),
+        ("on the 3rd", date(2026, 11, 3)),
+        ("on the 28th", date(2026, 10, 28)),  # not yet this month: last month's
+        ("on March 3", date(2026, 3, 3)),  # no year: the latest one not in the future
+        ("on December 30", date(2025, 12, 30)),
+    ],
+)
+def test_relative_days_count_from_the_readers_today(text, expected):
+    assert parse_dates(f"what came in {text}?", TODAY)[0] == [expected]
+
+
+def test_the_readers_time_zone_decides_what_today_is():
+    late = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # still the 23rd in New York
+    assert parse("yesterday", late).dates == [date(2026, 11, 23)]
+    assert parse("yesterday", late, ZoneInfo("America/New_York")).dates == [date(2026, 11, 22)]
+
+
+def test_a_weekday_or_month_word_alone_is_not_a_day():
+    assert parse_dates("what did Sunday Loans say in May?", TODAY)[0] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("a borrower in Vermont", ["VT"]),
+        ("a consumer from VT", ["VT"]),
+        ("a Vermont borrower", ["VT"]),
+        ("complaints from New York and from New Jersey", ["NY", "NJ"]),
+        ("a resident of the District of Columbia living in DC", ["DC"]),
+        ("based in puerto rico", ["PR"]),
+        # Where a name goes, a state is part of the name, left to the name matcher.
+        ("what did R & B of Virginia say", []),
+        ("Texas Capital Bank complaints", []),
+        ("complaints at Lender Services of VT Inc", []),
+        ("What complaints do we have for Florida?", []),
+    ],
+)
+def test_states_are_read_where_a_place_goes(text, states):
+    assert parse_states(text)[0] == states
+
+
+def test_amounts_and_partial_ids():
+    p = parse("the account 7590-something paying $29.85 a month", datetime(2026, 11, 23))
+    assert p.amounts == [29.85] and p.id_prefixes == ["7590"]
+    p = parse("customer ending in -VHVEG", datetime(2026, 11, 23))
+    assert p.id_suffixes == ["VHVEG"] and p.id_prefixes == []
+    p = parse("the ID starting 7590-", datetime(2026, 11, 23))
+    assert p.id_prefixes == ["7590"] and "ID" not in p.without_spans("the ID starting 7590-")
+    assert parse("it starts with a late fee", datetime(2026, 11, 23)).id_prefixes == []
+
+
+def test_the_issue_phrase_is_what_the_complaint_was_about():
+    q = "Which lender had a complaint from a borrower in Vermont on March 3, 2022 about a debt not owed?"
+    p = parse(q, datetime(2026, 11, 23, tzinfo=UTC))
+    assert issue_phrase(p.without_spans(q, MARK)) == "debt not owed"
+    q = "Which company had a complaint from Georgia yesterday about a charge on the statement?"
+    p = parse(q, datetime(2026, 11, 23, tzinfo=UTC))
+    assert issue_phrase(p.without_spans(q, MARK)) == "charge on the statement"
+    assert word_fit("debt not owed", "Attempts to collect debt not owed") == 1.0
+    assert word_fit("incorrect information", "Managing an account") == 0.0
+
+
+@pytest.fixture(scope="module")
+def traps() -> NameIndex:
+    index = NameIndex()
+    index.upsert(
+        CustomerNameRow(cid, name, (), (), None)
+        for cid, name in [
+            ("lvt", "Lender Services of VT Inc"),
+            ("idr", "ID Recovery Group LLC"),
+            ("vsa", "Vermont Student Assistance Corp"),
+            ("fl1", "Florida Credit Union"),
+            ("fl2", "Florida Capital Bank"),
+            ("t1", "Telco customer 7590-VHVEG"),
+            ("t2", "Telco customer 7590-ABCDE"),
+        ]
+    )
+    index.upsert(
+        CustomerNameRow(tid, f"Telco customer {tid}", (), (), None)
+        for tid in ("7590-VHVEG", "7590-ABCDE", "5575-GNVDE")
+    )
+    return index
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Which lender services loans in VT?",
+        "the servicer with a complaint from VT",
+        "Which lender had a complaint from a borrower in Vermont about fees?",
+        "What is the ID of the customer who complained?",
+        "Which ID had complaints last Tuesday?",
+        "the company with the most complaints",
+        "Which bank services my account?",
+    ],
+)
+def test_role_words_state_codes_and_the_word_id_name_nobody(traps, text):
+    assert decide(traps.match(text)).status != "resolved", text
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "ids"),
+    [
+        ("the account whose ID starts with 7590", "ambiguous", {"7590-VHVEG", "7590-ABCDE"}),
+        ("ID starting 7590-", "ambiguous", {"7590-VHVEG", "7590-ABCDE"}),
+        ("customer ending in -VHVEG", "resolved", {"7590-VHVEG"}),
+        ("account 5575-something", "resolved", {"5575-GNVDE"}),
+        ("ID starting 9999-", "not_found", set()),
+    ],
+)
+def test_a_partial_id_lists_the_customers_it_fits(traps, text, status, ids):
+    result = decide(traps.match(text))
+    assert result.status == status, result
+    found = {result.customer_id} if result.resolved else {c.customer_id for c in result.candidates}
+    assert found == ids
+
+
+def test_names_made_of_such_words_still_resolve_when_typed_as_names(traps):
+    assert decide(traps.match("complaints at Lender Services of VT Inc")).customer_id == "lvt"
+    assert decide(traps.match("What does ID Recovery say?")).customer_id == "idr"
+    assert decide(traps.match("Vermont Student Assistance complaints")).customer_id == "vsa"
+    florida = decide(traps.match("What complaints do we have for Florida?"))
+    assert florida.status == "ambiguous"
+    assert {c.customer_id for c in florida.candidates} == {"fl1", "fl2"}
