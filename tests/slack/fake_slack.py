@@ -72,6 +72,8 @@ class UserProfile:
     is_restricted: bool = False
     is_ultra_restricted: bool = False
     is_bot: bool = False
+    is_stranger: bool = False  # Slack Connect: a user of another organisation
+    team_id: str | None = None  # None: this workspace (TEAM_ID)
 
 
 @dataclass
@@ -293,12 +295,13 @@ class FakeSlack:
                 "ok": True,
                 "user": {
                     "id": user.id,
-                    "team_id": TEAM_ID,
+                    "team_id": user.team_id or TEAM_ID,
                     "name": user.name,
                     "real_name": user.real_name,
                     "is_bot": user.is_bot,
                     "is_restricted": user.is_restricted,
                     "is_ultra_restricted": user.is_ultra_restricted,
+                    **({"is_stranger": True} if user.is_stranger else {}),
                     "profile": {"real_name": user.real_name, "display_name": user.name},
                 },
             }
