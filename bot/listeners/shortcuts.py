@@ -81,6 +81,11 @@ def register(app, services) -> None:
     ) -> None:
         user_id = body["user"]["id"]
         meta = json.loads(body["view"].get("private_metadata") or "{}")
+        team_id = (body.get("team") or {}).get("id")
+        reason = refusal(services, user_id, meta.get("ch"), team_id=team_id, content=Content.MOMENT)
+        if reason:
+            slack.dm(user_id, blocks.text_message(reason))
+            return
         asker = slack.asker(
             user_id,
             channel_id=meta.get("ch"),

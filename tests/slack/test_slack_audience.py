@@ -393,3 +393,50 @@ def test_a_customer_named_to_ping_is_shown_as_text_on_every_brief_surface(
     assert header == "Evil &amp; Co &lt;!here&gt; (H-2)"
     texts = [answer["text"], *all_text(answer["blocks"]).split("\n")]
     assert all(is_inert_in_slack(t) for t in texts), texts
+
+
+def submit_moment_form(slack, user: str) -> None:
+    state = {
+        blocks.BLOCK_CUSTOMER: {
+            blocks.ACTION_CUSTOMER_SELECT: {
+                "type": "external_select",
+                "selected_option": blocks.customer_option(
+                    "globex-1", "Globex Industries"
+                ).to_dict(),
+            }
+        },
+        blocks.BLOCK_TEXT: {blocks.ACTION_TEXT: {"type": "plain_text_input", "value": "hello"}},
+    }
+    status, _, _ = slack.interaction(
+        {"type": "view_submission", "user": {"id": user, "name": user.lower()}, "trigger_id": "t-9",
+         "view": {"id": "V9", "type": "modal", "callback_id": blocks.MODAL_LOG_MOMENT,
+                  "private_metadata": json.dumps({"ch": GENERAL}), "state": {"values": state}}}
+    )  # fmt: skip
+    assert status == 200
+
+
+def dm_to(fake, user: str):
+    return fake.wait_for(
+        lambda s: [c for c in s.calls_to("chat.postMessage") if c.args["channel"] == user],
+        what=f"a DM to {user}",
+    )[-1]
+
+
+def test_a_guest_submitting_the_moment_form_logs_nothing(slack, fake_slack, seeded):
+    """The form is never opened for a guest; a submission arriving anyway is refused too,
+    while a member's submission logs the moment."""
+    submit_moment_form(slack, GUEST)
+    assert dm_to(fake_slack, GUEST).args["text"] == GUEST_USER
+    time.sleep(0.3)
+    assert logged_moments(seeded) == 0
+
+    submit_moment_form(slack, ALICE)
+    assert "Logged a moment" in dm_to(fake_slack, ALICE).args["text"]
+    assert logged_moments(seeded) == 1
+
+
+def logged_moments(container) -> int:
+    from store.queries import count_moments
+
+    with container.sessions() as session:
+        return sum(count_moments(session, "globex-1", origins=["logged"]).values())
