@@ -26,6 +26,13 @@ The metrics (all in [0, 1], each with the number of items it is computed over):
   the answer text carries the not-in-data wording of ``prompts`` (``NOT_IN_DATA_MARKERS``).
 - latency p50/p95 in milliseconds, over all items, after our one-off warm-up (``warm()``: the
   indexes and the model a server loads at start), which is reported on its own.
+- wrong_customer: a count, not a share: items whose answer resolved a customer other than the
+  one the question is about (for clarify and unknown-company items, any resolved customer). The
+  one error the product must never make.
+
+Items may carry ``class`` (named | description | partial-id | ask-back | abstain; derived from
+``expect`` and ``kind`` when absent) for per-class figures, and ``asked_at`` (ISO time): the
+question is asked with the brief's clock set to that moment ("3 days ago", "last Tuesday").
 
 The baseline is what a team would build first: ``Chroma.similarity_search(question, k)`` through
 LangChain over every record, raw question, no customer resolution. Its resolved customer is the
@@ -41,6 +48,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +66,16 @@ METRICS = (
     "contamination",
     "citation_validity",
     "abstention",
+    "wrong_customer",
     "latency_p50_ms",
     "latency_p95_ms",
 )
 # Lower is better for these; every other metric is higher-is-better.
-LOWER_IS_BETTER = {"contamination", "latency_p50_ms", "latency_p95_ms"}
+LOWER_IS_BETTER = {"contamination", "wrong_customer", "latency_p50_ms", "latency_p95_ms"}
+COUNTS = {"wrong_customer"}  # printed and reported as a number of items, not a share
+CLASSES = ("named", "description", "partial-id", "ask-back", "abstain")
+# The figures reported per class of item (each over the class's items it applies to).
+CLASS_FIGURES = ("resolution", "clarification", "abstention", "recall@10", "wrong_customer")
 
 
 class EvalFileError(ValueError):
@@ -84,6 +97,20 @@ class EvalItem:
     gold_record_ids: list[str] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)
     kind: str | None = None
+    cls: str | None = None  # the item's "class"; see item_class()
+    asked_at: str | None = None  # ISO time the question is asked at (relative dates)
+
+
+def item_class(item: EvalItem) -> str:
+    """The item's class: its own ``class``, else abstain / ask-back by ``expect``, description
+    when its ``kind`` says so, else named."""
+    if item.cls:
+        return item.cls
+    if item.expect == "abstain":
+        return "abstain"
+    if item.expect == "clarify":
+        return "ask-back"
+    return "description" if (item.kind or "").startswith("desc") else "named"
 
 
 @dataclass
@@ -105,7 +132,7 @@ class Score:
     def fmt(self, metric: str) -> str:
         if self.value is None:
             return "n/a"
-        if metric.startswith("latency"):
+        if metric.startswith("latency") or metric in COUNTS:
             return f"{self.value:.0f}"
         return f"{self.value:.3f}"
 
@@ -116,12 +143,17 @@ class SystemReport:
     scores: dict[str, Score]
     outcomes: list[Outcome]
     failures: dict[str, list[str]]  # metric -> ids of items that failed it
+    classes: dict[str, dict[str, Score]] = field(default_factory=dict)  # class -> figure -> score
 
     def to_dict(self, with_outcomes: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "name": self.name,
             "metrics": {m: {"value": s.value, "n": s.n} for m, s in self.scores.items()},
             "failures": self.failures,
+            "classes": {
+                cls: {m: {"value": s.value, "n": s.n} for m, s in figures.items()}
+                for cls, figures in self.classes.items()
+            },
         }
         if with_outcomes:
             out["outcomes"] = [asdict(o) for o in self.outcomes]
@@ -155,7 +187,28 @@ class EvalReport:
             first = self.systems[0].scores[metric]
             cells = "".join(f"{s.scores[metric].fmt(metric):>12}" for s in self.systems)
             arrow = "(lower is better)" if metric in LOWER_IS_BETTER else ""
+            if metric in COUNTS:
+                arrow = "(items; lower is better)"
             lines.append(f"{metric:<20}{first.n:>6}  {cells}  {arrow}".rstrip())
+        return "\n".join(lines)
+
+    def class_table(self) -> str:
+        """Per class of item: n and the class's figures, one block per system ('-' where a
+        figure does not apply to the class)."""
+        lines = []
+        for system in self.systems:
+            if not system.classes:
+                continue
+            header = f"{system.name + ' by class':<20}{'n':>6}  " + "".join(
+                f"{m:>16}" for m in CLASS_FIGURES
+            )
+            lines += [header, "-" * len(header)]
+            for cls, figures in system.classes.items():
+                n = max((s.n for s in figures.values()), default=0)
+                cells = "".join(
+                    f"{(figures[m].fmt(m) if figures[m].n else '-'):>16}" for m in CLASS_FIGURES
+                )
+                lines.append(f"{cls:<20}{n:>6}  {cells}")
         return "\n".join(lines)
 
 
@@ -207,6 +260,15 @@ def _parse_item(raw: Any) -> EvalItem:
         lists[key] = value
     if raw["expect"] == "clarify" and not lists["candidates"]:
         raise ValueError("a clarify item needs the expected candidates")
+    cls = raw.get("class")
+    if cls is not None and cls not in CLASSES:
+        raise ValueError(f"class must be one of {', '.join(CLASSES)}, not {cls!r}")
+    asked_at = raw.get("asked_at")
+    if asked_at is not None:
+        try:
+            datetime.fromisoformat(asked_at)
+        except (TypeError, ValueError):
+            raise ValueError(f"asked_at must be an ISO date-time, not {asked_at!r}") from None
     return EvalItem(
         id=raw["id"],
         question=raw["question"],
@@ -215,6 +277,8 @@ def _parse_item(raw: Any) -> EvalItem:
         gold_record_ids=lists["gold_record_ids"],
         candidates=lists["candidates"],
         kind=raw.get("kind"),
+        cls=cls,
+        asked_at=asked_at,
     )
 
 
@@ -263,6 +327,12 @@ def abstained(item: EvalItem, outcome: Outcome, markers: Sequence[str]) -> bool:
     return outcome.customer_id == item.customer_id and any(m.casefold() in text for m in markers)
 
 
+def wrong_customer(item: EvalItem, outcome: Outcome) -> bool:
+    """The answer is about a customer other than the one the question is about (any customer,
+    for a question about no single one: ask back or abstain)."""
+    return outcome.customer_id is not None and outcome.customer_id != item.customer_id
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100)."""
     if not values:
@@ -285,7 +355,7 @@ def score(
     if missing:
         raise ValueError(f"no outcome for items {missing[:5]}")
     checks: dict[str, list[tuple[str, float]]] = {
-        m: [] for m in METRICS if not m.startswith("latency")
+        m: [] for m in METRICS if not m.startswith("latency") and m not in COUNTS
     }
     for item in items:
         out = by_id[item.id]
@@ -317,10 +387,31 @@ def score(
         )
         bad = (lambda v: v > 0) if metric in LOWER_IS_BETTER else (lambda v: v < 1)
         failures[metric] = [item_id for item_id, v in values if bad(v)]
+    wrong = [i.id for i in items if wrong_customer(i, by_id[i.id])]
+    scores["wrong_customer"] = Score(len(wrong), len(items))
+    failures["wrong_customer"] = wrong
     latencies = [by_id[i.id].latency_ms for i in items]
     scores["latency_p50_ms"] = Score(percentile(latencies, 50), len(latencies))
     scores["latency_p95_ms"] = Score(percentile(latencies, 95), len(latencies))
     return scores, failures
+
+
+def class_scores(
+    items: Sequence[EvalItem],
+    outcomes: Sequence[Outcome],
+    owners: Owners,
+    markers: Sequence[str],
+) -> dict[str, dict[str, Score]]:
+    """CLASS_FIGURES for each class of item present, in CLASSES order (unknown classes last)."""
+    by_class: dict[str, list[EvalItem]] = {}
+    for item in items:
+        by_class.setdefault(item_class(item), []).append(item)
+    order = [c for c in CLASSES if c in by_class] + sorted(set(by_class) - set(CLASSES))
+    out: dict[str, dict[str, Score]] = {}
+    for cls in order:
+        scores, _ = score(by_class[cls], outcomes, owners, markers)
+        out[cls] = {m: scores[m] for m in CLASS_FIGURES}
+    return out
 
 
 # --- turning a system's answer into an Outcome -------------------------------------------------
@@ -397,6 +488,23 @@ def _marker_stems(markers: Iterable[str]) -> list[str]:
     return stems
 
 
+def _ask_at(briefs: Any, asked_at: str | None) -> Callable[[], None]:
+    """Set the brief service's clock to the item's ``asked_at`` for one question; returns the
+    undo. Items without it are asked at the service's own clock."""
+    if not asked_at or not hasattr(briefs, "clock"):
+        return lambda: None
+    from c360.clock import FixedClock
+
+    before = briefs.clock
+    at = datetime.fromisoformat(asked_at)
+    briefs.clock = FixedClock(at if at.tzinfo else at.replace(tzinfo=UTC))
+
+    def restore() -> None:
+        briefs.clock = before
+
+    return restore
+
+
 # --- the runner ------------------------------------------------------------------------------
 class EvaluationService:
     def __init__(self, sessions, index, briefs_factory: Callable[[], Any], asker=None) -> None:
@@ -449,6 +557,7 @@ class EvaluationService:
         self.warmup_ms = (time.perf_counter() - start) * 1000
         outcomes = []
         for item in items:
+            restore = _ask_at(briefs, item.asked_at)
             start = time.perf_counter()
             try:
                 result = briefs.ask(item.question, asker, log=False)
@@ -457,6 +566,7 @@ class EvaluationService:
             except Exception as exc:  # one failing question must not hide the others' numbers
                 payload, error = {}, f"{type(exc).__name__}: {exc}"
             latency = (time.perf_counter() - start) * 1000
+            restore()
             outcome = outcome_from_brief(item.id, payload, latency)
             outcome.error = error
             outcomes.append(outcome)
@@ -499,5 +609,6 @@ class EvaluationService:
             errors = [o.item_id for o in outs if o.error]
             if errors:
                 failures["errors"] = errors
-            systems.append(SystemReport(name, scores, outs, failures))
+            classes = class_scores(items, outs, owners, markers)
+            systems.append(SystemReport(name, scores, outs, failures, classes))
         return EvalReport(items=len(items), k=k, systems=systems, warmup_ms=self.warmup_ms)
