@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test test-fast lint format check bench eval devset services clean
+.PHONY: setup demo test test-fast lint format check bench eval devset generalization eval-generalization services clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,15 @@ devset: setup
 
 eval: setup
 	$(BIN)/c360 eval eval/devset.jsonl
+
+# The generalization check (eval/README.md): its own generator, never tuned on. Its store holds
+# both CFPB files and the telco customers (C360_DATA_DIR); the CI slice is tests/test_eval_generalization.py.
+generalization: setup
+	$(BIN)/python eval/make_generalization.py
+	$(BIN)/python eval/make_generalization.py --ci
+
+eval-generalization: setup
+	$(BIN)/c360 eval eval/generalization.jsonl --show-failures 20
 
 clean:
 	rm -rf $(VENV) .c360 .pytest_cache .ruff_cache
