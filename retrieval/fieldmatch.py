@@ -69,15 +69,64 @@ class QuestionTerms:
     upper_tokens: frozenset[str]  # tokens typed in capitals ("CA")
     dates: frozenset[str]  # ISO dates in the question
     numbers: frozenset[str]  # digit runs of 4+ (ids)
+    record_states: tuple[tuple[str, ...], ...] = ()  # ``RECORD_STATES`` needles asked for
 
 
-def question_terms(question: str) -> QuestionTerms:
+# States of a record in the asker's words -> what a record carrying that state has somewhere
+# in its fields (status, resolution notes, any attribute): a text to find in a value, or
+# "field=value" for one field exactly ("timely_response=no": answered late).
+RECORD_STATES: dict[str, tuple[str, ...]] = {
+    "pending": ("in progress", "in_progress", "pending", "open"),
+    "still waiting": ("in progress", "in_progress", "pending", "open"),
+    "still open": ("in progress", "in_progress", "pending", "open"),
+    "unresolved": ("in progress", "in_progress", "pending", "open"),
+    "in progress": ("in progress", "in_progress"),
+    "not answered yet": ("in progress", "in_progress", "pending"),
+    "answered late": ("untimely", "timely_response=no"),
+    "late answer": ("untimely", "timely_response=no"),
+    "late response": ("untimely", "timely_response=no"),
+    "responded late": ("untimely", "timely_response=no"),
+    "replied late": ("untimely", "timely_response=no"),
+    "not on time": ("untimely", "timely_response=no"),
+    "untimely": ("untimely", "timely_response=no"),
+    "escalated": ("escalat",),
+    "refunded": ("monetary relief", "refund"),
+    "refund": ("monetary relief", "refund"),
+    "money back": ("monetary relief", "refund"),
+    "compensated": ("monetary relief",),
+    "explained": ("with explanation",),
+    "explanation": ("with explanation",),
+}
+
+
+def question_terms(question: str, now: datetime | None = None) -> QuestionTerms:
+    """The question's words and values. Days in any common form ("March 3, 2022", "3/3/2022",
+    "yesterday" from ``now``) count as ISO days, state names ("in Vermont") as their codes."""
+    from retrieval.question import parse
+
+    parsed = parse(question, now)
+    codes = sorted(set(parsed.states))
+    text = norm(question)
+    states = tuple(needles for phrase, needles in RECORD_STATES.items() if f" {phrase} " in text)
     return QuestionTerms(
-        text=norm(question),
-        upper_tokens=frozenset(t for t in re.findall(r"[A-Za-z]+", question) if t.isupper()),
-        dates=frozenset(_DATE.findall(question)),
+        text=text + "".join(f"{c.lower()} " for c in codes),
+        upper_tokens=frozenset(t for t in re.findall(r"[A-Za-z]+", question) if t.isupper())
+        | frozenset(codes),
+        dates=frozenset(_DATE.findall(question)) | {d.isoformat() for d in parsed.dates},
         numbers=frozenset(_DIGITS.findall(question)),
+        record_states=tuple(dict.fromkeys(states)),
     )
+
+
+def record_state_named(needles: tuple[str, ...], record: Any) -> bool:
+    """Whether any field of the record (status, resolution notes, attributes) carries the state
+    these needles describe."""
+    attrs = getattr(record, "attributes", None) or {}
+    texts = [str(getattr(record, "status", "") or ""), str(getattr(record, "resolution", "") or "")]
+    texts += [f"{k}={v}" for k, v in attrs.items() if isinstance(v, (str, bool, int))]
+    texts += [str(v) for v in attrs.values() if isinstance(v, str)]
+    hay = " | ".join(texts).lower()
+    return any(n in hay for n in needles)
 
 
 @lru_cache(maxsize=16384)
@@ -139,6 +188,9 @@ def complaint_match(
     opened = complaint.opened_at
     if terms.dates and opened is not None and opened.date().isoformat() in terms.dates:
         score += 1.0
+    for needles in terms.record_states:  # "pending", "answered late", "refunded"
+        if record_state_named(needles, complaint):
+            score += 1.0
     if terms.numbers and str(complaint.complaint_id) in terms.numbers:
         score += 2.0  # an id names one record outright
     return score
@@ -151,11 +203,12 @@ def moment_match(moment: Any, by_complaint: dict[str, float]) -> float:
 
 
 def rank_by_fields(
-    question: str, complaints: Sequence[Any], moments: Iterable[Any] = ()
+    question: str, complaints: Sequence[Any], moments: Iterable[Any] = (), now=None
 ) -> list[tuple[float, Any]]:
     """(score, record) for every record the question names by at least one field, best first;
-    complaints before their moments at equal score, newest first within a score."""
-    terms = question_terms(question)
+    complaints before their moments at equal score, newest first within a score. ``now``: the
+    reader's time, for days named relative to it ("yesterday")."""
+    terms = question_terms(question, now)
     memo: dict[Any, float] = {}
     ranked = [(s, c) for c in complaints if (s := complaint_match(terms, c, memo)) > 0]
     return with_linked_moments(ranked, moments)

@@ -215,3 +215,28 @@ def test_relative_days_count_from_the_clock(described):
     assert yesterday.status == "ambiguous"
     assert {c.customer_id for c in yesterday.candidates} == {"atlas", "crescent"}
     assert TODAY - timedelta(days=1) == date(2026, 11, 22)
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        # States of a record in other words, read from every field it carries (each target
+        # is the customer's older complaint: newest-first alone would not find it).
+        ("Which of Harbor's complaints are still waiting?", "complaint:9003"),  # In progress
+        ("Summit complaints answered late", "complaint:9004"),  # timely_response No
+        ("What did Atlas get refunded?", "complaint:9002"),  # Closed with monetary relief
+        # The issue in other words, the state by name, the day in another form.
+        ("Atlas complaints about unexpected fees", "complaint:9002"),
+        ("Harbor complaints from a borrower in New York", "complaint:9003"),
+        ("Maple complaints from a customer in Vermont", "complaint:9017"),
+        ("What did Bluewater hear on January 9, 2020?", "complaint:9018"),
+        (
+            "Green Mountain complaints about being chased for a debt they don't owe",
+            "complaint:9001",
+        ),
+    ],
+)
+def test_records_asked_for_in_other_words_are_cited_first(described, question, first):
+    result = described.briefs.ask(question, ROBIN, log=False)
+    cited = [c.record_id for c in result.citations if c.kind == "complaint"]
+    assert cited and cited[0] == first, (question, cited)

@@ -631,6 +631,22 @@ class BriefService:
             runner_up=named,
         )
 
+    def _in_field_words(self, question: str) -> str:
+        """The question, plus the field value its issue phrase means when it names none exactly
+        ("unexpected fees" -> "Charged fees or interest you didn't expect"), so the records it
+        asks for are matched by their fields."""
+        if any(k[0] in Ds.ISSUE_FIELDS for k in self.fields.named(question)):
+            return question
+        parsed = Qn.parse(question, now=self.clock.now())
+        phrase = Ds.issue_phrase(parsed.without_spans(question, Ds.MARK))
+        if not phrase or self.embeddings is None:
+            return question
+        vocabulary = [(k[0], raw) for k, raw in self.fields.raw.items()]
+        close = Ds.closest_values(phrase, vocabulary, self.meanings.similarity(phrase), limit=1)
+        if not close or close[0][2] < Ds.FIT_CLEAR:
+            return question
+        return f"{question} ({close[0][1]})"
+
     @property
     def meanings(self) -> Ds.Meanings:
         """The issue and product vocabulary embedded once (issues named in other words)."""
@@ -858,8 +874,9 @@ class BriefService:
         complaints), scored once per combination of values, and only the cited ones read."""
         cid = facts.customer.customer_id
         if facts.all_complaints is not None:
-            return _best_tier(F.rank_by_fields(question, facts.all_complaints), open_only)
-        terms = F.question_terms(question)
+            now = self.clock.now()
+            return _best_tier(F.rank_by_fields(question, facts.all_complaints, (), now), open_only)
+        terms = F.question_terms(question, self.clock.now())
         values = self.fields.named_values(question)
         days = _named_days(terms)
         ids = sorted(terms.numbers)
@@ -907,7 +924,9 @@ class BriefService:
         # structured values the text ranking cannot see. Responses follow their complaint.
         matched: list[Any] = []
         found = (
-            self._field_match(session, facts, question, intent.open_complaints)
+            self._field_match(
+                session, facts, self._in_field_words(question), intent.open_complaints
+            )
             if facts.digest.total and not intent.count
             else None
         )
