@@ -31,12 +31,20 @@ def fit_reason(
     return " ".join(parts)
 
 
+def pays_reason(paid: str, named: Sequence[str] = ()) -> str:
+    """A customer whose record carries the amount a description names."""
+    field, _, amount = paid.rpartition(" ")
+    extra = f" ({'; '.join(named)})" if named else ""
+    return f"pays {amount} ({field.replace('_', ' ')}){extra}"
+
+
 def fields_reason(values: Sequence[str]) -> str:
     """A customer having one complaint that carries every named value."""
     return "has a complaint with " + "; ".join(values)
 
 
 EVIDENCE_DAY = "day {}"
+EVIDENCE_AMOUNT = "amount {:.2f}"
 EVIDENCE_STATE = "state {}"
 EVIDENCE_VALUE = "{}: {}"
 EVIDENCE_ISSUE = "issue in other words: {} ~ {} ({:.2f})"

@@ -249,3 +249,74 @@ def closest_values(
             scored.append((name, value, score))
     scored.sort(key=lambda t: -t[2])
     return scored[:limit]
+
+
+# --- customers described by their own fields: "the telco customer paying $29.85 a month" ------
+class CustomerFields:
+    """Customers by the amounts on their record (money fields: monthly charges, total charges,
+    ARR) and their other short text fields (contract, internet service, payment method ...),
+    in memory: a description naming an amount finds the customers paying it."""
+
+    def __init__(self) -> None:
+        self.by_amount: dict[int, set[str]] = {}  # cents -> customers
+        self.values: dict[str, dict[str, str]] = {}  # customer -> field -> text value
+        self.amounts: dict[str, dict[str, float]] = {}  # customer -> money field -> amount
+        self.fingerprint: object = None
+
+    def load(self, session, fingerprint: object) -> None:
+        from sqlalchemy import select
+
+        from retrieval.fieldmatch import MONEY_NAME_WORDS, _name_words
+        from store.models import CustomerRow
+
+        self.by_amount.clear()
+        self.values.clear()
+        self.amounts.clear()
+        stmt = select(CustomerRow.customer_id, CustomerRow.plan, CustomerRow.attributes)
+        for cid, plan, attrs in session.execute(stmt.execution_options(yield_per=5000)):
+            texts = {"plan": plan} if plan else {}
+            money: dict[str, float] = {}
+            for name, value in (attrs or {}).items():
+                if isinstance(value, bool):
+                    continue
+                if isinstance(value, (int, float)):
+                    if {w.lower() for w in _name_words(name)} & MONEY_NAME_WORDS:
+                        money[name] = float(value)
+                elif isinstance(value, str) and 2 < len(value) <= 40:
+                    texts[name] = value
+            if money:
+                self.amounts[cid] = money
+                self.values[cid] = texts
+                for amount in money.values():
+                    self.by_amount.setdefault(round(amount * 100), set()).add(cid)
+        self.fingerprint = fingerprint
+
+    def describe(self, amounts: Sequence[float], question: str) -> Described | None:
+        """The customers paying one of the amounts, ranked by how many of their other field
+        values the question names; None when no customer pays any of them."""
+        found = set().union(*(self.by_amount.get(round(a * 100), set()) for a in amounts))
+        if not found:
+            return None
+        text = norm(question)
+        fits = []
+        for cid in sorted(found):
+            named = [
+                v
+                for v in self.values.get(cid, {}).values()
+                if norm(v) in text and norm(v).strip() not in ("yes", "no")
+            ]
+            paid = next(
+                f"{name} {value:.2f}"
+                for name, value in self.amounts[cid].items()
+                if any(round(value * 100) == round(a * 100) for a in amounts)
+            )
+            fits.append(Fit(cid, None, 1.0 + len(named), about=paid, named=named))
+        if any(f.named for f in fits):  # those whose other fields the question names too
+            fits = [f for f in fits if f.named]
+        fits.sort(key=lambda f: (-f.score, f.customer_id))
+        runner = fits[1].score if len(fits) > 1 else 0.0
+        if fits[0].score - runner >= 1.0 and (fits[0].named or len(found) == 1):
+            status = "resolved"
+        else:
+            status = "ambiguous" if len(fits) <= MAX_CANDIDATES * 2 else "not_found"
+        return Described(status, fits[: MAX_CANDIDATES * 2], ["amount"])

@@ -240,3 +240,19 @@ def test_records_asked_for_in_other_words_are_cited_first(described, question, f
     result = described.briefs.ask(question, ROBIN, log=False)
     cited = [c.record_id for c in result.citations if c.kind == "complaint"]
     assert cited and cited[0] == first, (question, cited)
+
+
+def test_a_customer_described_by_what_it_pays(described):
+    # Two customers pay $29.85 a month; the contract tells them apart.
+    both = described.briefs._resolve("Which telco customer pays $29.85 a month?", None)
+    assert both.status == "ambiguous"
+    assert {c.customer_id for c in both.candidates} == {"7590-VHVEG", "7590-ABCDE"}
+    assert all(c.reason.startswith("pays 29.85") for c in both.candidates)
+    one = described.briefs._resolve(
+        "the customer paying $29.85 a month on a month-to-month contract", None
+    )
+    assert one.customer_id == "7590-VHVEG", one
+    assert "amount 29.85" in one.explain()["evidence"]
+    alone = described.briefs._resolve("who has total charges of $1,889.50?", None)
+    assert alone.customer_id == "5575-GNVDE"
+    assert not described.briefs._resolve("who pays $12.34 a month?", None).resolved

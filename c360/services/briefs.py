@@ -460,6 +460,7 @@ class BriefService:
         self._fields_checked = 0.0  # time.monotonic() of the last look for new complaints
         self._fields_lock = threading.Lock()
         self._meanings: Ds.Meanings | None = None
+        self._customer_fields: Ds.CustomerFields | None = None
         self._meanings_seen = 0
         ingest = getattr(moments, "ingest", None)
         if ingest is not None and hasattr(ingest, "add_listener"):
@@ -601,8 +602,45 @@ class BriefService:
                 # look-alikes found by meaning.
                 return Resolution("not_found")
             by_fields = self._describe_by_fields(text, parsed)
+            if by_fields is None and parsed.amounts and not (parsed.dates or parsed.states):
+                by_fields = self._describe_by_amount(text, parsed)
             result = by_fields if by_fields is not None else self.resolver.describe(text)
         return result
+
+    def _describe_by_amount(self, text: str, parsed) -> Resolution | None:
+        """A customer described by what it pays ("the customer paying $29.85 a month on a
+        month-to-month contract"): the customers whose record carries the amount, those whose
+        other field values the question names first."""
+        fingerprint = len(self.resolver.names)
+        if self._customer_fields is None or self._customer_fields.fingerprint != fingerprint:
+            index = Ds.CustomerFields()
+            with self.sessions() as session:
+                index.load(session, fingerprint)
+            self._customer_fields = index
+        described = self._customer_fields.describe(parsed.amounts, text)
+        if described is None or described.status == "not_found":
+            return None
+        names = self.resolver.names.names
+        cands = [
+            Candidate(f.customer_id, names[f.customer_id], float(f.score),
+                      ["description: fields", R.pays_reason(f.about or "", f.named)])
+            for f in described.fits
+            if f.customer_id in names
+        ]  # fmt: skip
+        if not cands:
+            return None
+        evidence = [R.EVIDENCE_AMOUNT.format(a) for a in parsed.amounts]
+        runner = cands[1] if len(cands) > 1 else None
+        if described.status == "resolved":
+            top = cands[0]
+            return Resolution(
+                "resolved", top.customer_id, top.name, "description", [top],
+                evidence=[*evidence, top.reason or ""], score=top.score, runner_up=runner,
+            )  # fmt: skip
+        return Resolution(
+            "ambiguous", candidates=cands, evidence=evidence, score=cands[0].score,
+            runner_up=runner,
+        )  # fmt: skip
 
     def _doubt_weak_name(
         self, result: Resolution, text: str, parsed, context_customer_id: str | None
