@@ -646,16 +646,22 @@ class BriefService:
         self, result: Resolution, text: str, parsed, context_customer_id: str | None
     ) -> Resolution:
         """A customer chosen by one name word (a distinctive token, a name prefix, an acronym,
-        a typo) while the question also describes a complaint (a day, a state): if the
-        description fits other customers and not this one, one word must not outweigh it, so
-        ask which."""
-        if context_customer_id or not (parsed.dates or parsed.states):
+        a typo) while the question also names the day of a complaint: when that customer has no
+        complaint that day (from the named state) and the description fits others, one word
+        must not outweigh it, so ask which."""
+        if context_customer_id or not parsed.dates:
             return result
+        with self.sessions() as session:
+            rows = Ds.complaints_on_days(session, parsed.dates)
+        wanted = set(parsed.states)
+        if any(
+            row[1] == result.customer_id
+            and (not wanted or str((row[4] or {}).get("state") or "").upper() in wanted)
+            for row in rows
+        ):
+            return result  # the named customer has a complaint of that day (and state)
         described = self._describe_by_fields(text, parsed)
         if described is None or described.status == "not_found":
-            return result
-        fitting = {c.customer_id for c in described.candidates}
-        if result.customer_id in fitting:
             return result
         named = result.candidates[0] if result.candidates else None
         cands = list(described.candidates[: Ds.MAX_CANDIDATES])
