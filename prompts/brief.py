@@ -28,7 +28,7 @@ TITLE_QUESTIONS = "Recent questions"
 TITLE_ACTIONS = "Suggested next actions"
 
 QUOTE_CHARS = 220
-HIDDEN = "hidden in this channel"
+HIDDEN = "hidden here"  # a channel, or a requester Slack could not vouch for
 
 
 def quote(text: str, limit: int = QUOTE_CHARS) -> str:

@@ -222,7 +222,7 @@ def test_a_channel_view_masks_sensitive_fields(loaded):
     masked = result.masked(["arr", "emails"])
     assert "$250,000" in result.answer and "$250,000" not in masked.answer
     assert "ops@acme.com" not in masked.answer
-    assert "ARR: hidden in this channel" in masked.answer
+    assert "ARR: hidden here" in masked.answer
     assert masked.to_dict()["citations"] and result.customer == masked.customer
 
 

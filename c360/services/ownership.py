@@ -40,6 +40,9 @@ import yaml
 
 from c360.domain import Asker, Complaint, Moment, Record
 from c360.safety.escaping import mention, slack_escape
+from c360.safety.masking import mask_text
+from c360.safety.suspicious import is_suspicious
+from prompts.brief import suspicious_note
 
 log = logging.getLogger(__name__)
 
@@ -608,7 +611,8 @@ class OwnershipService:
         self, session, record: Moment | Complaint, triggers: list[dict[str, Any]]
     ) -> tuple[str, list[str]]:
         """Customer, what happened, and the records behind it, in one line. No ARR or contact
-        details: the alert goes to a shared channel."""
+        details: the alert goes to a channel, so the quote is masked by the one masking rule (the
+        channel surface of the audience policy), and a record addressed to an AI says so."""
         from store import ownership as db
 
         customer = db.get_customer(session, record.customer_id)
@@ -623,7 +627,7 @@ class OwnershipService:
         ]
         open_ids = db.open_complaint_ids(session, record.customer_id)
         n_open = db.count_open_complaints(session, record.customer_id)
-        snippet = " ".join(record.text.split())
+        snippet = mask_text(" ".join(record.text.split()), self.settings.sensitive_fields)
         if len(snippet) > 160:
             snippet = snippet[:157].rstrip() + "…"
         when = _record_time(record)
@@ -631,10 +635,11 @@ class OwnershipService:
             "complaint" if isinstance(record, Complaint) else f"{record.direction} {record.channel}"
         )
         parts = [name + (f" ({', '.join(facts)})" if facts else "")]
+        flag = f" {suspicious_note(record.kind)}" if is_suspicious(record.text) else ""
         parts.append(
-            f"{what} on {when:%Y-%m-%d}: “{snippet}” [{record.record_id}]"
+            f"{what} on {when:%Y-%m-%d}: “{snippet}”{flag} [{record.record_id}]"
             if when
-            else f"{what}: “{snippet}” [{record.record_id}]"
+            else f"{what}: “{snippet}”{flag} [{record.record_id}]"
         )
         others = [f"complaint:{c}" for c in open_ids if f"complaint:{c}" != record.record_id][:2]
         if n_open:
