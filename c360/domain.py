@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 RecordKind = Literal["customer", "moment", "complaint"]
@@ -45,6 +45,24 @@ def complaint_field_values(category: Any, attributes: dict | None) -> list[tuple
 # (history, never evidence for facts about the customer); "logged" was logged by a person
 # (/moment, the message shortcut) and is evidence like data.
 ORIGINS = ("data", "exchange", "logged")
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A datetime in UTC. SQLite hands datetimes back naive; everything we store is UTC, so a
+    naive value is read as UTC. The one copy of this rule: store, services and bot import it."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def record_time(record: Any) -> datetime | None:
+    """When a record happened, in UTC: a moment's ``occurred_at``, a complaint's ``opened_at``,
+    a customer's ``created_at`` (None when it has none)."""
+    for name in ("occurred_at", "opened_at", "created_at"):
+        value = getattr(record, name, None)
+        if value is not None:
+            return utc(value)
+    return None
 
 
 def record_id(kind: str, source_id: str) -> str:
