@@ -614,13 +614,16 @@ class NameIndex:
                 # common ("Capital One", "R & B"); otherwise the run needs one rare, specific
                 # word. A single letter is an initial, not such a word: "B" in "C B Merchant
                 # Services" says nothing about which company "R & B of Virginia" means.
+                # A number is a piece of an id ("5889" of "5889-JTMUL"), never a name word: a
+                # customer whose id is not in the store must not resolve to one sharing digits.
                 leading_pair = (
                     s == 0
                     and sum(t not in STOPWORDS and t not in SUFFIXES for t in run) >= 2
-                    and any(t not in WEAK and t not in STOPWORDS for t in run)
+                    and any(t not in WEAK and t not in STOPWORDS and not t.isdigit() for t in run)
                 )
                 if not leading_pair and not any(
                     len(t) > 1
+                    and not t.isdigit()
                     and t not in STOPWORDS
                     and t not in SUFFIXES
                     and t not in GENERIC

@@ -117,8 +117,6 @@ def traps() -> NameIndex:
             ("vsa", "Vermont Student Assistance Corp"),
             ("fl1", "Florida Credit Union"),
             ("fl2", "Florida Capital Bank"),
-            ("t1", "Telco customer 7590-VHVEG"),
-            ("t2", "Telco customer 7590-ABCDE"),
         ]
     )
     index.upsert(
@@ -168,3 +166,10 @@ def test_names_made_of_such_words_still_resolve_when_typed_as_names(traps):
     florida = decide(traps.match("What complaints do we have for Florida?"))
     assert florida.status == "ambiguous"
     assert {c.customer_id for c in florida.candidates} == {"fl1", "fl2"}
+
+
+def test_an_id_not_in_the_store_does_not_resolve_to_one_sharing_its_digits(traps):
+    # 7590-ZZZZZ is nobody's id; "Telco customer 7590-VHVEG" shares only the digits.
+    result = decide(traps.match("Which internet service does telco customer 7590-ZZZZZ have?"))
+    assert not result.resolved, result
+    assert decide(traps.match("telco customer 7590-VHVEG")).customer_id == "7590-VHVEG"
