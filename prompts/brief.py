@@ -39,7 +39,7 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     return f"\u201c{flat}\u201d"
 
 
-SUSPICIOUS_KIND = {"complaint": "complaint", "moment": "message", "customer": "customer record"}
+SUSPICIOUS_KIND = {"complaint": "complaint", "moment": "moment", "customer": "customer record"}
 
 
 def suspicious_note(kind: str) -> str:
