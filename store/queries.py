@@ -29,20 +29,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from c360.domain import OPEN_STATUSES, Complaint, Customer, Moment, split_record_id
+from c360.domain import OPEN_STATUSES, Complaint, Customer, Moment, split_record_id, utc
 from store.models import ChunkRow, ComplaintRow, ComplaintValueRow, CustomerRow, MomentRow
 
 # Origins that are evidence for facts about a customer; "exchange" is history only.
 EVIDENCE_ORIGINS = ("data", "logged")
 IN_SLICE = 900  # bound parameters per IN (...), well under every driver's limit
 _DAY = timedelta(days=1)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; everything stored is UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 _SHAPES: dict[tuple, Any] = {}
@@ -89,7 +82,7 @@ def customer_from_row(row: CustomerRow) -> Customer:
         arr=row.arr,
         owner=row.owner,
         region=row.region,
-        created_at=_utc(row.created_at),
+        created_at=utc(row.created_at),
         attributes=dict(row.attributes or {}),
     )
 
@@ -98,7 +91,7 @@ def moment_from_row(row: MomentRow) -> Moment:
     return Moment(
         moment_id=row.moment_id,
         customer_id=row.customer_id,
-        occurred_at=_utc(row.occurred_at),
+        occurred_at=utc(row.occurred_at),
         text=row.text,
         channel=row.channel,
         direction=row.direction,
@@ -113,11 +106,11 @@ def complaint_from_row(row: ComplaintRow) -> Complaint:
     return Complaint(
         complaint_id=row.complaint_id,
         customer_id=row.customer_id,
-        opened_at=_utc(row.opened_at),
+        opened_at=utc(row.opened_at),
         text=row.text,
         category=row.category,
         status=row.status,
-        resolved_at=_utc(row.resolved_at),
+        resolved_at=utc(row.resolved_at),
         resolution=row.resolution,
         severity=row.severity,
         attributes=dict(row.attributes or {}),
@@ -498,7 +491,7 @@ def complaint_digest(session: Session, customer_id: str) -> ComplaintDigest:
     rows = _run(session, _shape(("digest",), build), {"cid": customer_id})
     for category, total, n_open, latest in rows:
         cats.append(CategoryCount(category, int(total), int(n_open or 0)))
-        latest = _utc(latest)
+        latest = utc(latest)
         if latest is not None and (newest is None or latest > newest):
             newest = latest
     cats.sort(key=lambda c: (-c.total, c.category or ""))
@@ -664,7 +657,7 @@ def customer_chunks(
         ChunkRow.embedding,
     ).where(ChunkRow.customer_id == customer_id, ChunkRow.origin.in_(list(origins)))
     return [
-        ChunkVector(cid, rid, cust, kind, origin, text, _utc(at), blob)
+        ChunkVector(cid, rid, cust, kind, origin, text, utc(at), blob)
         for cid, rid, cust, kind, origin, text, at, blob in _run(session, stmt)
     ]
 

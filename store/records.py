@@ -19,7 +19,14 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from c360.domain import Complaint, Customer, Moment, Record, complaint_field_values
+from c360.domain import (  # utc: re-exported, callers read it as records.utc
+    Complaint,
+    Customer,
+    Moment,
+    Record,
+    complaint_field_values,
+    utc,
+)
 from store.models import (
     ChunkRow,
     ComplaintRow,
@@ -36,13 +43,6 @@ IN_SLICE = 900
 
 ROW_CLASS = {"customer": CustomerRow, "moment": MomentRow, "complaint": ComplaintRow}
 ID_COLUMN = {"customer": "customer_id", "moment": "moment_id", "complaint": "complaint_id"}
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; everything we store is UTC, so say so."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _slices(items: Sequence[Any], size: int = IN_SLICE) -> Iterable[Sequence[Any]]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from c360.domain import Asker, Complaint, Customer, Moment
+from c360.domain import Asker, Complaint, Customer, Moment, record_time
 from c360.safety.masking import mask_text
 from c360.safety.suspicious import is_suspicious
 from prompts import answer_llm
@@ -281,11 +281,7 @@ class _Citations:
             return None
         rid = record.record_id
         if rid not in self.by_id:
-            when = (
-                getattr(record, "occurred_at", None)
-                or getattr(record, "opened_at", None)
-                or getattr(record, "created_at", None)
-            )
+            when = record_time(record)
             text = record.text() if isinstance(record, Customer) else record.text
             snippet = re.sub(r"\s+", " ", text).strip()
             if len(snippet) > SNIPPET_CHARS:
