@@ -6,7 +6,8 @@ line), resolved (no buttons). Escalation re-posts add a mention line on top. Eve
 element sits in one actions block whose ``block_id`` carries the alert id, so each listener
 knows which alert was pressed without parsing values. Customer text is escaped
 (``c360.safety.escaping``): a record can never ping ``<!channel>``; people are mentioned only
-through ``mention``, which pings nothing but a well-formed Slack id.
+through ``mention``, which pings nothing but a well-formed Slack id. The service hands people
+over as ids (``Ping``, ``ActionResult.who``, ``OwnerBrief.by``); the markup is built here.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from c360.ownership.types import ActionResult, AlertView, OwnerBrief, Ping
 from c360.safety.escaping import mention as slack_mention
 from c360.safety.escaping import stored_mention
-from c360.services.ownership import SNOOZE_CHOICES, AlertView
+from prompts import ownership as words
+from prompts.ownership import SNOOZE_CHOICES
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
@@ -65,6 +68,36 @@ def state_line(view: AlertView) -> str:
     if view.snoozed_until:
         line += f"  ·  :zzz: snoozed until {_when(view.snoozed_until)} by {_user(view.snoozed_by)}"
     return line
+
+
+def ping_text(ping: Ping | None) -> str | None:
+    """The mention an escalation re-post starts with: a ping only for a well-formed Slack id,
+    the escaped label for anything else; a mention stored by older code is re-checked."""
+    if ping is None:
+        return None
+    if ping.label is None:
+        return stored_mention(ping.target)
+    return slack_mention(ping.target, ping.label)
+
+
+def action_reply(result: ActionResult) -> str:
+    """The sentence for the person who pressed a button, with the person it names mentioned."""
+    if result.who is None:
+        return result.message
+    return result.message.replace(words.WHO, slack_mention(result.who))
+
+
+def owner_brief_text(brief: OwnerBrief) -> str:
+    """The new owner's DM (mrkdwn): wording from prompts/ownership.py, every record text escaped."""
+    return words.owner_dm(
+        how=brief.how,
+        customer=escape(brief.customer_name),
+        by=slack_mention(brief.by) if brief.by else None,
+        reasons=[escape(r) for r in brief.reasons],
+        answer=escape(brief.answer) if brief.answer else None,
+        summary=escape(brief.summary),
+        customer_id=escape(brief.customer_id),
+    )
 
 
 def alert_text(view: AlertView, mention: str | None = None, note: str | None = None) -> str:

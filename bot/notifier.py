@@ -1,4 +1,4 @@
-"""The Slack side of ownership alerts: the ``Notifier`` port of ``c360.services.ownership``
+"""The Slack side of ownership alerts: the ``Notifier`` port of ``c360.ownership``
 implemented over slack_sdk's WebClient (``base_url=SLACK_API_URL``).
 
 Every message this class posts carries its outbox ``dedupe_key`` in Slack message metadata
@@ -14,10 +14,18 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from c360.services.ownership import AlertView
+from c360.ownership.types import AlertView, OwnerBrief, Ping
 from slack_sdk import WebClient
 
-from bot.alert_blocks import alert_blocks, alert_text, reminder_blocks, reminder_text, text_blocks
+from bot.alert_blocks import (
+    alert_blocks,
+    alert_text,
+    owner_brief_text,
+    ping_text,
+    reminder_blocks,
+    reminder_text,
+    text_blocks,
+)
 
 METADATA_EVENT = "c360_outbox"
 HISTORY_PAGES = 5  # 5 x 200 messages back from the row's creation: far more than a retry needs
@@ -48,9 +56,10 @@ class SlackNotifier:
         channel: str,
         view: AlertView,
         dedupe_key: str,
-        mention: str | None = None,
+        ping: Ping | None = None,
         note: str | None = None,
     ) -> tuple[str, str]:
+        mention = ping_text(ping)
         resp = self.client.chat_postMessage(
             channel=channel,
             text=alert_text(view, mention, note),
@@ -80,6 +89,9 @@ class SlackNotifier:
             unfurl_media=False,
         )
         return resp["channel"], resp["ts"]
+
+    def post_owner_brief(self, user_id: str, brief: OwnerBrief, dedupe_key: str) -> tuple[str, str]:
+        return self.dm(user_id, owner_brief_text(brief), dedupe_key)
 
     def post_reminder(self, user_id: str, view: AlertView, dedupe_key: str) -> tuple[str, str]:
         channel = self._im(user_id)

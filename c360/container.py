@@ -115,7 +115,7 @@ class Container:
 
     @cached_property
     def ownership(self):
-        from c360.services.ownership import OwnershipService
+        from c360.ownership.service import OwnershipService
 
         # Providers, not instances: the rules run inside every ingest, and must not build the
         # Slack client or the brief service (which loads the model) until one is needed.

@@ -221,3 +221,68 @@ class Asker:
     channel_id: str | None = None
     permalink: str | None = None
     team: str | None = None
+
+
+# --- ownership alerts: what the store hands back (store/ownership.py, store/outbox.py) ---------
+@dataclass(frozen=True)
+class Alert:
+    """One ownership alert as stored: its state, owner, timers and ``version`` (bumped by every
+    change, so a conditional update can tell whether anyone changed it since it was read)."""
+
+    alert_id: str
+    record_id: str
+    customer_id: str
+    rule: str
+    reasons: list[dict[str, str]]
+    summary: str
+    citations: list[str]
+    status: str  # open | owned | resolved
+    created_at: datetime
+    updated_at: datetime
+    owner_id: str | None = None
+    owner_name: str | None = None
+    owner_team: str | None = None
+    owned_at: datetime | None = None
+    first_owned_at: datetime | None = None
+    first_owner_team: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    snoozed_until: datetime | None = None
+    snoozed_by: str | None = None
+    escalate_due_at: datetime | None = None
+    escalations: int = 0
+    remind_due_at: datetime | None = None
+    reminders: int = 0
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """Who did what to an alert, and when (claimed, escalated, dm_sent ...)."""
+
+    alert_id: str
+    kind: str
+    at: datetime
+    actor_id: str | None = None
+    actor_name: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A Slack message to send exactly once, keyed by ``dedupe_key``."""
+
+    dedupe_key: str
+    alert_id: str
+    action: str  # post_alert | escalate | remind | update | dm
+    status: str  # pending | sending | sent | failed
+    created_at: datetime
+    target: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    channel_id: str | None = None
+    ts: str | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None

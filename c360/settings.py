@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     rules_file: Path | None = Field(
         None, description="YAML file with ownership rules; default: the packaged rules.yml"
     )
-    # Ownership alerts (c360/services/ownership.py); rule thresholds live in the rules file.
+    # Ownership alerts (c360/ownership/); rule thresholds live in the rules file.
     alerts_channel: str | None = Field(
         None, description="Slack channel id where ownership alerts are posted (e.g. C0123ABC)"
     )

@@ -215,7 +215,7 @@ def raise_alert(
         source="test:moments",
     )
     assert f"moment:{mid}" in summary.new_record_ids
-    from c360.services.ownership import alert_id_for
+    from c360.ownership.types import alert_id_for
 
     alert_id = alert_id_for(f"moment:{mid}")
     assert container.ownership.view(alert_id) is not None, (

@@ -89,7 +89,7 @@ def register(app, services) -> None:
         user_id, name = _presser(body)
         result = ownership().claim(alert_id, user_id, name)
         if not result.ok:
-            tell(body, result.message)
+            tell(body, ab.action_reply(result))
 
     def assign(body: dict[str, Any], alert_id: str, assignee: str) -> None:
         user_id, name = _presser(body)
@@ -104,23 +104,23 @@ def register(app, services) -> None:
             assignee_name=services.slack.user_name(assignee),
             by_user_name=name,
         )
-        tell(body, result.message)
+        tell(body, ab.action_reply(result))
 
     def snooze(body: dict[str, Any], alert_id: str, choice: str) -> None:
         user_id, name = _presser(body)
-        tell(body, ownership().snooze(alert_id, user_id, choice, name).message)
+        tell(body, ab.action_reply(ownership().snooze(alert_id, user_id, choice, name)))
 
     def release(body: dict[str, Any], alert_id: str) -> None:
         user_id, name = _presser(body)
         result = ownership().release(alert_id, user_id, name)
         if not result.ok:
-            tell(body, result.message)
+            tell(body, ab.action_reply(result))
 
     def resolve(body: dict[str, Any], alert_id: str) -> None:
         user_id, name = _presser(body)
         result = ownership().resolve(alert_id, user_id, name)
         if not result.ok:
-            tell(body, result.message)
+            tell(body, ab.action_reply(result))
 
     @app.action(ab.ACTION_CLAIM)
     def on_claim(ack, body: dict, action: dict) -> None:

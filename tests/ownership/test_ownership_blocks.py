@@ -8,7 +8,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot import alert_blocks as ab
-from c360.services.ownership import AlertView, parse_snooze
+from c360.ownership.types import AlertView, parse_snooze
 
 T = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -17,6 +17,8 @@ from ownership_support import (
     seed_customers,
 )
 
+from bot.alert_blocks import action_reply
+
 pytestmark = pytest.mark.postgres
 
 
@@ -83,7 +85,7 @@ def test_twenty_simultaneous_claims_make_exactly_one_owner(owned, slack, clock):
     losers = [r for r in results.values() if not r.ok]
     assert len(results) == 20 and len(winners) == 1 and len(losers) == 19
     owner = winners[0].owner_id
-    assert {r.message for r in losers} == {
+    assert {action_reply(r) for r in losers} == {
         f"Thanks for jumping in! It's already owned by <@{owner}>."
     }
     view = owned.ownership.view(alert_id)
@@ -128,7 +130,8 @@ def test_assign_release_snooze_and_resolve_are_each_recorded_with_who_and_when(o
     assert svc.resolve(alert_id, "U0CAT").ok
     assert not svc.resolve(alert_id, "U0ANN").ok
     assert (
-        svc.claim(alert_id, "U0DAN").message == "Thanks! This one is already resolved by <@U0CAT>."
+        action_reply(svc.claim(alert_id, "U0DAN"))
+        == "Thanks! This one is already resolved by <@U0CAT>."
     )
 
     events = [(e["kind"], e["actor_id"]) for e in svc.events(alert_id)]
@@ -229,7 +232,7 @@ def test_the_report_measures_time_to_owner_resolution_and_sla_by_team_and_rule(
     tmp_path, pg_url, embeddings, clock, slack
 ):
     rules = tmp_path / "rules.yml"
-    from c360.services.ownership import default_rules_path
+    from c360.ownership.rules import default_rules_path
 
     rules.write_text(
         default_rules_path()

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from ownership_support import complaint, make_container, moment, ownership_settings, seed_customers
 
-from c360.services.ownership import RulesError, alert_id_for, load_rules
+from c360.ownership.rules import RulesError, load_rules
+from c360.ownership.types import alert_id_for
 
 
 def _reasons(container, record_id: str) -> dict[str, str]:

@@ -23,7 +23,7 @@ from ownership_support import (
 )
 
 from bot.notifier import SlackNotifier
-from c360.services.ownership import wait_until_delivered
+from c360.ownership.timers import wait_until_delivered
 
 ANGRY = "This is terrible, your service is awful and I am furious."
 

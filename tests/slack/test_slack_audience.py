@@ -48,7 +48,7 @@ def settings(settings):
 def world(seeded, fake_slack, clock, bolt_app):
     """The demo customers, plus an angry e-mail from Globex (quoting a phone number) that raised
     an alert, posted in the alerts channel and waiting for an owner."""
-    from c360.services.ownership import alert_id_for
+    from c360.ownership.types import alert_id_for
 
     fake_slack.add_channel(ALERTS, "customer-alerts")
     fake_slack.add_user(STRANGER, "stranger", real_name="Sam Stranger", is_stranger=True,

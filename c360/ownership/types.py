@@ -1,0 +1,162 @@
+"""The values ownership hands to the bot, and the ``Notifier`` port the bot implements.
+
+Nothing here is Slack markup: a person to mention travels as an id (``Ping``, ``ActionResult.who``,
+``OwnerBrief.by``) and ``bot/alert_blocks.py`` builds the mention with
+``c360.safety.escaping.mention``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from c360.domain import Alert
+
+MAX_SEND_ATTEMPTS = 8  # then the outbox row is marked failed (kept, with its last error)
+
+
+@dataclass
+class AlertView:
+    """Everything a renderer needs to draw an alert in any state (bot/alert_blocks.py)."""
+
+    alert_id: str
+    record_id: str
+    customer_id: str
+    customer_name: str
+    summary: str
+    reasons: list[dict[str, str]]
+    citations: list[str]
+    status: str
+    created_at: datetime
+    owner_id: str | None = None
+    owner_name: str | None = None
+    owned_at: datetime | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    snoozed_by: str | None = None
+    escalations: int = 0
+    version: int = 0
+
+    @classmethod
+    def of(cls, alert: Alert, customer_name: str | None) -> AlertView:
+        fields = {k: getattr(alert, k) for k in cls.__dataclass_fields__ if k != "customer_name"}
+        fields["reasons"], fields["citations"] = list(alert.reasons), list(alert.citations)
+        return cls(customer_name=customer_name or alert.customer_id, **fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, datetime):
+                data[key] = value.isoformat()
+        return data
+
+
+@dataclass
+class ActionResult:
+    """The outcome of a button press. ``message`` is the sentence for the person who pressed
+    (``prompts/ownership.py``); where it names someone it says ``{who}`` and ``who`` is their id
+    (``bot.alert_blocks.action_reply`` turns it into a mention)."""
+
+    ok: bool
+    alert_id: str
+    message: str
+    owner_id: str | None = None
+    status: str | None = None
+    who: str | None = None
+
+
+@dataclass(frozen=True)
+class Ping:
+    """Who an escalation re-post mentions: ``target`` (a Slack user/group id, or whatever text a
+    record holds) and ``label``, its name when it is not an id. ``label`` None: ``target`` is a
+    mention stored by older code, passed through ``stored_mention``."""
+
+    target: str
+    label: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "label": self.label}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Ping | None:
+        ping = payload.get("ping")
+        if isinstance(ping, dict) and ping.get("target"):
+            return cls(str(ping["target"]), ping.get("label"))
+        legacy = payload.get("mention")  # rows queued before the ping was stored as an id
+        return cls(str(legacy)) if legacy else None
+
+
+@dataclass(frozen=True)
+class OwnerBrief:
+    """The new owner's DM, as data: written once into the outbox row so a retry never needs the
+    retrieval stack; ``bot/alert_blocks.owner_brief_text`` words and escapes it."""
+
+    how: str  # claimed | assigned
+    customer_id: str
+    customer_name: str
+    reasons: list[str]
+    summary: str
+    answer: str | None = None  # the brief's answer; None when it could not be built
+    by: str | None = None  # who assigned it (a Slack user id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Notifier(Protocol):
+    """The Slack side of ownership (``bot.notifier.SlackNotifier``). Every posting method
+    stamps ``dedupe_key`` into the message metadata so ``find_posted`` can tell later whether
+    an interrupted send reached Slack."""
+
+    def post_alert(
+        self,
+        channel: str,
+        view: AlertView,
+        dedupe_key: str,
+        ping: Ping | None = None,
+        note: str | None = None,
+    ) -> tuple[str, str]: ...
+
+    def update_alert(self, channel: str, ts: str, view: AlertView) -> None: ...
+
+    def dm(
+        self, user_id: str, text: str, dedupe_key: str, blocks: list[dict[str, Any]] | None = None
+    ) -> tuple[str, str]: ...
+
+    def post_owner_brief(
+        self, user_id: str, brief: OwnerBrief, dedupe_key: str
+    ) -> tuple[str, str]: ...
+
+    def post_reminder(self, user_id: str, view: AlertView, dedupe_key: str) -> tuple[str, str]: ...
+
+    def find_posted(
+        self, target: str, dedupe_key: str, oldest: datetime
+    ) -> tuple[str, str] | None: ...
+
+
+class DeliveryNotConfigured(RuntimeError):
+    pass
+
+
+def alert_id_for(record_id: str) -> str:
+    """Stable per record, so two processes evaluating the same record make one alert."""
+    return "al_" + hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:16]
+
+
+def parse_snooze(choice: str, now: datetime) -> datetime:
+    """``1h`` / ``4h`` / ``tomorrow`` (09:00 UTC the next day) / ``<N>m`` / ``<N>h``."""
+    choice = (choice or "").strip().lower()
+    if choice == "tomorrow":
+        day = (now + timedelta(days=1)).date()
+        return datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+    match = re.fullmatch(r"(\d+)\s*([mh])", choice)
+    if not match:
+        raise ValueError(
+            f"unknown snooze {choice!r}; use 1h, 4h, tomorrow, or a number of minutes/hours like 30m"
+        )
+    amount, unit = int(match.group(1)), match.group(2)
+    return now + (timedelta(minutes=amount) if unit == "m" else timedelta(hours=amount))

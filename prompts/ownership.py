@@ -1,0 +1,81 @@
+"""Fixed wording of ownership alerts: the replies a person gets after pressing a button, the
+escalation notes, and the owner's DM.
+
+Why shaped so: a person is named by a ``{who}`` placeholder, never by text we build here. The
+bot fills it with ``c360.safety.escaping.mention`` (a ping only for a well-formed Slack id,
+escaped text for anything else), so no wording in this file can carry markup that pings.
+Text from records (a customer's name, a reason, the brief) reaches these builders already
+escaped by the bot; this module only places it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+WHO = "{who}"
+
+GONE = "That alert no longer exists."
+CLAIMED = "It's yours. The full brief is in your DMs."
+OWNED_ALREADY_BY_YOU = "You own this one already."
+OWNED_ALREADY = "Thanks for jumping in! It's already owned by {who}."
+ASSIGNEE_OWNS_ALREADY = "{who} owns it already."
+ASSIGN_RESOLVED = "It is resolved already; nothing to assign."
+ASSIGNED = "Assigned to {who}; they have the full brief in their DMs."
+RELEASED = "Released: it is open for someone else to own."
+SNOOZE_REFUSED = "It is resolved (or changed just now); nothing to snooze."
+RESOLVED = "Marked resolved. Thank you!"
+SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "tomorrow": "tomorrow 09:00 UTC"}
+
+
+def resolved_already(by_someone: bool, thanks: bool = False) -> str:
+    """A press on a resolved alert; ``thanks`` when the press was an offer to own it."""
+    head = "Thanks! This one is already resolved" if thanks else "Already resolved"
+    return head + (" by {who}." if by_someone else ".")
+
+
+def release_refused(has_owner: bool) -> str:
+    return "Only the owner can release it" + (" ({who})." if has_owner else ".")
+
+
+def snoozed(until_text: str) -> str:
+    return f"Snoozed until {until_text} UTC."
+
+
+def escalation_note(minutes: int, after_snooze: bool) -> str:
+    if after_snooze:
+        return "Snooze is over and it still has no owner."
+    return f"Still no owner after {minutes} min."
+
+
+def escalation_group(group: str) -> str:
+    """How the escalation target is named when it is not a Slack id."""
+    return f"escalation group {group}"
+
+
+def account_owner(owner: str) -> str:
+    return f"account owner {owner}"
+
+
+def owner_dm(
+    how: str,
+    customer: str,
+    by: str | None,
+    reasons: Sequence[str],
+    answer: str | None,
+    summary: str,
+    customer_id: str,
+) -> str:
+    """The new owner's DM: why the moment needs them, then the brief (or, when it could not be
+    built, the alert's own one-line summary and how to get the brief)."""
+    head = (
+        f"You {'now own' if how == 'claimed' else 'were assigned'} this moment for *{customer}*"
+        + (f" (by {by})" if by else "")
+        + "."
+    )
+    why = "\n".join(f"• {r}" for r in reasons)
+    body = (
+        answer
+        if answer
+        else f"{summary}\n(The full brief could not be built just now: run `/customer {customer_id}`.)"
+    )
+    return f"{head}\n*Why it needs an owner*\n{why}\n\n{body}"
