@@ -15,6 +15,7 @@ import logging
 import re
 from typing import Any
 
+from c360.ports import BriefAnswer
 from c360.safety.policy import Content, Decision, Requester, Surface, decide
 
 from bot import blocks
@@ -27,7 +28,7 @@ MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 NEEDS_OWNER_MARKER = re.compile(r"(?:^|\s)!owner\b", re.IGNORECASE)
 NEEDS_OWNER_WORDS = re.compile(r"\bneeds?\s+(?:an\s+)?owner\b", re.IGNORECASE)
 MAX_FOLLOWUP_MESSAGES = 4  # a response_url takes 5 posts; keep one for a later notice
-MOMENT_ACCEPT, MOMENT_MARGIN = 0.6, 0.08  # as retrieval.resolver.decide: a clear leader, or ask
+MOMENT_CANDIDATES = 5  # customers offered when a /moment reference names none clearly
 
 
 def question_text(raw: str) -> str:
@@ -50,22 +51,17 @@ def parse_moment(text: str) -> tuple[str, str, bool] | None:
     return customer, what, needs_owner
 
 
-def as_dict(result: Any) -> dict[str, Any]:
-    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
-
-
-def channel_view(services: BotServices, result: Any) -> dict[str, Any]:
+def channel_view(services: BotServices, result: BriefAnswer) -> dict[str, Any]:
     """The masked brief (what a channel, or a requester Slack could not vouch for, sees): the
     service's masked brief, then the same text mask over every text (defence in depth: a
     sensitive value quoted inside a note is hidden as well)."""
     fields = services.settings.sensitive_fields
-    masked = result.masked(fields) if hasattr(result, "masked") else result
-    return blocks.mask_brief(as_dict(masked), fields)
+    return blocks.mask_brief(result.masked(fields).to_dict(), fields)
 
 
-def brief_for(services: BotServices, result: Any, decision: Decision) -> dict[str, Any]:
+def brief_for(services: BotServices, result: BriefAnswer, decision: Decision) -> dict[str, Any]:
     """The brief as the decision allows: in full, or masked. (Refusals never get here.)"""
-    return as_dict(result) if decision.full else channel_view(services, result)
+    return result.to_dict() if decision.full else channel_view(services, result)
 
 
 def surface(
@@ -146,7 +142,7 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
         services.events.thread_customer(channel_id, thread_root) if event.get("thread_ts") else None
     )
     result = services.briefs.ask(question, asker, context_customer_id=context_customer)
-    brief = as_dict(result)
+    brief = result.to_dict()
     if not brief.get("customer"):
         context = {"k": "ask", "q": question, "ch": channel_id, "t": thread_root, "dm": is_dm}
         slack.post_or_dm(
@@ -172,7 +168,7 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
 
 def deliver_in_conversation(
     services: BotServices,
-    result: Any,
+    result: BriefAnswer,
     *,
     channel_id: str,
     user_id: str,
@@ -236,7 +232,7 @@ def answer_command(services: BotServices, command: dict[str, Any]) -> None:
         result = services.briefs.ask(text, asker)
     else:
         result = services.briefs.brief(text, asker)
-    brief = as_dict(result)
+    brief = result.to_dict()
     if not brief.get("customer"):
         brief["question"] = brief.get("question") or text
         context = {"k": "command", "q": text}
@@ -247,7 +243,7 @@ def answer_command(services: BotServices, command: dict[str, Any]) -> None:
 
 def send_private_brief(
     services: BotServices,
-    result: Any,
+    result: BriefAnswer,
     response_url: str | None,
     *,
     decision: Decision,
@@ -311,7 +307,7 @@ def answer_picked(services: BotServices, body: dict[str, Any], value: dict[str, 
     question = value.get("q") or ""
     if question and looks_like_question(question):
         result = services.briefs.ask(question, asker, context_customer_id=value["c"])
-        if not as_dict(result).get("customer"):  # the question still names several: use the pick
+        if not result.to_dict().get("customer"):  # the question still names several: use the pick
             result = services.briefs.brief(value["c"], asker)
     else:
         result = services.briefs.brief(value["c"], asker)
@@ -319,14 +315,11 @@ def answer_picked(services: BotServices, body: dict[str, Any], value: dict[str, 
         send_private_brief(services, result, response_url, decision=decision, replace=True)
         return
     thread_ts = value.get("t")
-    services.events.remember_thread(
-        channel_id, thread_ts, as_dict(result)["customer"]["customer_id"]
-    )
+    customer = result.to_dict()["customer"]
+    services.events.remember_thread(channel_id, thread_ts, customer["customer_id"])
     slack.respond(
         response_url,
-        blocks.text_message(
-            f"Answering about the customer {blocks.escape(as_dict(result)['customer']['name'])}."
-        ),
+        blocks.text_message(f"Answering about the customer {blocks.escape(customer['name'])}."),
         replace_original=True,
     )
     deliver_in_conversation(
@@ -344,34 +337,12 @@ def answer_picked(services: BotServices, body: dict[str, Any], value: dict[str, 
 def resolve_for_moment(
     services: BotServices, ref: str
 ) -> tuple[dict[str, str] | None, list[dict[str, Any]]]:
-    """(customer, []) when ``ref`` names one customer clearly, else (None, candidates)."""
-    resolve = getattr(services.briefs, "resolve", None)
-    if resolve is not None:
-        res = resolve(ref)
-        if getattr(res, "customer_id", None):
-            return {"customer_id": res.customer_id, "name": res.name}, []
-        return None, [c.to_dict() if hasattr(c, "to_dict") else c for c in res.candidates]
-    candidates = [
-        c.to_dict() if hasattr(c, "to_dict") else dict(c)
-        for c in services.briefs.find_customers(ref, limit=5)
-    ]
-    exact = [
-        c
-        for c in candidates
-        if ref.strip().lower() in (c["customer_id"].lower(), c["name"].lower())
-    ]
-    if len(exact) == 1:
-        return {"customer_id": exact[0]["customer_id"], "name": exact[0]["name"]}, []
-    # The resolver's own rule: the best must clearly lead the runner-up, else ask which.
-    if (
-        candidates
-        and candidates[0]["score"] >= MOMENT_ACCEPT
-        and (
-            len(candidates) == 1 or candidates[0]["score"] - candidates[1]["score"] >= MOMENT_MARGIN
-        )
-    ):
-        return {"customer_id": candidates[0]["customer_id"], "name": candidates[0]["name"]}, []
-    return None, candidates
+    """(customer, []) when ``ref`` names one customer clearly, else (None, candidates). Whether
+    it does is the brief service's call (``resolve_reference``), not the bot's."""
+    verdict = services.briefs.resolve_reference(ref, limit=MOMENT_CANDIDATES)
+    if verdict.customer_id is not None:
+        return {"customer_id": verdict.customer_id, "name": verdict.name or verdict.customer_id}, []
+    return None, [c.to_dict() for c in verdict.candidates]
 
 
 def log_moment_command(services: BotServices, command: dict[str, Any]) -> None:
@@ -452,7 +423,6 @@ def log_picked_moment(services: BotServices, body: dict[str, Any], value: dict[s
 
 def _customer_name(services: BotServices, customer_id: str) -> str:
     for cand in services.briefs.find_customers(customer_id, limit=1):
-        c = cand.to_dict() if hasattr(cand, "to_dict") else cand
-        if c["customer_id"] == customer_id:
-            return c["name"]
+        if cand.customer_id == customer_id:
+            return cand.name
     return customer_id

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from c360.domain import Asker
+from c360.ports import BriefsPort, MomentsPort, OwnershipPort, ServicesPort, SlackEventsPort
 from c360.safety.policy import Requester
+from c360.settings import Settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
@@ -231,18 +233,19 @@ class SlackIO:
 
 @dataclass
 class BotServices:
-    """Passed to every listener module's ``register(app, services)``."""
+    """Passed to every listener module's ``register(app, services)``. The services are typed by
+    their ports (``c360.ports``): the bot calls what is named there, nothing else."""
 
-    container: Any  # c360.container.Container
+    container: ServicesPort  # c360.container.Container
     pool: WorkPool
     slack: SlackIO
-    events: Any  # c360.services.slack_events.SlackEventService
+    events: SlackEventsPort  # c360.services.slack_events.SlackEventService
     # Extra App Home sections: callables(user_id) -> list of block dicts. Other listener modules
     # (ownership alerts) append here to show their part of the Home tab.
     home_sections: list[Callable[[str], list[dict[str, Any]]]] = field(default_factory=list)
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
         return self.container.settings
 
     def close(self, timeout: float = 30.0) -> bool:
@@ -259,17 +262,14 @@ class BotServices:
         }
 
     @property
-    def briefs(self):
+    def briefs(self) -> BriefsPort:
         return self.container.briefs
 
     @property
-    def moments(self):
+    def moments(self) -> MomentsPort:
         return self.container.moments
 
     @property
-    def ownership(self):
-        """The ownership service when it exists in this build, else None."""
-        try:
-            return getattr(self.container, "ownership", None)
-        except ModuleNotFoundError:  # the service module is not built yet
-            return None
+    def ownership(self) -> OwnershipPort | None:
+        """The ownership service (None in a composition without one)."""
+        return self.container.ownership

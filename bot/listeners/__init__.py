@@ -1,13 +1,19 @@
 """One module per listener kind, each with ``register(app, services)``.
 
 To add a kind (e.g. the ownership alerts' buttons), add a module here with ``register`` and list
-it in ``LISTENER_MODULES``; a listed module that is not built yet is skipped.
+it in ``LISTENER_MODULES``; a listed module that is not built yet is skipped. Listeners ack,
+then ``hand_off`` the work to the pool.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
+from typing import Any
+
+from bot import blocks
+from bot.services import BotServices
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +27,29 @@ LISTENER_MODULES = [
 ]
 
 
-def register_all(app, services) -> None:
+def hand_off(
+    services: BotServices,
+    job: Callable[..., Any],
+    *args: Any,
+    tell: Callable[[dict[str, Any]], Any],
+    tell_busy: bool = True,
+) -> bool:
+    """The one hand-off from a listener to the work pool: run ``job(*args)`` there; if it
+    fails, ``tell`` the user the error id (never silence); if the pool is full, ``tell`` them
+    it is busy at once (unless ``tell_busy`` is False: the caller answers "busy" itself, e.g.
+    in its ack). ``tell`` gets a message dict (``blocks.text_message``). True when queued."""
+
+    def tell_failure(error_id: str) -> None:
+        tell(blocks.text_message(blocks.failure(error_id)))
+
+    if services.pool.submit(job, *args, on_error=tell_failure) is not None:
+        return True
+    if tell_busy:
+        tell(blocks.text_message(blocks.BUSY))
+    return False
+
+
+def register_all(app, services: BotServices) -> None:
     for name in LISTENER_MODULES:
         try:
             module = importlib.import_module(name)

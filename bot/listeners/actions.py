@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from bot import blocks
+from bot import blocks, listeners
 from bot.answering import answer_picked, log_picked_moment, share_in_channel
+from bot.services import BotServices
 
 FEEDBACK_THANKS = {
     "helpful": "Thanks! Glad it helped.",
@@ -15,19 +16,14 @@ FEEDBACK_THANKS = {
 }
 
 
-def register(app, services) -> None:
+def register(app, services: BotServices) -> None:
     def hand_off(body: dict, job, *args) -> None:
         response_url = body.get("response_url")
 
-        def tell_failure(error_id: str) -> None:
-            services.slack.respond(
-                response_url, blocks.text_message(blocks.failure(error_id)), replace_original=False
-            )
+        def tell(message: dict) -> None:
+            services.slack.respond(response_url, message, replace_original=False)
 
-        if services.pool.submit(job, *args, on_error=tell_failure) is None:
-            services.slack.respond(
-                response_url, blocks.text_message(blocks.BUSY), replace_original=False
-            )
+        listeners.hand_off(services, job, *args, tell=tell)
 
     def record_feedback(body: dict, value: dict) -> None:
         services.moments.set_feedback(value["m"], value["v"], body["user"]["id"])

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import threading
 
-from bot import blocks
+from bot import blocks, listeners
 from bot.answering import answer_command, log_moment_command
+from bot.services import BotServices
 
 CUSTOMER_USAGE = "Usage: `/customer <customer name or a question>`, e.g. `/customer Acme` or `/customer what did Acme complain about?`"
 
 
-def register(app, services) -> None:
+def register(app, services: BotServices) -> None:
     def hand_off(ack, command: dict, job, progress: str) -> None:
         acked = threading.Event()
 
@@ -20,12 +21,11 @@ def register(app, services) -> None:
             acked.wait(2.0)  # the progress note first, then the answer
             job(services, command)
 
-        def tell_failure(error_id: str) -> None:
-            services.slack.respond(
-                command.get("response_url"), blocks.text_message(blocks.failure(error_id))
-            )
+        def tell(message: dict) -> None:
+            services.slack.respond(command.get("response_url"), message)
 
-        if services.pool.submit(after_ack, on_error=tell_failure) is None:
+        # A full pool is answered in the ack itself.
+        if not listeners.hand_off(services, after_ack, tell=tell, tell_busy=False):
             ack(text=blocks.BUSY)
             return
         ack(text=progress)

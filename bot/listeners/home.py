@@ -7,34 +7,52 @@ not vouch for sees the lists masked, with the reason; a member sees everything."
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
+from c360.domain import Moment
 from c360.safety.masking import mask_text
 from c360.safety.policy import Content, Surface, decide
 
 from bot import blocks
+from bot.listeners import hand_off
+from bot.services import BotServices
 
 log = logging.getLogger(__name__)
 
 
-def _row(item: Any) -> dict[str, Any]:
-    """A moment (or an ownership item) as a Home row."""
-    get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
-    meta = get("meta") or {}
-    when = get("occurred_at") or get("created_at")
+def _day(when: datetime | str | None) -> str | None:
+    """``YYYY-MM-DD`` of a datetime or of an ISO string (an alert's JSON form)."""
+    if isinstance(when, datetime):
+        return when.strftime("%Y-%m-%d")
+    return str(when)[:10] if when else None
+
+
+def _moment_row(moment: Moment) -> dict[str, Any]:
+    """A logged question (an exchange moment) as a Home row."""
+    meta = moment.meta or {}
     return {
-        "customer": meta.get("customer_name") or get("customer_name") or get("customer_id") or "?",
-        "text": meta.get("question") or get("summary") or get("text") or "",
-        "when": when.strftime("%Y-%m-%d")
-        if hasattr(when, "strftime")
-        else (str(when)[:10] if when else None),
+        "customer": meta.get("customer_name") or moment.customer_id or "?",
+        "text": meta.get("question") or moment.text or "",
+        "when": _day(moment.occurred_at),
     }
 
 
-def ownership_rows(services, user_id: str) -> tuple[list | None, list | None, str | None]:
-    """(owned, waiting, outcomes) from the ownership service when this build has one, else Nones."""
+def _alert_row(alert: dict[str, Any]) -> dict[str, Any]:
+    """An ownership alert (``home_summary``'s dict form) as a Home row."""
+    return {
+        "customer": alert.get("customer_name") or alert.get("customer_id") or "?",
+        "text": alert.get("summary") or "",
+        "when": _day(alert.get("created_at")),
+    }
+
+
+def ownership_rows(
+    services: BotServices, user_id: str
+) -> tuple[list | None, list | None, str | None]:
+    """(owned, waiting, outcomes) from the ownership service, or Nones when there is none."""
     ownership = services.ownership
-    if ownership is None or not hasattr(ownership, "home_summary"):
+    if ownership is None:
         return None, None, None
     summary = ownership.home_summary(user_id)
     metrics = summary.get("metrics") or {}
@@ -47,8 +65,8 @@ def ownership_rows(services, user_id: str) -> tuple[list | None, list | None, st
             f"{_percent(metrics.get('owned_within_sla'))}."
         )
     return (
-        [_row(i) for i in summary.get("owned") or []],
-        [_row(i) for i in summary.get("waiting") or []],
+        [_alert_row(i) for i in summary.get("owned") or []],
+        [_alert_row(i) for i in summary.get("waiting") or []],
         outcomes,
     )
 
@@ -63,7 +81,7 @@ def _masked(rows: list | None, fields) -> list | None:
     return [{**row, "text": mask_text(row.get("text") or "", fields)} for row in rows]
 
 
-def publish_home(services, user_id: str, team_id: str | None = None) -> None:
+def publish_home(services: BotServices, user_id: str, team_id: str | None = None) -> None:
     decision = decide(
         services.slack.requester(user_id, team_id), Surface.APP_HOME, Content.CUSTOMERS
     )
@@ -72,7 +90,7 @@ def publish_home(services, user_id: str, team_id: str | None = None) -> None:
             log.warning("App Home for %s not published", user_id)
         return
     owned, waiting, outcomes = ownership_rows(services, user_id)
-    recent = [_row(m) for m in services.moments.recent_exchanges(asker_id=user_id, limit=10)]
+    recent = [_moment_row(m) for m in services.moments.recent_exchanges(asker_id=user_id, limit=10)]
     if decision.masked:
         fields = services.settings.sensitive_fields
         owned, waiting, recent = (_masked(rows, fields) for rows in (owned, waiting, recent))
@@ -87,18 +105,26 @@ def publish_home(services, user_id: str, team_id: str | None = None) -> None:
         log.warning("App Home for %s not published", user_id)
 
 
-def register(app, services) -> None:
+def register(app, services: BotServices) -> None:
     @app.event("app_home_opened")
     def on_home_opened(event: dict, body: dict) -> None:
         if event.get("tab") not in (None, "home"):
             return
         user_id = event["user"]
 
-        def tell_failure(error_id: str) -> None:
+        def tell(message: dict[str, Any]) -> None:
+            # A failure shows on the Home tab itself; a full pool is not told (the tab keeps
+            # what it showed, and the next visit asks again).
             view = blocks.home_view(owned=None, waiting=None, recent=[])
-            view["blocks"].insert(1, blocks.text_message(blocks.failure(error_id))["blocks"][0])
+            view["blocks"].insert(1, message["blocks"][0])
             services.slack.publish_home(user_id, view)
 
-        services.pool.submit(
-            publish_home, services, user_id, body.get("team_id"), on_error=tell_failure
+        hand_off(
+            services,
+            publish_home,
+            services,
+            user_id,
+            body.get("team_id"),
+            tell=tell,
+            tell_busy=False,
         )

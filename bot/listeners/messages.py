@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from bot import blocks
+from bot import listeners
 from bot.answering import answer_conversation
+from bot.services import BotServices
 
 
-def register(app, services) -> None:
+def register(app, services: BotServices) -> None:
     def hand_off(event: dict, body: dict) -> None:
-        slack = services.slack
-
-        def tell_failure(error_id: str) -> None:
-            slack.post_or_dm(
+        def tell(message: dict) -> None:
+            services.slack.post_or_dm(
                 event["channel"],
                 event["user"],
-                blocks.text_message(blocks.failure(error_id)),
+                message,
                 thread_ts=event.get("thread_ts") or event["ts"],
             )
 
-        job = services.pool.submit(
-            answer_conversation, services, event, body.get("team_id"), on_error=tell_failure
+        listeners.hand_off(
+            services, answer_conversation, services, event, body.get("team_id"), tell=tell
         )
-        if job is None:
-            slack.post_or_dm(
-                event["channel"],
-                event["user"],
-                blocks.text_message(blocks.BUSY),
-                thread_ts=event.get("thread_ts") or event["ts"],
-            )
 
     # Events are acknowledged by Bolt before these run (auto-ack), so these only hand off.
     @app.event("app_mention")

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from c360.safety.policy import Content, Surface, decide
 
-from bot import blocks
+from bot import blocks, listeners
 from bot.answering import refusal
+from bot.services import BotServices
 
 log = logging.getLogger(__name__)
 
 CALLBACK_ID = "log_customer_moment"  # manifest.yml: shortcuts[].callback_id
 
 
-def register(app, services) -> None:
+def register(app, services: BotServices) -> None:
     slack = services.slack
 
     def open_modal(body: dict) -> None:
@@ -32,8 +35,7 @@ def register(app, services) -> None:
             return
         text = message.get("text") or ""
         candidates = services.briefs.find_customers(text, limit=1) if text.strip() else []
-        best = candidates[0] if candidates else None
-        initial = (blocks._get(best, "customer_id"), blocks._get(best, "name")) if best else None
+        initial = (candidates[0].customer_id, candidates[0].name) if candidates else None
         metadata = json.dumps(
             {"ch": channel_id, "ts": message.get("ts"), "author": message.get("user")}
         )
@@ -46,15 +48,13 @@ def register(app, services) -> None:
                 ),
             )
 
+    def tell_by_dm(body: dict) -> Callable[[dict], Any]:
+        return lambda message: slack.dm(body["user"]["id"], message)
+
     @app.shortcut(CALLBACK_ID)
     def on_shortcut(ack, body: dict) -> None:
         ack()
-
-        def tell_failure(error_id: str) -> None:
-            slack.dm(body["user"]["id"], blocks.text_message(blocks.failure(error_id)))
-
-        if services.pool.submit(open_modal, body, on_error=tell_failure) is None:
-            slack.dm(body["user"]["id"], blocks.text_message(blocks.BUSY))
+        listeners.hand_off(services, open_modal, body, tell=tell_by_dm(body))
 
     @app.options(blocks.ACTION_CUSTOMER_SELECT)
     def customer_suggestions(ack, body: dict, payload: dict) -> None:
@@ -133,12 +133,13 @@ def register(app, services) -> None:
             "selected_options"
         ) or []
         name = selected["text"]["text"].rsplit(" (", 1)[0]
-
-        def tell_failure(error_id: str) -> None:
-            slack.dm(body["user"]["id"], blocks.text_message(blocks.failure(error_id)))
-
-        job = services.pool.submit(
-            log_submitted, body, selected["value"], name, text, bool(flags), on_error=tell_failure
+        listeners.hand_off(
+            services,
+            log_submitted,
+            body,
+            selected["value"],
+            name,
+            text,
+            bool(flags),
+            tell=tell_by_dm(body),
         )
-        if job is None:
-            slack.dm(body["user"]["id"], blocks.text_message(blocks.BUSY))

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from c360.domain import Asker, Complaint, Customer, Moment, record_time
+from c360.ports import ResolvedReference
 from c360.safety.masking import mask_text
 from c360.safety.suspicious import is_suspicious
 from prompts import answer_llm
@@ -498,6 +499,21 @@ class BriefService:
 
     def find_customers(self, text: str, limit: int = 10) -> list[Candidate]:
         return self.resolver.find(text, limit)
+
+    def resolve_reference(self, ref: str, limit: int = 5) -> ResolvedReference:
+        """A bare customer reference (``/moment Acme: ...``): the customer when exactly one
+        candidate's id or name is ``ref`` itself, or when the resolver's own rule accepts one
+        by name (a clear leader); else the candidates to pick from. Names only: a reference
+        is not a description."""
+        candidates = self.find_customers(ref, limit=limit)
+        typed = ref.strip().lower()
+        exact = [c for c in candidates if typed in (c.customer_id.lower(), c.name.lower())]
+        if len(exact) == 1:
+            return ResolvedReference(exact[0].customer_id, exact[0].name, [exact[0]])
+        verdict = self.resolver.resolve(ref, use_description=False)
+        if verdict.status == "resolved":
+            return ResolvedReference(verdict.customer_id, verdict.name, verdict.candidates)
+        return ResolvedReference(candidates=candidates)
 
     def ask(
         self, question: str, asker: Asker, context_customer_id: str | None = None, log: bool = True
