@@ -298,38 +298,30 @@ def due_reminders(session: Session, now: datetime, limit: int = 50) -> list[Aler
     return _due(session, "owned", AlertRow.remind_due_at, now, limit)
 
 
+def _advance(
+    session: Session, alert: Alert, status: str, counter: str, timer: str, next_due, now
+) -> bool:
+    """Count one more firing of ``alert``'s timer and set its next due time, only if nobody did
+    since ``alert`` was read (the SQLite lease; on PostgreSQL the row lock already holds it)."""
+    fired = getattr(alert, counter)
+    unchanged = (
+        AlertRow.status == status,
+        getattr(AlertRow, counter) == fired,
+        AlertRow.version == alert.version,
+    )
+    values = {counter: fired + 1, timer: next_due, "snoozed_until": None, "updated_at": now}
+    return _change(session, alert.alert_id, unchanged, values) is not None
+
+
 def advance_escalation(
     session: Session, alert: Alert, next_due: datetime | None, now: datetime
 ) -> bool:
-    """Move the escalation timer on, only if nobody did it since ``alert`` was read (the
-    SQLite lease; on PostgreSQL the row lock already guarantees it)."""
-    unchanged = (
-        AlertRow.status == "open",
-        AlertRow.escalations == alert.escalations,
-        AlertRow.version == alert.version,
-    )
-    values = {
-        "escalations": alert.escalations + 1,
-        "escalate_due_at": next_due,
-        "snoozed_until": None,
-        "updated_at": now,
-    }
-    return _change(session, alert.alert_id, unchanged, values) is not None
+    """Move an open alert's escalation timer on (version-checked, see ``_advance``)."""
+    return _advance(session, alert, "open", "escalations", "escalate_due_at", next_due, now)
 
 
 def advance_reminder(
     session: Session, alert: Alert, next_due: datetime | None, now: datetime
 ) -> bool:
-    """Move the reminder timer on, version-checked like ``advance_escalation``."""
-    unchanged = (
-        AlertRow.status == "owned",
-        AlertRow.reminders == alert.reminders,
-        AlertRow.version == alert.version,
-    )
-    values = {
-        "reminders": alert.reminders + 1,
-        "remind_due_at": next_due,
-        "snoozed_until": None,
-        "updated_at": now,
-    }
-    return _change(session, alert.alert_id, unchanged, values) is not None
+    """Move an owned alert's reminder timer on (version-checked, see ``_advance``)."""
+    return _advance(session, alert, "owned", "reminders", "remind_due_at", next_due, now)
