@@ -8,9 +8,8 @@ sentence inside some chunk while a fact that straddles a boundary is still seen 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 
-from c360.domain import Chunk, Complaint, Customer, Moment, Record
+from c360.domain import Chunk, Customer, Moment, Record, record_time
 
 
 def text_hash(text: str) -> str:
@@ -39,14 +38,6 @@ def record_text(record: Record) -> str:
     if isinstance(record, Customer):
         return record.text()
     return record.text
-
-
-def record_time(record: Record) -> datetime | None:
-    if isinstance(record, Moment):
-        return record.occurred_at
-    if isinstance(record, Complaint):
-        return record.opened_at
-    return record.created_at
 
 
 def record_origin(record: Record) -> str:

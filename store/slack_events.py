@@ -39,7 +39,9 @@ def claim_event(session: Session, key: str, now: datetime) -> bool:
             return True
         except IntegrityError:
             return False
-    return session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: under SQLAlchemy 2.1 + psycopg an INSERT's rowcount reads -1,
+    # which made every PostgreSQL delivery look like a retry.
+    return session.execute(stmt.returning(ProcessedEventRow.event_key)).first() is not None
 
 
 def _thread_prefix(channel_id: str, thread_ts: str) -> str:
