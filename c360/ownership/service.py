@@ -13,16 +13,16 @@ facade; the work is in the package's rooms:
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from c360.domain import Alert, Record
-from c360.ownership import alerting, lifecycle, outbox, report, timers
+from c360.domain import Alert
+from c360.ownership import alerting, lifecycle, outbox, timers
+from c360.ownership import report as outcomes
 from c360.ownership.rules import RulesConfig, load_rules
-from c360.ownership.types import ActionResult, AlertView, Notifier
+from c360.ownership.types import AlertView, Notifier
 from store import ownership as db
 from store import queries
 
@@ -68,15 +68,13 @@ class OwnershipService:
             self._briefs = value
         return value
 
+    # The rooms' functions take the service as their first argument (``ctx``: sessions,
+    # settings, clock, rules, notifier, briefs), so they are this class's methods as they are.
+
     # --- rules (alerting.py) -------------------------------------------------------------
-    def on_records(self, summary, records: list[Record]) -> None:
-        alerting.on_records(self, summary, records)
-
-    def evaluate(self, records: Iterable[Record], backlog: bool = False) -> list[str]:
-        return alerting.evaluate(self, records, backlog)
-
-    def scan(self, since_days: float, backlog: bool = True) -> list[str]:
-        return alerting.scan(self, since_days, backlog)
+    on_records = alerting.on_records  # the IngestService listener
+    evaluate = alerting.evaluate
+    scan = alerting.scan
 
     # --- views ----------------------------------------------------------------------------
     def view(self, alert_id: str) -> AlertView | None:
@@ -110,61 +108,19 @@ class OwnershipService:
             return self.views(session, everything)
 
     # --- lifecycle (lifecycle.py) ----------------------------------------------------------
-    def claim(
-        self, alert_id: str, user_id: str, user_name: str | None = None, team: str | None = None
-    ) -> ActionResult:
-        return lifecycle.claim(self, alert_id, user_id, user_name, team)
-
-    def assign(
-        self,
-        alert_id: str,
-        assignee_id: str,
-        by_user_id: str,
-        assignee_name: str | None = None,
-        by_user_name: str | None = None,
-        team: str | None = None,
-    ) -> ActionResult:
-        return lifecycle.assign(
-            self, alert_id, assignee_id, by_user_id, assignee_name, by_user_name, team
-        )
-
-    def release(self, alert_id: str, user_id: str, user_name: str | None = None) -> ActionResult:
-        return lifecycle.release(self, alert_id, user_id, user_name)
-
-    def snooze(
-        self, alert_id: str, user_id: str, choice: str, user_name: str | None = None
-    ) -> ActionResult:
-        return lifecycle.snooze(self, alert_id, user_id, choice, user_name)
-
-    def resolve(self, alert_id: str, user_id: str, user_name: str | None = None) -> ActionResult:
-        return lifecycle.resolve(self, alert_id, user_id, user_name)
+    claim = lifecycle.claim
+    assign = lifecycle.assign
+    release = lifecycle.release
+    snooze = lifecycle.snooze
+    resolve = lifecycle.resolve
 
     # --- delivery and timers (outbox.py, timers.py) ---------------------------------------
-    def deliver(
-        self, keys: Sequence[str] | None = None, limit: int = 20, worker_id: str | None = None
-    ) -> int:
-        return outbox.deliver(self, keys, limit, worker_id)
-
-    def fire_timers(self) -> int:
-        return timers.fire_timers(self)
-
-    def run_once(self, limit: int = 50) -> dict[str, int]:
-        return timers.run_once(self, limit)
-
-    def run_worker(
-        self,
-        stop: threading.Event | None = None,
-        poll_seconds: float | None = None,
-        max_loops: int | None = None,
-    ) -> None:
-        timers.run_worker(self, stop, poll_seconds, max_loops)
-
-    def pending_messages(self) -> int:
-        return timers.pending_messages(self)
+    deliver = outbox.deliver
+    fire_timers = timers.fire_timers
+    run_once = timers.run_once
+    run_worker = timers.run_worker
+    pending_messages = timers.pending_messages
 
     # --- outcomes (report.py) ---------------------------------------------------------------
-    def report(self, since_days: float = 30) -> dict[str, Any]:
-        return report.report(self, since_days)
-
-    def home_summary(self, user_id: str, limit: int = 10) -> dict[str, Any]:
-        return report.home_summary(self, user_id, limit)
+    report = outcomes.report
+    home_summary = outcomes.home_summary

@@ -122,3 +122,54 @@ def test_snooze_choices_become_times():
     assert parse_snooze("30m", T) == T + timedelta(minutes=30)
     with pytest.raises(ValueError, match="use 1h, 4h, tomorrow"):
         parse_snooze("soon", T)
+
+
+# --- mentions: the service hands over ids, the bot builds the markup ---------------------------
+def test_an_escalation_ping_is_a_mention_only_for_a_slack_id():
+    from c360.ownership.types import Ping
+
+    assert ab.ping_text(Ping("S0ESC", "escalation group S0ESC")) == "<!subteam^S0ESC>"
+    assert ab.ping_text(Ping("U0OWNER", "account owner U0OWNER")) == "<@U0OWNER>"
+    hostile = "<!channel> <http://evil.example|Click>"
+    assert ab.ping_text(Ping(hostile, f"account owner {hostile}")) == (
+        "account owner &lt;!channel&gt; &lt;http://evil.example|Click&gt;"
+    )
+    # a row queued by older code stored the markup itself: kept only when it is one mention
+    assert ab.ping_text(Ping("<@U0OLD>")) == "<@U0OLD>"
+    assert ab.ping_text(Ping("<!channel>")) == "&lt;!channel&gt;"
+    assert ab.ping_text(None) is None
+
+
+def test_a_button_reply_mentions_the_person_it_names():
+    from c360.ownership.types import ActionResult
+
+    taken = ActionResult(False, "al_1", "It's already owned by {who}.", "U0BOB", "owned", "U0BOB")
+    assert ab.action_reply(taken) == "It's already owned by <@U0BOB>."
+    odd = ActionResult(False, "al_1", "Already resolved by {who}.", who="Jane <!here>")
+    assert ab.action_reply(odd) == "Already resolved by Jane &lt;!here&gt;."
+    assert ab.action_reply(ActionResult(True, "al_1", "Marked resolved. Thank you!")) == (
+        "Marked resolved. Thank you!"
+    )
+
+
+def test_the_owner_dm_escapes_record_text_and_falls_back_to_the_summary():
+    from c360.ownership.types import OwnerBrief
+
+    brief = OwnerBrief(
+        how="assigned",
+        customer_id="C<1>",
+        customer_name="Evil & Co <!here>",
+        reasons=["Negative <!channel>"],
+        summary="Evil & Co · inbound email",
+        by="U0ANN",
+    )
+    text = ab.owner_brief_text(brief)
+    assert text.startswith(
+        "You were assigned this moment for *Evil &amp; Co &lt;!here&gt;* (by <@U0ANN>)."
+    )
+    assert "• Negative &lt;!channel&gt;" in text
+    assert "run `/customer C&lt;1&gt;`" in text
+    claimed = ab.owner_brief_text(OwnerBrief("claimed", "C1", "Acme", [], "s", answer="All good."))
+    assert claimed.startswith("You now own this moment for *Acme*.") and claimed.endswith(
+        "All good."
+    )
