@@ -9,8 +9,8 @@ gunicorn workers, or a restart) never answer the same event twice.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
+from c360.ports import ServicesPort
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -54,7 +54,7 @@ def web_client(settings) -> WebClient:
 
 
 def build_app(
-    container: Any,
+    container: ServicesPort,
     *,
     pool: WorkPool | None = None,
     socket_mode: bool = False,
@@ -79,13 +79,11 @@ def build_app(
         listener_executor=InlineExecutor(),
         raise_error_for_unhandled_request=False,
     )
-    from c360.services.slack_events import SlackEventService
-
     services = BotServices(
         container=container,
         pool=pool or WorkPool(settings.slack_work_threads, settings.slack_work_queue),
         slack=SlackIO(client),
-        events=SlackEventService(container.sessions, container.clock),
+        events=container.slack_events,
     )
     app.c360 = services  # type: ignore[attr-defined]
     if settings.slack_log_write_behind:

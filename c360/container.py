@@ -101,6 +101,13 @@ class Container:
         )
 
     @cached_property
+    def slack_events(self):
+        """What the bot remembers between Slack deliveries (dedupe, a thread's customer)."""
+        from c360.services.slack_events import SlackEventService
+
+        return SlackEventService(self.sessions, self.clock)
+
+    @cached_property
     def notifier(self):
         """Slack posting for ownership alerts (bot.notifier.SlackNotifier over SLACK_API_URL);
         None when SLACK_BOT_TOKEN is not set: alerts then wait in the outbox for a worker that has it."""

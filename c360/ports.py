@@ -176,3 +176,6 @@ class ServicesPort(Protocol):
 
     @property
     def ownership(self) -> OwnershipPort | None: ...
+
+    @property
+    def slack_events(self) -> SlackEventsPort: ...

@@ -25,13 +25,11 @@ def parameters(signature: inspect.Signature) -> dict[str, inspect.Parameter]:
 
 
 def services(container) -> list[tuple[type, object]]:
-    from c360.services.slack_events import SlackEventService
-
     return [
         (BriefsPort, container.briefs),
         (MomentsPort, container.moments),
         (OwnershipPort, container.ownership),
-        (SlackEventsPort, SlackEventService(container.sessions, container.clock)),
+        (SlackEventsPort, container.slack_events),
     ]
 
 
@@ -39,7 +37,7 @@ def test_each_service_offers_every_method_of_its_port_with_the_same_parameters(c
     for port, service in services(container):
         assert isinstance(service, port), f"{type(service).__name__} is not a {port.__name__}"
         for name, wanted in port_methods(port).items():
-            offered = parameters(inspect.signature(getattr(type(service), name)))
+            offered = parameters(inspect.signature(getattr(service, name)))  # bound
             for pname, param in parameters(wanted).items():
                 if param.kind is inspect.Parameter.VAR_KEYWORD:
                     continue
