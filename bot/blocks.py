@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from c360.ports import CandidateView
 from c360.safety.escaping import slack_escape as escape
 from c360.safety.masking import mask_brief as mask_brief  # re-exported for the listeners
 from c360.safety.masking import mask_text as mask_text
@@ -330,16 +331,9 @@ def customer_option(customer_id: str, name: str) -> Option:
     )
 
 
-def customer_options(candidates: Iterable[Any]) -> list[dict[str, Any]]:
+def customer_options(candidates: Iterable[CandidateView]) -> list[dict[str, Any]]:
     """Options for the external select, from BriefService.find_customers candidates."""
-    return [
-        customer_option(_get(c, "customer_id"), _get(c, "name")).to_dict()
-        for c in list(candidates)[:100]
-    ]
-
-
-def _get(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name)
+    return [customer_option(c.customer_id, c.name).to_dict() for c in list(candidates)[:100]]
 
 
 def moment_modal(
