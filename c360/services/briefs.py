@@ -470,6 +470,7 @@ class BriefService:
         first question."""
         self.resolver.ensure_fresh()
         _ = self.fields
+        _ = self.meanings  # the issue vocabulary embedded (issues named in other words)
         if self.embeddings is not None:
             self.embeddings.encode_query("warm up")
         # A brief and a question, unlogged, for a customer with a short history and one with
