@@ -22,22 +22,11 @@ from store.ownership import is_postgres
 
 
 def _message(row: OutboxRow) -> OutboxMessage:
-    return OutboxMessage(
-        dedupe_key=row.dedupe_key,
-        alert_id=row.alert_id,
-        action=row.action,
-        status=row.status,
-        created_at=utc(row.created_at),
-        target=row.target,
-        payload=dict(row.payload or {}),
-        attempts=row.attempts or 0,
-        lease_owner=row.lease_owner,
-        lease_until=utc(row.lease_until),
-        channel_id=row.channel_id,
-        ts=row.ts,
-        last_error=row.last_error,
-        sent_at=utc(row.sent_at),
-    )
+    values = {name: getattr(row, name) for name in OutboxMessage.__dataclass_fields__}
+    for name in ("created_at", "lease_until", "sent_at"):
+        values[name] = utc(values[name])
+    values["payload"], values["attempts"] = dict(row.payload or {}), row.attempts or 0
+    return OutboxMessage(**values)
 
 
 def _messages(session: Session, stmt) -> list[OutboxMessage]:

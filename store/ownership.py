@@ -91,24 +91,20 @@ def count_open_complaints(session: Session, customer_id: str) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-def moments_since(session: Session, since: datetime, limit: int = 100_000) -> list[Moment]:
-    stmt = (
-        select(MomentRow)
-        .where(MomentRow.occurred_at >= since)
-        .order_by(MomentRow.occurred_at)
-        .limit(limit)
+def _since(session: Session, row_class, column, since: datetime, limit: int) -> list:
+    return list(
+        session.scalars(select(row_class).where(column >= since).order_by(column).limit(limit))
     )
-    return [moment_from_row(row) for row in session.scalars(stmt)]
+
+
+def moments_since(session: Session, since: datetime, limit: int = 100_000) -> list[Moment]:
+    rows = _since(session, MomentRow, MomentRow.occurred_at, since, limit)
+    return [moment_from_row(row) for row in rows]
 
 
 def complaints_since(session: Session, since: datetime, limit: int = 100_000) -> list[Complaint]:
-    stmt = (
-        select(ComplaintRow)
-        .where(ComplaintRow.opened_at >= since)
-        .order_by(ComplaintRow.opened_at)
-        .limit(limit)
-    )
-    return [complaint_from_row(row) for row in session.scalars(stmt)]
+    rows = _since(session, ComplaintRow, ComplaintRow.opened_at, since, limit)
+    return [complaint_from_row(row) for row in rows]
 
 
 # --- alerts --------------------------------------------------------------------------------
