@@ -29,6 +29,7 @@ from retrieval.fieldmatch import norm
 
 ISSUE_FIELDS = ("category", "sub_product", "issue", "sub_issue")
 FIT_MIN = 0.5  # an issue phrase fits a value this similar (cosine, or shared words)
+FIT_ALONE = 0.4  # the only complaint left by a day and a state needs no more than this fit
 FIT_CLEAR = 0.75  # a fit this good to one value alone names that value
 FIT_LEAD = 0.12  # ... and one customer's fit must lead the next customer's by this much
 MAX_CANDIDATES = 5
@@ -225,6 +226,8 @@ def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:
     top = fits[0]
     runner = fits[1].score if len(fits) > 1 else 0.0
     if soft:
+        if len(fits) == 1 and n_evidence >= 3 and top.score >= FIT_ALONE:
+            return "resolved"  # the day and state leave one customer, its issue fits fairly
         if top.score < FIT_MIN:
             return "ambiguous" if len(fits) <= MAX_CANDIDATES else "not_found"
         if top.score - runner >= FIT_LEAD and n_evidence >= 2:

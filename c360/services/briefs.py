@@ -734,15 +734,32 @@ class BriefService:
         soft = phrase if phrase and not exact_issue else None
         states = sorted({*parsed.states, *(self.fields.raw[k] for k in keys if k[0] == "state")})
         if parsed.dates:
-            exact = [k for k in keys if k[0] != "state"]
+            # On the named days the complaints are few: the day and state narrow them, the
+            # issue (exact words or other words alike) ranks them. A product or issue word
+            # named exactly ("loan" in "the home loan") is the asker's wording, not a filter.
+            exact = [k for k in keys if k[0] != "state" and k[0] not in Ds.ISSUE_FIELDS]
+            named_issue = " ".join(self.fields.raw[k] for k in keys if k[0] in Ds.ISSUE_FIELDS)
+            day_phrase = phrase or named_issue or None
+            day_cosine = (
+                self.meanings.similarity(day_phrase) if day_phrase and self.embeddings else {}
+            )
             with self.sessions() as session:
                 rows = Ds.complaints_on_days(session, parsed.dates)
-            described = Ds.describe_by_days(rows, states, exact, soft, cosine, set(names))
+            described = Ds.describe_by_days(rows, states, exact, day_phrase, day_cosine, set(names))
             if described.status != "not_found":
                 evidence = [R.EVIDENCE_DAY.format(d.isoformat()) for d in parsed.dates]
                 evidence += [R.EVIDENCE_STATE.format(st) for st in states]
                 evidence += [R.EVIDENCE_VALUE.format(k[0], self.fields.raw[k]) for k in exact]
-                return self._from_fits(described, evidence, soft)
+                return self._from_fits(described, evidence, day_phrase)
+            # Nothing of those days fits: what else the question says may be offered, never
+            # answered (the day it names contradicts every fit).
+            other = self._describe_by_values(keys, states, soft, cosine)
+            if other is not None and other.resolved:
+                other = Resolution(
+                    "ambiguous", candidates=other.candidates, evidence=other.evidence,
+                    score=other.score, runner_up=other.runner_up,
+                )  # fmt: skip
+            return other
         return self._describe_by_values(keys, states, soft, cosine)
 
     def _from_fits(self, described: Ds.Described, evidence: list[str], soft: str | None):
