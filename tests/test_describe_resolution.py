@@ -256,3 +256,15 @@ def test_a_customer_described_by_what_it_pays(described):
     alone = described.briefs._resolve("who has total charges of $1,889.50?", None)
     assert alone.customer_id == "5575-GNVDE"
     assert not described.briefs._resolve("who pays $12.34 a month?", None).resolved
+
+
+def test_a_day_that_contradicts_every_fit_is_never_answered(described):
+    # Green Mountain's debt-not-owed complaint from VT is of 2022-03-03, not 2022-06-01.
+    result = described.briefs._resolve(
+        "Which company had a complaint from Vermont on June 1, 2022 about a debt not owed?", None
+    )
+    assert not result.resolved, result
+    without_day = described.briefs._resolve(
+        "Which company had a complaint from Vermont about a debt not owed?", None
+    )
+    assert without_day.customer_id == "green-mountain", without_day
