@@ -1,243 +1,38 @@
-"""Ingest: raw rows or in-process records -> validated records -> store -> embeddings -> Chroma.
-
-The pipeline works in batches. For each batch: validate (required fields, enums, known
-customer, duplicate ids), compare content hashes with the store (one ``IN`` query per kind),
-chunk the changed records, embed only texts whose hash has no stored vector, then write
-records and chunk rows (``indexed=False``, tagged with the run) and tombstones for chunk ids
-that went away (a record moved or shrank) in one transaction, upsert Chroma, delete the
-tombstoned ids from Chroma, and mark the chunks indexed. Writing batch N overlaps with encoding
-batch N+1 (one writer thread), because the model is the bottleneck and should never wait on
-SQLite or Chroma.
-
-Crashes. Every run is a row in ``ingest_runs`` (status, pid, host, heartbeat). A run starts by
-repairing what dead runs left: their unindexed chunks go into Chroma and their tombstones out
-of it, and the dead runs are recorded ``abandoned``. A run is dead when its process is gone
-(same host: no such pid) or its heartbeat is older than ``HEARTBEAT_TIMEOUT`` (any host); a
-live run's in-flight chunks are left to it. So after a SIGKILL at any point, the next ingest
-(or ``c360 doctor --repair``) leaves the index equal to the store. A run that stops on an
-error is recorded ``failed`` (or ``stopped`` when a source could not be read), never
-``completed``.
-"""
+"""The ingest pipeline: ``IngestService`` (the package docstring tells the whole story)."""
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
-import socket
-import threading
 import time
 import traceback
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from c360.domain import KINDS, Chunk, Complaint, Customer, Moment, Record, RowError
-from connectors.base import RawRow, SourceError
-from connectors.canonical import RowProblem, parse_record, quoted, validate_record
+from c360.domain import KINDS, Chunk, Record, RowError
+from c360.services.ingest.rows import (
+    parse_raw,
+    progress_bar,
+    size_hint,
+    split_batches,
+    utc_record,
+)
+from c360.services.ingest.runs import Heartbeat, RunRepair, describe_failure, this_host
+from c360.services.ingest.summary import IngestSummary, Item, Prepared, RunState
+from connectors.base import SourceError
+from connectors.canonical import RowProblem, quoted, validate_record
 from retrieval.chunking import chunk_record, record_origin, text_hash
 from retrieval.embeddings import from_blob, to_blob
 from store import records as store
 
 log = logging.getLogger(__name__)
 
-PLURAL = {"customer": "customers", "moment": "moments", "complaint": "complaints"}
-# Records per pipeline batch (settings.ingest_batch, default 2000): large enough that the model
-# sees big, length-sorted batches and the store sees few round trips; small enough that a crash
-# loses little and memory stays flat.
-# Recently embedded texts kept in memory so a text repeated within a run (a stock company
-# response, say) is embedded once even before its batch is committed.
-RECENT_VECTORS = 20000
-# A running ingest stamps its run row this often (a background thread), so a run on another
-# host whose stamp is older than HEARTBEAT_TIMEOUT is taken for dead. On the same host the pid
-# answers at once.
-HEARTBEAT_SECONDS = 15.0
-HEARTBEAT_TIMEOUT = timedelta(minutes=2)
-CRASH_POINTS = ("before_commit", "after_commit", "mid_index", "after_index")
 
-
-def this_host() -> str:
-    return socket.gethostname()
-
-
-def pid_alive(pid: int) -> bool:
-    """True while process ``pid`` exists on this host and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:  # no /proc (macOS): kill(0) is the answer
-        return True
-
-
-def run_is_alive(run, now: datetime, host: str | None = None) -> bool:
-    """Whether a ``running`` ingest run (IngestRunRow) may still be writing: its heartbeat is
-    recent and, when it ran on this host, its process still exists."""
-    if run.status != "running":
-        return False
-    beat = store.utc(run.heartbeat_at or run.started_at)
-    if beat is None or now - beat > HEARTBEAT_TIMEOUT:
-        return False
-    if run.pid is None:
-        return False  # recorded before runs had pids (or by hand): nobody to wait for
-    if run.host == (host or this_host()):
-        return pid_alive(run.pid)
-    return True
-
-
-# Origins kept out of the global vector index (see IngestService._upsert_global).
-GLOBAL_INDEX_EXCLUDES = frozenset({"exchange"})
-
-
-@dataclass
-class IngestSummary:
-    counts: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {
-            k: {"inserted": 0, "updated": 0, "unchanged": 0, "rejected": 0} for k in KINDS
-        }
-    )
-    embedded: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    new_record_ids: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    completed: bool = True
-    failure: str | None = None  # why the run stopped early (a source could not be read)
-
-    def add(self, kind: str, outcome: str, n: int = 1) -> None:
-        self.counts[kind][outcome] += n
-
-    @property
-    def rejected(self) -> int:
-        return len(self.errors)
-
-    def total(self, outcome: str) -> int:
-        return sum(c[outcome] for c in self.counts.values())
-
-    def to_dict(self, max_errors: int | None = None) -> dict[str, Any]:
-        errors = self.errors if max_errors is None else self.errors[:max_errors]
-        return {
-            **{PLURAL[k]: dict(v) for k, v in self.counts.items()},
-            "inserted": self.total("inserted"),
-            "updated": self.total("updated"),
-            "unchanged": self.total("unchanged"),
-            "rejected": self.rejected,
-            "embedded": self.embedded,
-            "errors": [
-                {"source": e.source, "line": e.line, "reason": e.reason, "text": str(e)}
-                for e in errors
-            ],
-            "errors_omitted": len(self.errors) - len(errors),
-            "new_record_ids": list(self.new_record_ids),
-            "sources": list(self.sources),
-            "seconds": round(self.seconds, 3),
-            "completed": self.completed,
-            "failure": self.failure,
-        }
-
-    def merge(self, other: IngestSummary) -> None:
-        """Fold another run's summary into this one (several sources in one command)."""
-        for kind in KINDS:
-            for outcome, n in other.counts[kind].items():
-                self.counts[kind][outcome] += n
-        self.embedded += other.embedded
-        self.errors.extend(other.errors)
-        self.new_record_ids.extend(other.new_record_ids)
-        self.sources.extend(other.sources)
-        self.seconds += other.seconds
-        self.completed = self.completed and other.completed
-        self.failure = "; ".join(f for f in (self.failure, other.failure) if f) or None
-
-    def describe(self) -> str:
-        """The human summary printed by ``c360 ingest``."""
-        lines = []
-        for kind in KINDS:
-            c = self.counts[kind]
-            if any(c.values()):
-                lines.append(
-                    f"{PLURAL[kind]:<10} inserted {c['inserted']}, updated {c['updated']}, "
-                    f"unchanged {c['unchanged']}, rejected {c['rejected']}"
-                )
-        if not lines:
-            lines.append("no records read")
-        lines.append(f"embedded {self.embedded} texts in {self.seconds:.1f}s")
-        if self.failure:
-            lines.append(f"STOPPED: {self.failure}")
-        elif self.errors:
-            lines.append(
-                f"completed with {self.rejected} rejected row(s) (listed above); every other row was "
-                "ingested and no stored record was changed by a rejected row"
-            )
-        else:
-            lines.append("completed: no rows rejected")
-        return "\n".join(lines)
-
-
-@dataclass
-class _Item:
-    record: Record
-    source: str
-    line: int
-    dedupe: bool = False  # a customer derived from many rows (mapping): repeats are expected
-    error_factory: Callable[[str], RowError] | None = None
-
-    def error(self, reason: str) -> RowError:
-        if self.error_factory:
-            return self.error_factory(reason)
-        return RowError(self.source, self.line, reason)
-
-
-@dataclass
-class _Prepared:
-    """A validated, classified, embedded batch ready to be written."""
-
-    upserts: dict[str, tuple[list[tuple[Record, str]], list[tuple[Record, str]]]]
-    changed_ids: list[str]
-    chunk_rows: list[dict[str, Any]]
-    chunks: list[Chunk]
-    vectors: np.ndarray
-    origins: list[str]
-    records: list[Record]
-
-
-class _RunState:
-    def __init__(self) -> None:
-        # id -> where it was first seen, packed as (source number << 32 | line): a million ids
-        # must not cost a million tuples.
-        self.seen: dict[str, dict[str, int]] = {k: {} for k in KINDS}
-        self.source_numbers: dict[str, int] = {}
-        self.known_customers: set[str] = set()
-        self.recent: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    def mark_seen(self, kind: str, source_id: str, source: str, line: int) -> None:
-        number = self.source_numbers.setdefault(source, len(self.source_numbers))
-        self.seen[kind][source_id] = (number << 32) | line
-
-    def first_seen(self, kind: str, source_id: str) -> str | None:
-        packed = self.seen[kind].get(source_id)
-        if packed is None:
-            return None
-        sources = {n: s for s, n in self.source_numbers.items()}
-        return f"{sources[packed >> 32]}:{packed & 0xFFFFFFFF}"
-
-    def remember(self, digest: str, vector: np.ndarray) -> None:
-        self.recent[digest] = vector
-        if len(self.recent) > RECENT_VECTORS:
-            self.recent.popitem(last=False)
-
-
-class IngestService:
+class IngestService(RunRepair):
     def __init__(self, sessions, embeddings, index, settings, clock) -> None:
         self.sessions = sessions
         self.embeddings = embeddings
@@ -255,13 +50,13 @@ class IngestService:
     def add_records(self, records: Iterable[Record], source: str) -> IngestSummary:
         """Ingest in-process records (logged moments, demo data). Naive datetimes are UTC."""
 
-        def items() -> Iterator[list[_Item | RowError]]:
-            batch: list[_Item | RowError] = []
+        def items() -> Iterator[list[Item | RowError]]:
+            batch: list[Item | RowError] = []
             for n, record in enumerate(records, start=1):
-                record = _utc_record(record)
+                record = utc_record(record)
                 try:
                     validate_record(record)
-                    batch.append(_Item(record, source, n))
+                    batch.append(Item(record, source, n))
                 except RowProblem as exc:
                     batch.append((record.kind, RowError(source, n, str(exc))))
                 if len(batch) >= self.settings.ingest_batch:
@@ -292,7 +87,7 @@ class IngestService:
         ]
         connectors = order_for_ingest(connectors)
         return self._run_connectors(
-            connectors, loaded_mapping, progress=progress, total=_size_hint(connectors)
+            connectors, loaded_mapping, progress=progress, total=size_hint(connectors)
         )
 
     def ingest_sql(
@@ -370,10 +165,10 @@ class IngestService:
     def _run_connectors(self, connectors, mapping, progress, total, cursor=None) -> IngestSummary:
         from connectors.mapping import apply_mapping
 
-        bar = _progress_bar(progress, total)
+        bar = progress_bar(progress, total)
         now = self.clock.now()
 
-        def items() -> Iterator[list[_Item | tuple[str | None, RowError]]]:
+        def items() -> Iterator[list[Item | tuple[str | None, RowError]]]:
             for connector in connectors:
                 batches = (
                     connector.changes_since(cursor) if cursor is not None else connector.load_all()
@@ -382,7 +177,7 @@ class IngestService:
                     batch: list[Any] = []
                     for raw in rows:
                         batch.extend(
-                            _parse_raw(raw, connector.kind, mapping, apply_mapping, now=now)
+                            parse_raw(raw, connector.kind, mapping, apply_mapping, now=now)
                         )
                     if bar is not None:
                         bar.update(len(rows))
@@ -403,17 +198,17 @@ class IngestService:
                 session, sources, self.clock.now(), pid=os.getpid(), host=this_host()
             )
         status = "failed"
-        heartbeat = _Heartbeat(self, run_id)
+        heartbeat = Heartbeat(self, run_id)
         try:
             self.repair(run_id)
-            state = _RunState()
-            pending: tuple[Future, _Prepared] | None = None
+            state = RunState()
+            pending: tuple[Future, Prepared] | None = None
             number = 0
             with ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="c360-ingest-writer"
             ) as writer:
                 try:
-                    for batch in _split(batches, self.settings.ingest_batch):
+                    for batch in split_batches(batches, self.settings.ingest_batch):
                         prepared = self._prepare(batch, state, summary)
                         if pending is not None:
                             self._finish(pending, summary)
@@ -433,7 +228,7 @@ class IngestService:
             # Batches committed before the error stay (and are indexed, or repaired by the
             # next run); the run says it did not complete, and why, without record values.
             summary.completed = False
-            summary.failure = _describe_failure(exc)
+            summary.failure = describe_failure(exc)
             raise
         finally:
             heartbeat.stop()
@@ -449,7 +244,7 @@ class IngestService:
                 )
         return summary
 
-    def _finish(self, pending: tuple[Future, _Prepared], summary: IngestSummary) -> None:
+    def _finish(self, pending: tuple[Future, Prepared], summary: IngestSummary) -> None:
         future, prepared = pending
         future.result()
         if prepared.records:
@@ -465,12 +260,12 @@ class IngestService:
                         "".join(traceback.format_tb(exc.__traceback__)),
                     )
 
-    def _prepare(self, batch: list[Any], state: _RunState, summary: IngestSummary) -> _Prepared:
+    def _prepare(self, batch: list[Any], state: RunState, summary: IngestSummary) -> Prepared:
         # 1. split errors from records; customers first so the batch's own customers count.
-        items: list[_Item] = []
+        items: list[Item] = []
         errors: list[RowError] = []
         for entry in batch:
-            if isinstance(entry, _Item):
+            if isinstance(entry, Item):
                 items.append(entry)
             else:
                 kind, error = entry
@@ -480,7 +275,7 @@ class IngestService:
         items.sort(key=lambda it: KINDS.index(it.record.kind))
 
         # 2. duplicates within the run, unknown customers.
-        accepted: list[_Item] = []
+        accepted: list[Item] = []
         needed = {it.record.customer_id for it in items if it.record.kind != "customer"}
         needed -= state.known_customers
         needed -= {it.record.customer_id for it in items if it.record.kind == "customer"}
@@ -519,7 +314,7 @@ class IngestService:
         summary.errors.extend(sorted(errors, key=lambda e: (e.source, e.line)))
 
         # 3. classify by content hash against the store.
-        by_kind: dict[str, list[_Item]] = {k: [] for k in KINDS}
+        by_kind: dict[str, list[Item]] = {k: [] for k in KINDS}
         for it in accepted:
             by_kind[it.record.kind].append(it)
         upserts: dict[str, tuple[list, list]] = {}
@@ -602,7 +397,7 @@ class IngestService:
             }
             for i, (c, origin, h) in enumerate(zip(chunks, origins, hashes, strict=True))
         ]
-        return _Prepared(
+        return Prepared(
             upserts=upserts,
             changed_ids=[r.record_id for r in changed],
             chunk_rows=chunk_rows,
@@ -612,7 +407,7 @@ class IngestService:
             records=changed,
         )
 
-    def _write(self, prepared: _Prepared, run_id: int | None = None, number: int = 0) -> None:
+    def _write(self, prepared: Prepared, run_id: int | None = None, number: int = 0) -> None:
         """Store first (committed: records, chunks unindexed, tombstones), then Chroma (upsert,
         delete the tombstoned ids), then mark indexed and drop the tombstones."""
         if not prepared.changed_ids:
@@ -652,237 +447,3 @@ class IngestService:
             )
         if moved_on:
             self._upsert_rows(moved_on)
-
-    # --- crash repair -------------------------------------------------------------------
-    def repair(self, run_id: int | None = None) -> dict[str, int]:
-        """Finish what dead runs left half done: index their unindexed chunks, delete their
-        tombstoned ids from Chroma, and record them ``abandoned``. ``run_id`` is the calling
-        run (never counted dead); another live run's in-flight work is left to it. Runs at
-        the start of every ingest and from ``c360 doctor --repair``. Returns what it did."""
-        done = {"indexed": 0, "deleted": 0, "abandoned": 0}
-        now = self.clock.now()
-        with self.sessions() as session:
-            dead = [
-                r
-                for r in store.running_runs(session)
-                if r.id != run_id and not run_is_alive(r, now)
-            ]
-        after = ""
-        while True:  # tombstones first: an id written again has already lost its tombstone
-            with self.sessions() as session:
-                rows = store.tombstones(session, after=after)
-                if not rows:
-                    break
-                after = rows[-1].chunk_id
-                busy = self._live_runs(session, other_than=run_id)
-            ids = [t.chunk_id for t in rows if t.run_id is None or t.run_id not in busy]
-            if ids:
-                self.index.delete(ids)
-                with self.sessions() as session, session.begin():
-                    store.drop_tombstones(session, ids)
-                    back = store.chunks_by_id(session, ids)
-                if back:
-                    self._upsert_rows(back)
-                done["deleted"] += len(ids)
-        after = ""
-        while True:
-            with self.sessions() as session:
-                rows = store.unindexed_chunks(session, after=after)
-                if not rows:
-                    break
-                after = rows[-1].chunk_id
-                # Chunks first, then runs: a run registers before it commits chunks and marks
-                # them indexed before it finishes, so a live run owning any of these rows is
-                # seen here.
-                busy = self._live_runs(session, other_than=run_id)
-            rows = [r for r in rows if r.run_id is None or r.run_id not in busy]
-            if rows:
-                log.warning("indexing %d chunk(s) left unindexed by a run that died", len(rows))
-                self._upsert_rows(rows)
-                done["indexed"] += len(rows)
-        if dead:
-            with self.sessions() as session, session.begin():
-                by = f"run {run_id}" if run_id is not None else "c360 doctor --repair"
-                store.abandon_runs(
-                    session,
-                    [r.id for r in dead],
-                    self.clock.now(),
-                    f"the process died before the run finished; its committed batches were "
-                    f"kept and their indexing finished by {by}",
-                )
-            done["abandoned"] = len(dead)
-        return done
-
-    def _live_runs(self, session, other_than: int | None) -> set[int]:
-        now = self.clock.now()
-        return {
-            r.id for r in store.running_runs(session) if r.id != other_than and run_is_alive(r, now)
-        }
-
-    def _upsert_rows(self, rows) -> None:
-        """Put stored chunk rows (with their stored vectors) into Chroma and mark them indexed."""
-        rows = [r for r in rows if r.embedding is not None]
-        if not rows:
-            return
-        chunks = [
-            Chunk(r.chunk_id, r.record_id, r.customer_id, r.kind, r.text, store.utc(r.occurred_at))
-            for r in rows
-        ]
-        vectors = np.stack([from_blob(r.embedding) for r in rows])
-        self._upsert_global(chunks, vectors, [r.origin for r in rows])
-        by_run: dict[int | None, list[str]] = {}
-        for r in rows:
-            by_run.setdefault(r.run_id, []).append(r.chunk_id)
-        with self.sessions() as session, session.begin():
-            for owner, ids in by_run.items():
-                store.mark_indexed(session, ids, run_id=owner)
-
-    # --- the crash tests' hook ------------------------------------------------------------
-    def _crash_due(self, point: str, number: int) -> bool:
-        """Test only: ``C360_TEST_CRASH_AT=point:N`` names a point of the run's Nth batch
-        (``CRASH_POINTS``). Unset (always, outside the crash tests) this is False."""
-        spec = self.settings.test_crash_at
-        return bool(spec) and spec == f"{point}:{number}"
-
-    def _crash_point(self, point: str, number: int) -> None:
-        if self._crash_due(point, number):
-            os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no finally: a real crash
-
-    def _upsert_global(self, chunks, vectors: np.ndarray, origins: list[str]) -> None:
-        """Put chunks into the global (Chroma) index, except those of origins it must not hold.
-
-        Logged exchanges are history, never evidence, and the global index only serves evidence
-        (resolving a customer from a description, the baseline). Their vectors stay in the
-        store beside their rows, so "indexed" still holds for them; keeping them out of Chroma
-        also keeps its upserts (which hold the GIL for their whole call) off the Slack bot's
-        path, where exchanges are written all day."""
-        keep = [i for i, origin in enumerate(origins) if origin not in GLOBAL_INDEX_EXCLUDES]
-        if keep:
-            self.index.upsert([chunks[i] for i in keep], vectors[keep], [origins[i] for i in keep])
-
-
-class _Heartbeat:
-    """Stamps the run's ``heartbeat_at`` every ``HEARTBEAT_SECONDS`` from a daemon thread, so
-    runs on other hosts can tell this one is alive however long a batch takes."""
-
-    def __init__(self, service: IngestService, run_id: int) -> None:
-        self._service = service
-        self._run_id = run_id
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._loop, name="c360-ingest-heartbeat", daemon=True
-        )
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(HEARTBEAT_SECONDS):
-            try:
-                with self._service.sessions() as session, session.begin():
-                    store.heartbeat(session, self._run_id, self._service.clock.now())
-            except Exception:  # a missed beat only makes the run look older
-                log.debug("ingest heartbeat failed", exc_info=True)
-
-    def stop(self) -> None:
-        self._stop.set()
-
-
-def _split(batches: Iterator[list[Any]], size: int) -> Iterator[list[Any]]:
-    """Batches of at most ``size`` entries (connectors read in their own batch sizes)."""
-    for batch in batches:
-        for start in range(0, max(len(batch), 1), size):
-            yield batch[start : start + size]
-
-
-def _describe_failure(exc: BaseException) -> str:
-    """Why a run stopped, for its run row: the error's type and first line. SQLAlchemy errors
-    carry no parameter values (engines are made with ``hide_parameters``), so no record text."""
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted"
-    first = (str(exc).strip().splitlines() or [""])[0]
-    return f"{type(exc).__name__}: {first}"[:500]
-
-
-def _parse_raw(
-    raw: RawRow, kind: str | None, mapping, apply_mapping, now: datetime | None = None
-) -> list[Any]:
-    """A raw row -> items (records with their location) or (kind, RowError). Whatever is wrong
-    with one row (an unexpected exception included) rejects that row, never the run; a reason
-    names fields and short values, never a record's text."""
-    try:
-        return _parse_row(raw, kind, mapping, apply_mapping, now)
-    except Exception as exc:
-        log.debug(
-            "%s:%s: %s while reading the row\n%s",
-            raw.source,
-            raw.line,
-            type(exc).__name__,
-            "".join(traceback.format_tb(exc.__traceback__)),
-        )
-        return [(kind, raw.error(f"unreadable row ({type(exc).__name__})"))]
-
-
-def _parse_row(raw: RawRow, kind: str | None, mapping, apply_mapping, now) -> list[Any]:
-    if "__error__" in raw.data:  # the connector could not even read this row
-        return [(kind, raw.error(raw.data["__error__"]))]
-    if mapping is not None:
-        try:
-            outputs = apply_mapping(mapping, raw.data)
-        except RowProblem as exc:
-            return [(kind, raw.error(str(exc)))]
-    else:
-        if kind is None:
-            return [
-                (
-                    None,
-                    raw.error(
-                        "unknown record kind: name the file customers.*, moments.* or complaints.*, or pass --kind"
-                    ),
-                )
-            ]
-        outputs = [(kind, raw.data, False)]
-    result: list[Any] = []
-    for out_kind, values, dedupe in outputs:
-        try:
-            record = parse_record(out_kind, values, now=now)
-        except RowProblem as exc:
-            result.append((out_kind if out_kind in KINDS else kind, raw.error(str(exc))))
-            continue
-        result.append(_Item(record, raw.source, raw.line, dedupe=dedupe, error_factory=raw.error))
-    return result
-
-
-def _utc_record(record: Record) -> Record:
-    """In-process records may carry naive datetimes: they are UTC by convention."""
-    changes = {}
-    for name in ("created_at", "occurred_at", "opened_at", "resolved_at"):
-        value = getattr(record, name, None)
-        if isinstance(value, datetime):
-            fixed = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-            if fixed is not value:
-                changes[name] = fixed
-    return replace(record, **changes) if changes else record
-
-
-def _size_hint(connectors) -> Callable[[], int | None]:
-    def total() -> int | None:
-        hints = [c.size_hint() for c in connectors]
-        return None if any(h is None for h in hints) else sum(hints)
-
-    return total
-
-
-def _progress_bar(progress: bool | None, total):
-    import sys
-
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return None
-    from tqdm import tqdm
-
-    if callable(total):
-        total = total()
-    return tqdm(total=total or None, unit="row", desc="ingest", file=sys.stderr, dynamic_ncols=True)
-
-
-__all__ = ["IngestService", "IngestSummary", "Customer", "Moment", "Complaint"]
