@@ -268,3 +268,10 @@ def test_a_day_that_contradicts_every_fit_is_never_answered(described):
         "Which company had a complaint from Vermont about a debt not owed?", None
     )
     assert without_day.customer_id == "green-mountain", without_day
+
+
+def test_a_complaint_id_names_its_customer(described):
+    result = described.briefs._resolve("Which company got complaint 9005?", None)
+    assert (result.customer_id, result.method) == ("bluewater", "complaint id")
+    assert result.explain()["evidence"] == ["complaint 9005"]
+    assert not described.briefs._resolve("Which company got complaint 123456?", None).resolved

@@ -608,6 +608,9 @@ class BriefService:
                     score=cand.score,
                 )
         if result.status == "not_found":
+            by_record = self._resolve_by_complaint_id(text)
+            if by_record is not None:
+                return by_record
             if parsed.id_prefixes or parsed.id_suffixes:
                 return Resolution("not_found")  # an id piece nobody's id has: not a description
             if F.unknown_names(text, F.known_words(self.fields, names.postings)):
@@ -653,6 +656,27 @@ class BriefService:
         return Resolution(
             "ambiguous", candidates=cands, evidence=evidence, score=cands[0].score,
             runner_up=runner,
+        )  # fmt: skip
+
+    def _resolve_by_complaint_id(self, text: str) -> Resolution | None:
+        """The customer whose complaint has the id the question gives ("Which company got
+        complaint 3571115?"): one id, or several ids all of one customer."""
+        ids = sorted(F.question_terms(text).numbers)
+        if not ids:
+            return None
+        with self.sessions() as session:
+            found = {cid: Q.get_complaint(session, cid) for cid in ids[:5]}
+        owners = {c.customer_id for c in found.values() if c is not None}
+        names = self.resolver.names.names
+        owners &= set(names)
+        if len(owners) != 1:
+            return None
+        owner = owners.pop()
+        which = [cid for cid, c in found.items() if c is not None]
+        cand = Candidate(owner, names[owner], 1.0, ["complaint id"])
+        return Resolution(
+            "resolved", owner, names[owner], "complaint id", [cand],
+            evidence=[f"complaint {cid}" for cid in which], score=1.0,
         )  # fmt: skip
 
     def _doubt_weak_name(
