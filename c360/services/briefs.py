@@ -712,14 +712,15 @@ class BriefService:
             runner_up=named,
         )
 
-    def _in_field_words(self, question: str) -> str:
+    def _in_field_words(self, question: str, customer: Customer | None = None) -> str:
         """The question, plus the field value its issue phrase means when it names none exactly
         ("unexpected fees" -> "Charged fees or interest you didn't expect"), so the records it
-        asks for are matched by their fields."""
+        asks for are matched by their fields. The customer's own name is not an issue."""
         if any(k[0] in Ds.ISSUE_FIELDS for k in self.fields.named(question)):
             return question
-        parsed = Qn.parse(question, now=self.clock.now())
-        phrase = Ds.issue_phrase(parsed.without_spans(question, Ds.MARK))
+        topic = _without_name(question, customer) if customer is not None else question
+        parsed = Qn.parse(topic, now=self.clock.now())
+        phrase = Ds.issue_phrase(parsed.without_spans(topic, Ds.MARK))
         if not phrase or self.embeddings is None:
             return question
         vocabulary = [(k[0], raw) for k, raw in self.fields.raw.items()]
@@ -1023,7 +1024,7 @@ class BriefService:
         matched: list[Any] = []
         found = (
             self._field_match(
-                session, facts, self._in_field_words(question), intent.open_complaints
+                session, facts, self._in_field_words(question, cust), intent.open_complaints
             )
             if facts.digest.total and not intent.count
             else None
