@@ -14,13 +14,7 @@ from typing import Any
 import numpy as np
 
 from c360.domain import KINDS, Chunk, Record, RowError
-from c360.services.ingest.rows import (
-    parse_raw,
-    progress_bar,
-    size_hint,
-    split_batches,
-    utc_record,
-)
+from c360.services.ingest.rows import parse_raw, progress_bar, size_hint, split_batches, utc_record
 from c360.services.ingest.runs import Heartbeat, RunRepair, describe_failure, this_host
 from c360.services.ingest.summary import IngestSummary, Item, Prepared, RunState
 from connectors.base import SourceError

@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -84,15 +85,9 @@ class RunRepair:
                 for r in store.running_runs(session)
                 if r.id != run_id and not run_is_alive(r, now)
             ]
-        after = ""
-        while True:  # tombstones first: an id written again has already lost its tombstone
-            with self.sessions() as session:
-                rows = store.tombstones(session, after=after)
-                if not rows:
-                    break
-                after = rows[-1].chunk_id
-                busy = self._live_runs(session, other_than=run_id)
-            ids = [t.chunk_id for t in rows if t.run_id is None or t.run_id not in busy]
+        # Tombstones first: an id written again has already lost its tombstone.
+        for rows in self._orphaned(store.tombstones, run_id):
+            ids = [t.chunk_id for t in rows]
             if ids:
                 self.index.delete(ids)
                 with self.sessions() as session, session.begin():
@@ -101,18 +96,7 @@ class RunRepair:
                 if back:
                     self._upsert_rows(back)
                 done["deleted"] += len(ids)
-        after = ""
-        while True:
-            with self.sessions() as session:
-                rows = store.unindexed_chunks(session, after=after)
-                if not rows:
-                    break
-                after = rows[-1].chunk_id
-                # Chunks first, then runs: a run registers before it commits chunks and marks
-                # them indexed before it finishes, so a live run owning any of these rows is
-                # seen here.
-                busy = self._live_runs(session, other_than=run_id)
-            rows = [r for r in rows if r.run_id is None or r.run_id not in busy]
+        for rows in self._orphaned(store.unindexed_chunks, run_id):
             if rows:
                 log.warning("indexing %d chunk(s) left unindexed by a run that died", len(rows))
                 self._upsert_rows(rows)
@@ -129,6 +113,22 @@ class RunRepair:
                 )
             done["abandoned"] = len(dead)
         return done
+
+    def _orphaned(self, read, run_id: int | None) -> Iterator[list]:
+        """Pages of ``read(session, after=chunk_id)`` (tombstones or unindexed chunks), each
+        without the rows of a live run other than ``run_id``."""
+        after = ""
+        while True:
+            with self.sessions() as session:
+                rows = read(session, after=after)
+                if not rows:
+                    return
+                after = rows[-1].chunk_id
+                # Rows first, then runs: a run registers before it commits chunks and marks
+                # them indexed before it finishes, so a live run owning any of these rows is
+                # seen here.
+                busy = self._live_runs(session, other_than=run_id)
+            yield [r for r in rows if r.run_id is None or r.run_id not in busy]
 
     def _live_runs(self, session, other_than: int | None) -> set[int]:
         now = self.clock.now()
