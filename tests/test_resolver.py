@@ -4,7 +4,6 @@ ambiguous and not-found; the name index scales to 100k customers."""
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from fixtures.brief_records import load
@@ -185,7 +184,9 @@ def test_index_updates_in_place_when_a_customer_is_renamed():
     assert resolve(index, "Fresh Brand").customer_id == "x1"
 
 
-def test_a_hundred_thousand_customers_resolve_in_well_under_50_ms():
+def test_a_hundred_thousand_customers_each_resolve_to_themselves():
+    """Correctness at scale; the speed of the same index is measured in bench/bench_brief.py
+    (a timed assertion in a test measures the machine, not the code)."""
     rng = random.Random(7)
     syllables = [
         "ac",
@@ -225,14 +226,18 @@ def test_a_hundred_thousand_customers_resolve_in_well_under_50_ms():
     index.upsert(rows)
     questions = [f"what are the open complaints of {rows[i].name}?" for i in range(0, 100_000, 499)]
     questions += ["the lender that charged a leasing fee on tires", "Zyxwv Holdings latest call"]
-    timings = []
-    for q in questions:
-        start = time.perf_counter()
-        decide(index.match(q))
-        timings.append(time.perf_counter() - start)
-    timings.sort()
-    p95 = timings[int(len(timings) * 0.95)]
-    assert p95 < 0.05, f"p95 {p95 * 1000:.1f} ms"
+    names = {}
+    for row in rows:
+        names.setdefault(row.name.lower(), []).append(row.customer_id)
+    for i, q in zip(range(0, 100_000, 499), questions, strict=False):
+        verdict = decide(index.match(q))
+        if len(names[rows[i].name.lower()]) == 1:
+            assert verdict.customer_id == rows[i].customer_id, q
+        else:  # customers sharing the name: ask, never pick one of them
+            assert verdict.customer_id is None and verdict.candidates, q
+            if len(names[rows[i].name.lower()]) <= len(verdict.candidates):
+                assert rows[i].customer_id in {c.customer_id for c in verdict.candidates}, q
+    assert decide(index.match("Zyxwv Holdings latest call")).customer_id is None
 
 
 # --- through the real store and index ----------------------------------------------------------
