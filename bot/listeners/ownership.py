@@ -18,7 +18,7 @@ from typing import Any
 from c360.safety.policy import Content, Standing, Surface, decide
 
 from bot import alert_blocks as ab
-from bot import blocks
+from bot import blocks, listeners
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +62,7 @@ def register(app, services) -> None:
         services.slack.respond(body.get("response_url"), {"text": text}, replace_original=False)
 
     def hand_off(body: dict[str, Any], job, *args: Any) -> None:
-        def tell_failure(error_id: str) -> None:
-            tell(body, blocks.failure(error_id))
-
-        if services.pool.submit(job, *args, on_error=tell_failure) is None:
-            tell(body, blocks.BUSY)
+        listeners.hand_off(services, job, *args, tell=lambda message: tell(body, message["text"]))
 
     def ownership():
         service = services.ownership
