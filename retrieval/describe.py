@@ -28,8 +28,8 @@ from c360.domain import COMPLAINT_MATCH_FIELDS
 from retrieval.fieldmatch import norm
 
 ISSUE_FIELDS = ("category", "sub_product", "issue", "sub_issue")
+PRODUCT_FIELDS = ("category", "sub_product")
 FIT_MIN = 0.5  # an issue phrase fits a value this similar (cosine, or shared words)
-FIT_ALONE = 0.4  # the only complaint left by a day and a state needs no more than this fit
 FIT_CLEAR = 0.75  # a fit this good to one value alone names that value
 FIT_LEAD = 0.12  # ... and one customer's fit must lead the next customer's by this much
 MAX_CANDIDATES = 5
@@ -141,6 +141,7 @@ class Fit:
     state: str | None = None
     about: str | None = None  # the field value the issue phrase fit
     named: list[str] = field(default_factory=list)  # exact values the question named
+    whole: bool = True  # fits every named fact (a named product too), not only some
 
 
 @dataclass
@@ -189,9 +190,12 @@ def describe_by_days(
     phrase: str | None,
     cosine: dict[str, float],
     known: set[str],
+    products: Sequence[str] = (),
 ) -> Described:
     """Decide among the complaints of the named days (``rows``): those from the named states
-    carrying the exactly named values, ranked by how well their issue fits the phrase."""
+    carrying the exactly named values, ranked by how well their issue fits the phrase. A
+    complaint whose product is not one the question names (``products``) fits partly: it may
+    be offered, never answered."""
     wanted_states = {s.upper() for s in states}
     evidence = ["day"] + (["state"] if wanted_states else []) + [f for f, _ in exact]
     best: dict[str, Fit] = {}
@@ -208,26 +212,32 @@ def describe_by_days(
         if phrase:
             score, about = fit(phrase, [values.get(f, "") for f in ISSUE_FIELDS], cosine)
         day = opened_at.date() if opened_at else None
+        whole = not products or any(
+            word_fit(p, values.get(f, "")) >= 1.0 for p in products for f in PRODUCT_FIELDS
+        )
         current = best.get(customer_id)
-        if current is None or score > current.score:
+        if current is None or (whole, score) > (current.whole, current.score):
             best[customer_id] = Fit(
                 customer_id, str(complaint_id), score, day, state or None, about,
-                [values.get(f, "") for f, _ in exact],
+                [values.get(f, "") for f, _ in exact], whole,
             )  # fmt: skip
-    fits = sorted(best.values(), key=lambda f: (-f.score, f.customer_id))
+    fits = sorted(best.values(), key=lambda f: (not f.whole, -f.score, f.customer_id))
     if phrase:
         evidence.append("issue")
     return Described(_decide(fits, len(evidence), bool(phrase)), fits[:MAX_CANDIDATES], evidence)
 
 
 def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:
+    """Answered only when the best customer's complaint fits every named fact (the day, the
+    state, the values, the issue: at least ``FIT_MIN``) and no other fits them as well; a
+    complaint fitting only some facts (the day and state, not the issue) is asked about."""
     if not fits:
         return "not_found"
     top = fits[0]
     runner = fits[1].score if len(fits) > 1 else 0.0
+    if not top.whole:
+        return "ambiguous" if len(fits) <= MAX_CANDIDATES else "not_found"
     if soft:
-        if len(fits) == 1 and n_evidence >= 3 and top.score >= FIT_ALONE:
-            return "resolved"  # the day and state leave one customer, its issue fits fairly
         if top.score < FIT_MIN:
             return "ambiguous" if len(fits) <= MAX_CANDIDATES else "not_found"
         if top.score - runner >= FIT_LEAD and n_evidence >= 2:

@@ -36,10 +36,24 @@ STATES: dict[str, str] = {
 }  # fmt: skip
 STATE_ALIASES = {"washington dc": "DC", "washington d c": "DC", "d c": "DC", "us virgin islands":
                  "VI", "u s virgin islands": "VI"}  # fmt: skip
+# The military postal "states" as people write them ("Armed Forces in the Americas", "the
+# Armed Forces Pacific"): places, never a company whose name shares a word ("AmeriCash").
+_ARMED = {"AA": ("americas",), "AE": ("europe", "africa", "canada", "middle east"),
+          "AP": ("pacific",)}  # fmt: skip
+STATE_ALIASES |= {
+    f"armed forces {link}{where}": code
+    for code, places in _ARMED.items()
+    for where in places
+    for link in ("", "in ", "in the ", "of the ", "the ")
+} | {f"{where} armed forces": code for code, places in _ARMED.items() for where in places}
 _STATE_BY_NAME = {name.lower(): code for code, name in STATES.items()} | STATE_ALIASES
+_LONGEST_STATE = max(len(name.split()) for name in _STATE_BY_NAME)
+# State and territory names of more than one word ("Rhode Island", "Armed Forces Americas"):
+# a word of one ("Island", "Americas") read as a name only with the whole phrase.
+MULTIWORD_STATES = frozenset(tuple(n.split()) for n in _STATE_BY_NAME if " " in n)
 # Words before a place ("a borrower in Vermont", "from VT", "based in Ohio").
 PLACE_BEFORE = {"in", "from", "within", "across", "near", "around", "based", "located", "living",
-                "lives", "resident", "residents", "state"}  # fmt: skip
+                "lives", "resident", "residents", "state", "stationed", "deployed"}  # fmt: skip
 # Words after a state that make it a place ("a Vermont borrower", "VT consumer").
 PLACE_AFTER = {"borrower", "borrowers", "consumer", "consumers", "customer", "customers",
                "resident", "residents", "complaint", "complaints", "complainant", "caller",
@@ -238,7 +252,7 @@ def parse_states(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     i = 0
     while i < len(words):
         matched = False
-        for n in (4, 3, 2, 1):
+        for n in range(_LONGEST_STATE, 0, -1):
             if i + n > len(words):
                 continue
             phrase = " ".join(lower[i : i + n])
@@ -247,8 +261,11 @@ def parse_states(text: str) -> tuple[list[str], list[tuple[int, int]]]:
                 continue
             after = lower[i + n] if i + n < len(words) else ""
             before = lower[i - 1] if i else ""
-            if before not in PLACE_BEFORE and after not in PLACE_AFTER:
-                continue  # "Texas Capital Bank", "R & B of Virginia": where a name goes
+            # "Armed Forces ..." names a place wherever it stands; other names where a place
+            # goes ("Texas Capital Bank", "R & B of Virginia": where a name goes).
+            armed = "armed forces" in phrase and after not in _NAME_AFTER
+            if not armed and before not in PLACE_BEFORE and after not in PLACE_AFTER:
+                continue
             found.append(code)
             spans.append((words[i][1], words[i + n - 1][2]))
             i += n

@@ -28,7 +28,14 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from retrieval.question import DATE_WORDS, ROLE_WORDS, STATES, parse, parse_id_fragments
+from retrieval.question import (
+    DATE_WORDS,
+    MULTIWORD_STATES,
+    ROLE_WORDS,
+    STATES,
+    parse,
+    parse_id_fragments,
+)
 from store.queries import CustomerNameRow, customer_name_rows, customers_fingerprint
 
 # --- scores and thresholds (tuned on the demo data and the CFPB company names) -----------------
@@ -361,10 +368,14 @@ class NameIndex:
         return len(self.postings.get(token, ()))
 
     # --- matching ---------------------------------------------------------------------
-    def match(self, text: str, as_name: bool = False) -> list[Candidate]:
+    def match(
+        self, text: str, as_name: bool = False, weak: frozenset[str] = frozenset()
+    ) -> list[Candidate]:
         """Every customer the text names, best first, with how it matched. ``as_name``: read
         every word as if typed capitalized, as a name ("complaints at exerian"), except the
-        words that never name a customer alone (``WEAK``, ``STOPWORDS``)."""
+        words that never name a customer alone (``WEAK``, ``STOPWORDS``). ``weak``: more such
+        words (the product and issue vocabulary: "payday" of "Payday loan" is not "Payday
+        America"): one of them alone is never a name, nor typo-corrected into one."""
         scores: dict[str, tuple[float, str]] = {}
 
         def offer(customer_id: str, score: float, reason: str) -> None:
@@ -401,7 +412,7 @@ class NameIndex:
                 text = _ID_WORD.sub(" ", text)
         # Places, days and amounts where they go ("a borrower in Vermont", "on March 3") are
         # not names.
-        self._match_names(parse(text).without_spans(text), offer, as_name)
+        self._match_names(parse(text).without_spans(text), offer, as_name, weak)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], self.names[kv[0]]))
         return [Candidate(cid, self.names[cid], round(s, 4), [r]) for cid, (s, r) in ranked]
 
@@ -418,13 +429,23 @@ class NameIndex:
             and tuple(e.core[:k]) == tuple(span)
         }
 
-    def _corrected(self, tokens: list[str]) -> list[tuple[str, float]]:
+    def _corrected(
+        self, tokens: list[str], keep: Sequence[bool] = (), weak: frozenset[str] = frozenset()
+    ) -> list[tuple[str, float]]:
         """Each token with its similarity; unknown, non-common tokens snap to the nearest name
-        token when close enough (a typo)."""
+        token when close enough (a typo). A word of the question's vocabulary (``weak``) or of
+        a place (``keep``: "Americas" of "Armed Forces Americas") is that word, not a typo."""
         out = []
         vocab = None
-        for tok in tokens:
-            if tok in self.postings or tok in STOPWORDS or len(tok) < 5 or tok.isdigit():
+        for idx, tok in enumerate(tokens):
+            if (
+                tok in self.postings
+                or tok in STOPWORDS
+                or tok in weak
+                or (idx < len(keep) and keep[idx])
+                or len(tok) < 5
+                or tok.isdigit()
+            ):
                 out.append((tok, 1.0))
                 continue
             if vocab is None:
@@ -471,7 +492,11 @@ class NameIndex:
         return sorted(found or ())
 
     def _match_names(
-        self, text: str, offer: Callable[[str, float, str], None], as_name: bool = False
+        self,
+        text: str,
+        offer: Callable[[str, float, str], None],
+        as_name: bool = False,
+        weak: frozenset[str] = frozenset(),
     ) -> None:
         raw_words = _RAW_TOKEN.findall(text)
         capitalized = {t for w in raw_words if w[:1].isupper() for t in normalize_tokens(w)}
@@ -488,7 +513,8 @@ class NameIndex:
         if not tokens:
             return
         short_ref = len(tokens) <= 4  # a bare customer reference, as in `c360 brief acme`
-        corrected = self._corrected(tokens)
+        place = _place_phrases(tokens)
+        corrected = self._corrected(tokens, [p is not None for p in place], weak)
         words = [w for w, _ in corrected]
         n = len(words)
         matched_entries: set[int] = set()
@@ -502,6 +528,8 @@ class NameIndex:
                 span = words[i:j]
                 if all(w in STOPWORDS for w in span) and not short_ref:
                     continue
+                if j - i == 1 and span[0] in weak and not short_ref:
+                    continue  # "payday" of "a payday loan": a product word, not "Payday"
                 if all(w in STOPWORDS or w in WEAK or w in GENERIC or w in SUFFIXES for w in span):
                     # Common words ("lender services", "bank of america") name a customer
                     # only when typed as a name, or when they are the whole reference.
@@ -519,11 +547,15 @@ class NameIndex:
                 fuzzy = sim < 1.0
                 for eid in self.full_map.get(key, ()):
                     entry = self._entries[eid]
+                    if _rests_on_place(place, i, j, entry.full):
+                        continue
                     matched_entries.add(eid)
                     reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "name")
                     spans.append((i, j, entry.customer_id, SCORE_FULL_NAME * sim, reason))
                 for eid in self.core_map.get(key, ()):
                     entry = self._entries[eid]
+                    if _rests_on_place(place, i, j, entry.full):
+                        continue
                     matched_entries.add(eid)
                     reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "core name")
                     longer = self._names_continuing(span, entry.customer_id)
@@ -551,6 +583,8 @@ class NameIndex:
         for tok in set(tokens):
             if tok in WEAK:  # "ID", "VT", "OR": a word of the question, not initials
                 continue
+            if all(place[k] is not None for k, t in enumerate(tokens) if t == tok):
+                continue  # a word of a place's name ("Rhode Island"), not initials
             if tok in upper or (short_ref and n == 1):
                 for eid in self.acronym_map.get(tok, ()):
                     offer(self._entries[eid].customer_id, SCORE_ACRONYM, "acronym")
@@ -570,6 +604,8 @@ class NameIndex:
         for idx, (word, sim) in enumerate(corrected):
             if (
                 len(word) < 2  # an initial: reached through the names it leads, not alone
+                or place[idx] is not None
+                or word in weak
                 or word in STOPWORDS
                 or word in SUFFIXES
                 or word in GENERIC
@@ -588,15 +624,19 @@ class NameIndex:
                 continue
             seen.add(eid)
             entry = self._entries[eid]
-            score = self._partial_score(words, corrected, entry.core, total, distinct_cap)
+            score = self._partial_score(words, corrected, entry, total, distinct_cap, place, weak)
             if score:
                 offer(entry.customer_id, score[0], score[1])
 
     def _partial_score(
-        self, words, corrected, core, total, distinct_cap
+        self, words, corrected, entry, total, distinct_cap, place=(), weak=frozenset()
     ) -> tuple[float, str] | None:
         """Longest run of the question's tokens inside the core name, weighted by how much of
-        the name's distinctiveness (IDF) it covers; a run at the name's start counts more."""
+        the name's distinctiveness (IDF) it covers; a run at the name's start counts more.
+        A run of words of a place ("Island" of "Rhode Island") says nothing of the name unless
+        the name has the whole place; a product or issue word (``weak``) is as a role word."""
+        core = entry.core
+        place = list(place) or [None] * len(words)
         best: tuple[float, str] | None = None
         idf = {t: math.log(1 + total / max(self.df(t), 1)) for t in core}
         core_weight = sum(idf.values()) or 1.0
@@ -610,6 +650,8 @@ class NameIndex:
                 if not k:
                     continue
                 run = core[s : s + k]
+                if _rests_on_place(place, i, i + k, entry.full):
+                    continue
                 # Two leading content words typed together name a company even when each is
                 # common ("Capital One", "R & B"); otherwise the run needs one rare, specific
                 # word. A single letter is an initial, not such a word: "B" in "C B Merchant
@@ -619,7 +661,10 @@ class NameIndex:
                 leading_pair = (
                     s == 0
                     and sum(t not in STOPWORDS and t not in SUFFIXES for t in run) >= 2
-                    and any(t not in WEAK and t not in STOPWORDS and not t.isdigit() for t in run)
+                    and any(
+                        t not in WEAK and t not in weak and t not in STOPWORDS and not t.isdigit()
+                        for t in run
+                    )
                 )
                 if not leading_pair and not any(
                     len(t) > 1
@@ -628,6 +673,7 @@ class NameIndex:
                     and t not in SUFFIXES
                     and t not in GENERIC
                     and t not in WEAK
+                    and t not in weak
                     and self.df(t) <= distinct_cap
                     for t in run
                 ):
@@ -644,6 +690,40 @@ class NameIndex:
                 if best is None or score > best[0]:
                     best = (round(score, 4), reason)
         return best
+
+
+def _place_phrases(tokens: Sequence[str]) -> list[tuple[str, ...] | None]:
+    """For each token, the multi-word state or territory name it is part of ("rhode island",
+    "armed forces in the americas"), wherever it stands in the question; else None."""
+    out: list[tuple[str, ...] | None] = [None] * len(tokens)
+    longest = max(len(p) for p in MULTIWORD_STATES)
+    i = 0
+    while i < len(tokens):
+        for n in range(min(longest, len(tokens) - i), 1, -1):
+            phrase = tuple(tokens[i : i + n])
+            if phrase in MULTIWORD_STATES:
+                out[i : i + n] = [phrase] * n
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+def _rests_on_place(
+    place: Sequence[tuple[str, ...] | None], i: int, j: int, name: Sequence[str]
+) -> bool:
+    """Whether tokens i..j of the question are all words of places the name does not carry
+    whole: "Island" of "Rhode Island" is no evidence for "Island Finance"; "New York" is for
+    "New York Community Bank"."""
+    if i >= j or j > len(place) or any(place[k] is None for k in range(i, j)):
+        return False
+    return any(not _contains(name, place[k]) for k in range(i, j))
+
+
+def _contains(seq: Sequence[str], sub: Sequence[str] | None) -> bool:
+    n = len(sub or ())
+    return bool(sub) and any(tuple(seq[k : k + n]) == tuple(sub) for k in range(len(seq) - n + 1))
 
 
 def decide(
@@ -729,17 +809,25 @@ class CustomerResolver:
         )
 
     # --- resolving ---------------------------------------------------------------------
-    def _match(self, text: str, as_name: bool = False) -> list[Candidate]:
+    def _match(
+        self, text: str, as_name: bool = False, weak: frozenset[str] = frozenset()
+    ) -> list[Candidate]:
         names = self.names
         with self._lock:  # the ingest listener may be updating the index in another thread
-            return names.match(text, as_name)
+            return names.match(text, as_name, weak)
 
     def find(self, text: str, limit: int = 10) -> list[Candidate]:
         """Name-based candidates, best first (for pickers)."""
         return self._match(text)[:limit]
 
-    def resolve(self, text: str, use_description: bool = True, as_name: bool = False) -> Resolution:
-        candidates = self._match(text, as_name)
+    def resolve(
+        self,
+        text: str,
+        use_description: bool = True,
+        as_name: bool = False,
+        weak: frozenset[str] = frozenset(),
+    ) -> Resolution:
+        candidates = self._match(text, as_name, weak)
         result = decide(candidates)
         if result.status != "not_found" or not use_description:
             return result

@@ -275,3 +275,157 @@ def test_a_complaint_id_names_its_customer(described):
     assert (result.customer_id, result.method) == ("bluewater", "complaint id")
     assert result.explain()["evidence"] == ["complaint 9005"]
     assert not described.briefs._resolve("Which company got complaint 123456?", None).resolved
+
+
+# --- places, products and partial fits: look-alike names built from a question's words -------
+LOOKALIKES = {
+    "island": "Island Finance Puerto Rico",
+    "americash": "AmeriCash Loans LLC",
+    "payday-america": "Payday America",
+    "ocean-state": "Ocean State Credit",
+}
+_PAYDAY = "Payday loan, title loan, or personal loan"
+_FEES = "Charged fees or interest you didn't expect"
+_NOT_OWED = "Attempts to collect debt not owed"
+# (id, company, day, state, sub-product, issue); every product is a payday lender's.
+LOOKALIKE_ROWS = [
+    ("9101", "ocean-state", (2022, 3, 8), "RI", "Payday loan", _FEES),
+    ("9102", "island", (2022, 3, 8), "PR", "Installment loan", _NOT_OWED),
+    ("9103", "americash", (2022, 4, 12), "AA", "Payday loan", _FEES),
+    ("9104", "payday-america", (2026, 5, 12), "OH", "Payday loan", _FEES),
+    ("9105", "island", (2022, 4, 12), "PR", "Installment loan", _FEES),
+    ("9106", "ocean-state", (2026, 5, 12), "OH", "Installment loan", _NOT_OWED),
+]
+
+
+@pytest.fixture(scope="module")
+def lookalikes(tmp_path_factory, embeddings):
+    from datetime import UTC, datetime
+
+    from fixtures.brief_records import NOW
+
+    from c360.clock import FixedClock
+    from c360.container import Container
+    from c360.domain import Complaint, Customer
+    from c360.settings import Settings
+
+    extra: list = [Customer(cid, name) for cid, name in LOOKALIKES.items()]
+    for cid, company, day, state, sub, issue in LOOKALIKE_ROWS:
+        extra.append(
+            Complaint(
+                cid, company, datetime(*day, 15, 0, tzinfo=UTC), f"{issue}. The consumer wrote.",
+                _PAYDAY, status="closed", resolution="Closed with explanation",
+                attributes={"issue": issue, "sub_product": sub, "state": state,
+                            "submitted_via": "Web"},
+            )
+        )  # fmt: skip
+    settings = Settings(data_dir=tmp_path_factory.mktemp("lookalikes"), _env_file=None)
+    container = Container(settings, embeddings=embeddings, clock=FixedClock(NOW))
+    container.ingest.add_records(records() + extra, source="test")
+    return container
+
+
+def _outcome(result) -> set[str]:
+    return {result.customer_id} if result.resolved else {c.customer_id for c in result.candidates}
+
+
+@pytest.mark.parametrize(
+    ("question", "company"),
+    [
+        ("complaint from a borrower in Rhode Island on March 8 2022 about fees", "ocean-state"),
+        ("Which company had a complaint on March 8 2022, Rhode Island, about fees?", "ocean-state"),
+        ("Rhode Island complaint on March 8 2022 about fees", "ocean-state"),
+        ("Which lender had a Rhode Island complaint about unexpected fees?", "ocean-state"),
+        (
+            "a servicemember in the Armed Forces in the Americas complained on April 12 2022 about "
+            "fees",
+            "americash",
+        ),  # fmt: skip
+        (
+            "Which lender got a complaint from Armed Forces in the Americas on April 12, 2022?",
+            "americash",
+        ),  # fmt: skip
+    ],
+)
+def test_a_place_named_like_a_company_is_a_place(lookalikes, question, company):
+    result = lookalikes.briefs._resolve(question, None)
+    assert result.method != "name prefix" and result.method != "fuzzy name", result
+    if result.resolved:
+        assert result.customer_id == company, (question, result)
+    # Island Finance has no complaint from RI, AmeriCash (the only AA complaint) is found
+    # by its complaint, never by "Island" or "Americas".
+    assert "island" not in _outcome(result) or company == "island", (question, result)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "the payday loan lender with a complaint in Ohio about a debt not owed",
+        "Which Payday lender had a complaint from Ohio on May 12, 2026 about a debt not owed?",
+        "Payday loan complaints from a borrower in Ohio on May 12, 2026 about a debt not owed",
+    ],
+)
+def test_a_product_word_is_not_the_company_sharing_it(lookalikes, question):
+    # Ocean State's complaint is the one about a debt not owed; Payday America only shares
+    # the word "payday" with the product the asker names.
+    result = lookalikes.briefs._resolve(question, None)
+    assert result.customer_id != "payday-america", (question, result)
+    assert result.method not in ("name prefix", "distinctive token"), result
+    assert lookalikes.briefs._resolve("Payday America complaints", None).customer_id == (
+        "payday-america"
+    )
+
+
+def test_a_description_fitting_only_some_facts_asks(lookalikes):
+    # The day and state leave Summit's complaint, but it is about fees, not a debt not owed.
+    result = lookalikes.briefs._resolve(
+        "Which company had a complaint from Texas on March 3, 2022 about a debt not owed?", None
+    )
+    assert not result.resolved, result
+    assert all(c.reason for c in result.candidates)
+    # A named product the complaint lacks: the day, state and issue fit Island Finance, the
+    # product does not.
+    result = lookalikes.briefs._resolve(
+        "Which company had a Credit card or prepaid card complaint from Puerto Rico on "
+        "April 12, 2022 about fees?",
+        None,
+    )
+    assert not result.resolved, result
+    assert _outcome(result) <= {"island"}
+    # Every fact fits: answered.
+    result = lookalikes.briefs._resolve(
+        "Which company had a Payday loan, title loan, or personal loan complaint from Puerto "
+        "Rico on April 12, 2022 about fees?",
+        None,
+    )
+    assert result.customer_id == "island", result
+
+
+def test_two_complaints_fitting_every_fact_equally_ask(lookalikes):
+    # 2026-05-12 in OH: Payday America (fees) and Ocean State (debt not owed); a product both
+    # carry and no issue: the day, state and product do not say which.
+    result = lookalikes.briefs._resolve(
+        "Which company had a Payday loan, title loan, or personal loan complaint from Ohio on "
+        "May 12, 2026?",
+        None,
+    )
+    assert result.status == "ambiguous", result
+    assert _outcome(result) == {"payday-america", "ocean-state"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A day and a state nobody's complaint has: no partial fits offered.
+        "Which company had a complaint from Texas on June 1, 2022 about fees?",
+        "Which lender had a complaint from a borrower in Rhode Island on May 2, 2023?",
+        # A company we do not have.
+        "Zorblatt Lending complaints",
+        "What about Zorblatt Lending complaints from Ohio on May 12, 2026?",
+        "What did Zorblatt Lending get about fees?",
+    ],
+)
+def test_nothing_fitting_is_not_found(lookalikes, question):
+    result = lookalikes.briefs._resolve(question, None)
+    assert result.status == "not_found", (question, result)
+    assert not result.candidates

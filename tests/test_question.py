@@ -173,3 +173,68 @@ def test_an_id_not_in_the_store_does_not_resolve_to_one_sharing_its_digits(traps
     result = decide(traps.match("Which internet service does telco customer 7590-ZZZZZ have?"))
     assert not result.resolved, result
     assert decide(traps.match("telco customer 7590-VHVEG")).customer_id == "7590-VHVEG"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("a complaint from Armed Forces Americas", "AA"),
+        ("a servicemember in the Armed Forces in the Americas complained", "AA"),
+        ("stationed with the Armed Forces Pacific", "AP"),
+        ("a complaint from the armed forces in Europe", "AE"),
+        ("a borrower in Rhode Island", "RI"),
+        ("a Northern Mariana Islands consumer", "MP"),
+    ],
+)
+def test_military_and_multiword_places_are_read_as_places(text, code):
+    p = parse(text, datetime(2026, 11, 23, tzinfo=UTC))
+    assert p.states == [code], text
+    # The place's words are gone from what the name matcher reads.
+    rest = p.without_spans(text).lower()
+    assert "americas" not in rest and "island" not in rest and "pacific" not in rest
+
+
+def test_a_company_named_like_the_armed_forces_is_still_a_name():
+    assert parse("Armed Forces Bank complaints").states == []
+
+
+@pytest.fixture(scope="module")
+def places() -> NameIndex:
+    index = NameIndex()
+    index.upsert(
+        CustomerNameRow(cid, name, (), (), None)
+        for cid, name in [
+            ("island", "Island Finance Puerto Rico"),
+            ("americash", "AmeriCash"),
+            ("ocean", "Ocean State Credit"),
+            ("nycb", "New York Community Bank"),
+            ("northern", "Northern Trust Company"),
+        ]
+    )
+    return index
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Where a place goes, and where it does not (no place word before or after it).
+        "complaint from a borrower in Rhode Island on March 3 2022 about fees",
+        "Which company had a complaint on March 3 2022, Rhode Island, about fees?",
+        "Rhode Island complaints about fees",
+        "Which lender got a complaint from Armed Forces in the Americas on April 12 2022?",
+        "a servicemember in the Armed Forces Americas complained about fees",
+        "Which lender had a complaint from the Americas Armed Forces?",
+        "Northern Mariana Islands complaints",
+    ],
+)
+def test_a_word_of_a_place_name_never_names_a_company(places, text):
+    result = decide(places.match(text))
+    assert not result.resolved, (text, result)
+    assert not {c.customer_id for c in result.candidates} & {"island", "americash", "northern"}
+
+
+def test_names_carrying_a_whole_place_or_typed_whole_still_resolve(places):
+    assert decide(places.match("What did Island Finance get?")).customer_id == "island"
+    assert decide(places.match("AmeriCash complaints")).customer_id == "americash"
+    assert decide(places.match("New York Community Bank complaints")).customer_id == "nycb"
+    assert decide(places.match("Northern Trust complaints")).customer_id == "northern"

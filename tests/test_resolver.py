@@ -360,3 +360,57 @@ def test_a_dropped_entity_word_that_tells_two_customers_apart_asks_which():
         for cid, name in (("g", "GreenSky, LLC"), ("gs", "GreenSky Servicing, LLC"))
     )
     assert resolve(index, "complaints at GreenSky").customer_id == "g"
+
+
+# --- product and issue words are not names ----------------------------------------------------
+# Words of the field vocabulary (products, sub-products, issues) a question uses for what a
+# complaint was about: passed as ``weak`` by the brief service (``BriefService.field_words``).
+FIELD_WORDS = frozenset(
+    normalize_tokens("Payday loan, title loan, or personal loan Payday loan Installment loan")
+    + normalize_tokens("Charged fees or interest you didn't expect Student loan Mortgage")
+) - {"or", "you", "didnt"}
+
+
+@pytest.fixture(scope="module")
+def lenders() -> NameIndex:
+    index = NameIndex()
+    index.upsert(
+        CustomerNameRow(cid, name, (), (), None)
+        for cid, name in [
+            ("payday-america", "Payday America"),
+            ("installment-hq", "Installment Partners LLC"),
+            ("vsa", "Vermont Student Assistance Corp"),
+            ("ocean", "Ocean State Credit"),
+        ]
+    )
+    return index
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the payday loan lender with a complaint in Ohio last May",
+        "Payday loan complaints in Ohio",
+        "Payday lender in Ohio with unexpected fees",
+        "Which Installment lender charged fees?",
+        "Which company had Installment loan complaints?",
+        "complaints about a paydya loan",  # a typo of a product word is not corrected to a name
+    ],
+)
+def test_a_product_or_issue_word_alone_names_nobody(lenders, text):
+    result = decide(lenders.match(text, weak=FIELD_WORDS))
+    assert not result.resolved, (text, result)
+    assert not result.candidates, (text, result)
+
+
+def test_the_whole_name_made_of_product_words_still_resolves(lenders):
+    for text, cid in [
+        ("complaints at Payday America", "payday-america"),
+        ("Payday America complaints about fees", "payday-america"),
+        ("What did Installment Partners get?", "installment-hq"),
+        ("Vermont Student complaints", "vsa"),
+        ("Ocean State", "ocean"),
+    ]:
+        assert decide(lenders.match(text, weak=FIELD_WORDS)).customer_id == cid, text
+    # Without the vocabulary (no complaints ingested yet) one rare word still names it.
+    assert decide(lenders.match("Payday complaints")).customer_id == "payday-america"

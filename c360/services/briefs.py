@@ -29,7 +29,14 @@ from prompts import resolution as R
 from retrieval import describe as Ds
 from retrieval import fieldmatch as F
 from retrieval import question as Qn
-from retrieval.resolver import Candidate, CustomerResolver, Resolution, normalize_tokens
+from retrieval.resolver import (
+    STOPWORDS,
+    WEAK,
+    Candidate,
+    CustomerResolver,
+    Resolution,
+    normalize_tokens,
+)
 from retrieval.search import detect_intent, rank_chunks
 from retrieval.sentiment import compound, trend
 from store import queries as Q
@@ -37,6 +44,12 @@ from store import queries as Q
 # Name matches resting on one word of a name: doubted when the question's description (a day,
 # a state) fits other customers and not this one.
 WEAK_NAME_METHODS = frozenset({"distinctive token", "name prefix", "acronym", "fuzzy name"})
+# A customer's whole name, alias or core name, as typed.
+FULL_NAME_METHODS = frozenset(
+    {"name", "alias", "core name", "id", "email", "email domain", "domain"}
+)
+# Words of state and territory names ("Rhode" of "Rhode Island"): a place, not a company name.
+_PLACE_WORDS = frozenset(w for name in Qn.STATES.values() for w in name.lower().split())
 FIELDS_REFRESH_SECONDS = 10.0  # as the name index: how stale another process's ingest may be
 
 log = logging.getLogger(__name__)
@@ -243,6 +256,12 @@ def _message_text(message: Any) -> str:
 def _days(now: datetime, then: datetime) -> int:
     """Whole days from ``then`` to the clock's now; a record dated in the future counts as 0."""
     return max((now - then).days, 0)
+
+
+def evidence_of_days(days, states) -> list[str]:
+    return [R.EVIDENCE_DAY.format(d.isoformat()) for d in days] + [
+        R.EVIDENCE_STATE.format(st) for st in states
+    ]
 
 
 def _without_name(question: str, customer: Customer) -> str:
@@ -459,6 +478,7 @@ class BriefService:
         self._meanings: Ds.Meanings | None = None
         self._customer_fields: Ds.CustomerFields | None = None
         self._meanings_seen = 0
+        self._field_words: tuple[int, frozenset[str]] = (-1, frozenset())
         ingest = getattr(moments, "ingest", None)
         if ingest is not None and hasattr(ingest, "add_listener"):
             ingest.add_listener(self.resolver.on_ingest)  # new/renamed customers resolve at once
@@ -561,21 +581,32 @@ class BriefService:
         # or prepaid card" is not "Card Corporation", "CA" is not an acronym): resolve the
         # question without them first, and fall back to the whole text only if that finds nobody.
         masked = F.mask_named(text, self.fields)
-        result = self.resolver.resolve(masked, use_description=False)
-        if result.status == "not_found" and (masked != text or parsed.dates or parsed.states):
+        # A product or issue word ("payday" of "a payday loan") never names a customer alone,
+        # as a role word does not: "Payday America" is named by its whole name only.
+        weak = self.field_words
+        result = self.resolver.resolve(masked, use_description=False, weak=weak)
+        # A capitalized name no customer has ("Zorblatt Lending"): not a description either.
+        unknown = result.status == "not_found" and self._names_unknown(text, parsed)
+        if (
+            result.status == "not_found"
+            and (masked != text or parsed.dates or parsed.states)
+            and not unknown
+        ):
             # A description made of field values comes before reading those values as names.
             by_fields = None if context_customer_id else self._describe_by_fields(text, parsed)
-            if by_fields is not None:
+            if by_fields is not None and by_fields.status != "not_found":
                 return by_fields
         if result.status == "not_found":
             # A name typed in lower case ("complaints at exerian"): read the words left after
             # the field values as a name would be typed; accept only a clear single match.
-            cased = self.resolver.resolve(masked, use_description=False, as_name=True)
+            cased = self.resolver.resolve(masked, use_description=False, as_name=True, weak=weak)
             if cased.status == "resolved":
                 result = cased
         if result.status == "not_found" and masked != text:
             whole = self.resolver.resolve(text, use_description=False)
-            if whole.status == "resolved":  # a name made of field words ("Student Loan Direct")
+            # A name made of field words ("Student Loan Direct"), named whole: never one word
+            # of it shared with the product or issue the question names ("payday loan").
+            if whole.status == "resolved" and whole.method in FULL_NAME_METHODS:
                 result = whole
         if result.status == "resolved" and result.method in WEAK_NAME_METHODS:
             result = self._doubt_weak_name(result, text, parsed, context_customer_id)
@@ -613,7 +644,7 @@ class BriefService:
                 return by_record
             if parsed.id_prefixes or parsed.id_suffixes:
                 return Resolution("not_found")  # an id piece nobody's id has: not a description
-            if F.unknown_names(text, F.known_words(self.fields, names.postings)):
+            if unknown:
                 # A capitalized name we have no customer for: say so rather than offering
                 # look-alikes found by meaning.
                 return Resolution("not_found")
@@ -622,6 +653,37 @@ class BriefService:
                 by_fields = self._describe_by_amount(text, parsed)
             result = by_fields if by_fields is not None else self.resolver.describe(text)
         return result
+
+    @property
+    def field_words(self) -> frozenset[str]:
+        """The words of the product and issue vocabulary (category, sub-product, issue,
+        sub-issue values), minus common words: never a customer's name on their own."""
+        fields = self.fields
+        if self._field_words[0] != len(fields.raw):
+            words = {
+                w
+                for k, raw in fields.raw.items()
+                if k[0] in Ds.ISSUE_FIELDS
+                for w in normalize_tokens(raw)
+                if len(w) > 2 and w not in STOPWORDS
+            }
+            self._field_words = (len(fields.raw), frozenset(words))
+        return self._field_words[1]
+
+    def _names_unknown(self, text: str, parsed) -> bool:
+        """Whether the question names, in capitals, a company no customer is: a capitalized
+        word inside it (or a first word followed by one: "Zorblatt Lending complaints") that
+        no name, field value, place or day word has. Parsed days and places are left out."""
+        rest = parsed.without_spans(text)
+        known = F.known_words(self.fields, self.resolver.names.postings)
+        words = F.unknown_names(rest, known)
+        first = re.match(r"\s*([A-Z][a-z]{3,})\s+[A-Z][a-z]", rest)
+        if first and first.group(1).lower() not in known:
+            words.append(first.group(1))
+        return any(
+            w.lower() not in STOPWORDS and w.lower() not in WEAK and w.lower() not in _PLACE_WORDS
+            for w in words
+        )
 
     def _describe_by_amount(self, text: str, parsed) -> Resolution | None:
         """A customer described by what it pays ("the customer paying $29.85 a month on a
@@ -750,7 +812,9 @@ class BriefService:
         names = self.resolver.names.names
         keys = self.fields.named(text)
         phrase = Ds.issue_phrase(parsed.without_spans(text, Ds.MARK))
-        exact_issue = any(k[0] in Ds.ISSUE_FIELDS for k in keys)
+        # The issue named exactly: a product named ("payday loan") does not say what the
+        # complaint was about, so the issue phrase beside it still has to fit.
+        exact_issue = any(k[0] in Ds.ISSUE_FIELDS and k[0] not in Ds.PRODUCT_FIELDS for k in keys)
         cosine = (
             self.meanings.similarity(phrase)
             if phrase and not exact_issue and self.embeddings
@@ -768,14 +832,22 @@ class BriefService:
             day_cosine = (
                 self.meanings.similarity(day_phrase) if day_phrase and self.embeddings else {}
             )
+            # A product named beside the issue ("the payday loan lender ... about fees") must
+            # be the complaint's product too, for the complaint to fit every named fact.
+            products = [self.fields.raw[k] for k in keys if k[0] in Ds.PRODUCT_FIELDS]
             with self.sessions() as session:
                 rows = Ds.complaints_on_days(session, parsed.dates)
-            described = Ds.describe_by_days(rows, states, exact, day_phrase, day_cosine, set(names))
+            described = Ds.describe_by_days(
+                rows, states, exact, day_phrase, day_cosine, set(names), products
+            )
             if described.status != "not_found":
-                evidence = [R.EVIDENCE_DAY.format(d.isoformat()) for d in parsed.dates]
-                evidence += [R.EVIDENCE_STATE.format(st) for st in states]
+                evidence = evidence_of_days(parsed.dates, states)
                 evidence += [R.EVIDENCE_VALUE.format(k[0], self.fields.raw[k]) for k in exact]
                 return self._from_fits(described, evidence, day_phrase)
+            if states:
+                # No complaint of the named day and state: the companies that fit the rest
+                # fit partly, and the day and place the asker gave contradict every one.
+                return Resolution("not_found", evidence=evidence_of_days(parsed.dates, states))
             # Nothing of those days fits: what else the question says may be offered, never
             # answered (the day it names contradicts every fit).
             other = self._describe_by_values(keys, states, soft, cosine)
