@@ -585,6 +585,12 @@ class BriefService:
         # as a role word does not: "Payday America" is named by its whole name only.
         weak = self.field_words
         result = self.resolver.resolve(masked, use_description=False, weak=weak)
+        if result.status == "not_found" and masked != text:
+            whole = self.resolver.resolve(text, use_description=False)
+            # A name made of field words ("Student Loan Direct"), named whole: never one word
+            # of it shared with the product or issue the question names ("payday loan").
+            if whole.status == "resolved" and whole.method in FULL_NAME_METHODS:
+                result = whole
         # A capitalized name no customer has ("Zorblatt Lending"): not a description either.
         unknown = result.status == "not_found" and self._names_unknown(text, parsed)
         if (
@@ -602,12 +608,6 @@ class BriefService:
             cased = self.resolver.resolve(masked, use_description=False, as_name=True, weak=weak)
             if cased.status == "resolved":
                 result = cased
-        if result.status == "not_found" and masked != text:
-            whole = self.resolver.resolve(text, use_description=False)
-            # A name made of field words ("Student Loan Direct"), named whole: never one word
-            # of it shared with the product or issue the question names ("payday loan").
-            if whole.status == "resolved" and whole.method in FULL_NAME_METHODS:
-                result = whole
         if result.status == "resolved" and result.method in WEAK_NAME_METHODS:
             result = self._doubt_weak_name(result, text, parsed, context_customer_id)
         if context_customer_id and context_customer_id in names.names:
@@ -656,14 +656,16 @@ class BriefService:
 
     @property
     def field_words(self) -> frozenset[str]:
-        """The words of the product and issue vocabulary (category, sub-product, issue,
-        sub-issue values), minus common words: never a customer's name on their own."""
+        """The words of the product vocabulary (category and sub-product values: short
+        phrases such as "Payday loan"), minus common words: never a customer's name on their
+        own. Issue texts are long sentences whose ordinary words ("third" party, "applied")
+        are distinctive name words of real companies, so they do not count here."""
         fields = self.fields
         if self._field_words[0] != len(fields.raw):
             words = {
                 w
                 for k, raw in fields.raw.items()
-                if k[0] in Ds.ISSUE_FIELDS
+                if k[0] in Ds.PRODUCT_FIELDS
                 for w in normalize_tokens(raw)
                 if len(w) > 2 and w not in STOPWORDS
             }
