@@ -1,7 +1,7 @@
 """Slack delivery state in the store (store/slack_events.py): an event is claimed once across
 processes, a thread remembers its newest customer, old event marks are dropped and thread
 marks kept, on SQLite and PostgreSQL. Functions take the session; the caller owns the
-transaction."""
+transaction. The `sessions` fixture (tests/store/conftest.py) runs each test on both."""
 
 from __future__ import annotations
 
@@ -10,22 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from store import slack_events as se
-from store.db import make_engine, migrate, session_factory
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def sessions(request, tmp_path):
-    """A migrated store and its sessions, nothing else (no model, no Chroma)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    migrate(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def test_an_event_is_claimed_by_its_first_delivery_only(sessions):
