@@ -227,8 +227,10 @@ def _kill_and_recover(tmp_path: Path, database_url: str | None, embeddings) -> N
         ).all()
     assert container.index.count() == len(rows)
     for chunk_id, customer, blob in rows[:: max(1, len(rows) // 150)]:
-        hit = container.index.query(np.frombuffer(blob, dtype=np.float32), k=1)[0]
-        assert (hit.chunk_id, hit.customer_id) == (chunk_id, customer)
+        # HNSW is approximate and these texts differ only in their numbers, so a record's own
+        # vector need not be the single top hit: it must be among the nearest, under its customer.
+        hits = container.index.query(np.frombuffer(blob, dtype=np.float32), k=5)
+        assert (chunk_id, customer) in {(h.chunk_id, h.customer_id) for h in hits}, chunk_id
     for customer_id, _name in CUSTOMERS:
         own = {k for k, m in previous.items() if m["customer_id"] == customer_id}
         brief = container.briefs.brief(customer_id, Asker("U-T", "Test"), log=False)
