@@ -20,7 +20,7 @@ not in the data instead of quoting whatever is nearest.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -457,15 +457,18 @@ def mask_named(question: str, index: FieldIndex) -> str:
 _CAPITALIZED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{3,})\b")
 
 
-def unknown_names(question: str, known_words: set[str]) -> list[str]:
-    """Capitalized words inside the question (not its first word) that no customer name and no
-    field value contains: the name of a company we do not have. A description of a customer
-    ("the lender with complaints about ...") has none, so it still goes to description search."""
-    return [w for w in _CAPITALIZED.findall(question.strip()) if w.lower() not in known_words]
+def unknown_names(question: str, *vocabularies: Container[str]) -> list[str]:
+    """Capitalized words inside the question (not its first word) that no vocabulary (customer
+    name words, field value words) contains: the name of a company we do not have. A
+    description of a customer ("the lender with complaints about ...") has none, so it still
+    goes to description search."""
+    return [
+        w
+        for w in _CAPITALIZED.findall(question.strip())
+        if not any(w.lower() in vocab for vocab in vocabularies)
+    ]
 
 
-def known_words(index: FieldIndex, name_vocab: Iterable[str]) -> set[str]:
-    words = set(name_vocab)
-    for raw in index.raw.values():
-        words.update(_NORM.sub(" ", raw.lower()).split())
-    return words
+def value_words(index: FieldIndex) -> frozenset[str]:
+    """Every word of every field value the index holds."""
+    return frozenset(w for raw in index.raw.values() for w in _NORM.sub(" ", raw.lower()).split())

@@ -479,6 +479,7 @@ class BriefService:
         self._customer_fields: Ds.CustomerFields | None = None
         self._meanings_seen = 0
         self._field_words: tuple[int, frozenset[str]] = (-1, frozenset())
+        self._value_words: tuple[int, frozenset[str]] = (-1, frozenset())
         ingest = getattr(moments, "ingest", None)
         if ingest is not None and hasattr(ingest, "add_listener"):
             ingest.add_listener(self.resolver.on_ingest)  # new/renamed customers resolve at once
@@ -677,10 +678,13 @@ class BriefService:
         word inside it (or a first word followed by one: "Zorblatt Lending complaints") that
         no name, field value, place or day word has. Parsed days and places are left out."""
         rest = parsed.without_spans(text)
-        known = F.known_words(self.fields, self.resolver.names.postings)
-        words = F.unknown_names(rest, known)
+        fields = self.fields
+        if self._value_words[0] != len(fields.raw):  # rebuilt only when new values arrive
+            self._value_words = (len(fields.raw), F.value_words(fields))
+        vocabularies = (self.resolver.names.postings, self._value_words[1])
+        words = F.unknown_names(rest, *vocabularies)
         first = re.match(r"\s*([A-Z][a-z]{3,})\s+[A-Z][a-z]", rest)
-        if first and first.group(1).lower() not in known:
+        if first and not any(first.group(1).lower() in v for v in vocabularies):
             words.append(first.group(1))
         return any(
             w.lower() not in STOPWORDS and w.lower() not in WEAK and w.lower() not in _PLACE_WORDS
