@@ -278,12 +278,13 @@ def test_brief_on_postgresql_cites_only_the_customer_and_logs_the_exchange(pg_co
 
 
 def test_the_guard_refuses_another_customers_record_whatever_produced_it():
+    from c360.brief import Item, NextAction, Section
+    from c360.brief.grounding import Citations
     from c360.domain import Complaint, Customer
-    from c360.services.briefs import Item, NextAction, Section, _Citations
 
     mine = Customer("C-1", "Mine Inc")
     theirs = Complaint("cp-9", "C-2", NOW, "not yours")
-    reg = _Citations("C-1")
+    reg = Citations("C-1")
     assert reg.add(mine) == "customer:C-1"
     assert reg.add(theirs) is None and reg.refused == ["complaint:cp-9"]
     sections, actions = reg.guard(

@@ -12,10 +12,11 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from pydantic import Field
 
+from c360.brief import BriefService
+from c360.brief.grounding import grounded_sentences, split_sentences
 from c360.clock import FixedClock
 from c360.container import Container
 from c360.domain import Asker
-from c360.services.briefs import BriefService, grounded_sentences, split_sentences
 from c360.settings import Settings
 from prompts.answer_llm import SYSTEM_PROMPT
 
@@ -177,4 +178,4 @@ def test_warming_up_prepares_the_store_reads_without_calling_the_model_or_loggin
     assert model.seen == []
     with loaded.sessions() as session:
         assert len(Q.exchange_moments(session, limit=1000)) == before
-    assert service._fields is not None  # the field index is built, as the name index
+    assert service.vocabulary.built  # the field index is built, as the name index
