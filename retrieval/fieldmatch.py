@@ -70,6 +70,7 @@ class QuestionTerms:
     dates: frozenset[str]  # ISO dates in the question
     numbers: frozenset[str]  # digit runs of 4+ (ids)
     record_states: tuple[tuple[str, ...], ...] = ()  # ``RECORD_STATES`` needles asked for
+    periods: tuple[tuple[str, str], ...] = ()  # months and years named: ISO first day, day after
 
 
 # States of a record in the asker's words -> what a record carrying that state has somewhere
@@ -115,6 +116,7 @@ def question_terms(question: str, now: datetime | None = None) -> QuestionTerms:
         dates=frozenset(_DATE.findall(question)) | {d.isoformat() for d in parsed.dates},
         numbers=frozenset(_DIGITS.findall(question)),
         record_states=tuple(dict.fromkeys(states)),
+        periods=tuple((a.isoformat(), b.isoformat()) for a, b in parsed.periods),
     )
 
 
@@ -188,6 +190,9 @@ def complaint_match(
     opened = complaint.opened_at
     if terms.dates and opened is not None and opened.date().isoformat() in terms.dates:
         score += 1.0
+    elif terms.periods and opened is not None:
+        day = opened.date().isoformat()
+        score += any(a <= day < b for a, b in terms.periods)
     for needles in terms.record_states:  # "pending", "answered late", "refunded"
         if record_state_named(needles, complaint):
             score += 1.0
