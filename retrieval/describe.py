@@ -63,17 +63,87 @@ _SOFT_STOP = frozenset(
 )
 
 
+# Words that start a description of the customer, not of what a complaint was about: "what
+# do we know about the company that had ...", "about the customer who ...".
+_CUSTOMER_KIND = frozenset(
+    [
+        "company",
+        "companies",
+        "lender",
+        "lenders",
+        "servicer",
+        "servicers",
+        "service",
+        "services",
+        "bank",
+        "banks",
+        "customer",
+        "customers",
+        "client",
+        "clients",
+        "creditor",
+        "creditors",
+        "collector",
+        "collectors",
+        "agency",
+        "agencies",
+        "bureau",
+        "bureaus",
+        "firm",
+        "firms",
+        "business",
+        "businesses",
+        "provider",
+        "providers",
+        "institution",
+        "institutions",
+        "issuer",
+        "issuers",
+        "processor",
+        "processors",
+        "telco",
+        "subscriber",
+        "subscribers",
+        "member",
+        "members",
+        "person",
+        "people",
+        "one",
+        "ones",
+        "who",
+        "whose",
+        "which",
+        "that",
+        "account",
+        "accounts",
+    ]
+)
+
+
+def _overlapping(pattern: re.Pattern, text: str) -> Iterable[re.Match]:
+    """Every match, including those starting inside an earlier one ("about the company with
+    complaints about <issue>": the second "about" too)."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
+
+
 def issue_phrase(text: str) -> str | None:
     """The words after "about/regarding/over ..." up to where a place, day or channel starts:
-    what the complaint was about, in the asker's words."""
+    what the complaint was about, in the asker's words. "About the company that ..." is about
+    the customer, not the complaint: not an issue."""
     best = None
-    for m in _PHRASE.finditer(text):
+    for m in _overlapping(_PHRASE, text):
         phrase = _TRAILING.sub("", m.group("p").strip(" ,'\""))
         while True:
             stripped = _LEAD_WORDS.sub("", phrase)
             if stripped == phrase:
                 break
             phrase = stripped
+        first = phrase.split()[0].lower().strip(",.'\"") if phrase.split() else ""
+        if first in _CUSTOMER_KIND:
+            continue
         if len(phrase) >= 4 and (best is None or len(phrase) > len(best)):
             best = phrase
     return best

@@ -423,6 +423,9 @@ def test_two_complaints_fitting_every_fact_equally_ask(lookalikes):
         "Zorblatt Lending complaints",
         "What about Zorblatt Lending complaints from Ohio on May 12, 2026?",
         "What did Zorblatt Lending get about fees?",
+        # ... typed in lower case: a coined word before the kind of company.
+        "show me the latest complaint about halvora lending services",
+        "what complaints has quorvex financial group received?",
     ],
 )
 def test_nothing_fitting_is_not_found(lookalikes, question):
@@ -590,3 +593,10 @@ def test_relative_days_are_the_readers_own(described):
     assert not here.candidates and here.customer is None
     unknown_zone = Asker("U3", "lee", tz="Mars/Olympus_Mons")  # not a zone: read as UTC
     assert not described.briefs.ask(question, unknown_zone, log=False).candidates
+
+
+def test_an_ordinary_word_before_the_kind_of_company_is_still_a_description(described):
+    result = described.briefs._resolve(
+        "Which local bank had a complaint from Vermont in March 2022?", None
+    )
+    assert _outcome(result) == {"green-mountain", "atlas"}, result

@@ -30,6 +30,7 @@ from retrieval import describe as Ds
 from retrieval import fieldmatch as F
 from retrieval import question as Qn
 from retrieval import recordstate as RS
+from retrieval.names import coined_company_words
 from retrieval.resolver import (
     STOPWORDS,
     WEAK,
@@ -725,6 +726,12 @@ class BriefService:
         first = re.match(r"\s*([A-Z][a-z]{3,})\s+[A-Z][a-z]", rest)
         if first and not any(first.group(1).lower() in v for v in vocabularies):
             words.append(first.group(1))
+        # In any case: a coined word before "Lending Services" ("halvora lending services").
+        is_word = getattr(self.embeddings, "is_word", None)
+        if is_word is not None:
+            words += coined_company_words(
+                rest, lambda w: is_word(w) or any(w in v for v in vocabularies)
+            )
         return any(
             w.lower() not in STOPWORDS and w.lower() not in WEAK and w.lower() not in _PLACE_WORDS
             for w in words
