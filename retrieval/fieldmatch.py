@@ -71,6 +71,7 @@ class QuestionTerms:
     numbers: frozenset[str]  # digit runs of 4+ (ids)
     record_states: tuple[tuple[str, ...], ...] = ()  # ``RECORD_STATES`` needles asked for
     periods: tuple[tuple[str, str], ...] = ()  # months and years named: ISO first day, day after
+    id_pieces: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # id prefixes, suffixes
 
 
 # States of a record in the asker's words -> what a record carrying that state has somewhere
@@ -117,6 +118,10 @@ def question_terms(question: str, now: datetime | None = None) -> QuestionTerms:
         numbers=frozenset(_DIGITS.findall(question)),
         record_states=tuple(dict.fromkeys(states)),
         periods=tuple((a.isoformat(), b.isoformat()) for a, b in parsed.periods),
+        id_pieces=(
+            tuple(p.lower() for p in parsed.id_prefixes),
+            tuple(p.lower() for p in parsed.id_suffixes),
+        ),
     )
 
 
@@ -198,6 +203,11 @@ def complaint_match(
             score += 1.0
     if terms.numbers and str(complaint.complaint_id) in terms.numbers:
         score += 2.0  # an id names one record outright
+    elif any(terms.id_pieces):  # "the complaint with ID starting 31970"
+        own = str(complaint.complaint_id).lower()
+        prefixes, suffixes = terms.id_pieces
+        if all(own.startswith(p) for p in prefixes) and all(own.endswith(x) for x in suffixes):
+            score += 2.0
     return score
 
 

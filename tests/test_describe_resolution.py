@@ -600,3 +600,11 @@ def test_an_ordinary_word_before_the_kind_of_company_is_still_a_description(desc
         "Which local bank had a complaint from Vermont in March 2022?", None
     )
     assert _outcome(result) == {"green-mountain", "atlas"}, result
+
+
+def test_the_complaint_a_piece_of_its_id_names_is_cited_first(described):
+    result = described.briefs.ask(
+        "Which company got the complaint with ID ending 17?", ROBIN, log=False
+    )
+    cited = [c.record_id for c in result.citations if c.kind == "complaint"]
+    assert result.customer["customer_id"] == "maple" and cited[:1] == ["complaint:9017"], cited
