@@ -121,6 +121,7 @@ class Citation:
     # The record's text addresses an AI assistant (c360.safety.suspicious): quoted, never obeyed,
     # and flagged beside the quote so the reader knows.
     suspicious: bool = False
+    url: str | None = None  # where a person opens the record (None when it has no link)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +131,7 @@ class Citation:
             "occurred_at": self.occurred_at,
             "snippet": self.snippet,
             "suspicious": self.suspicious,
+            "url": self.url,
         }
 
 
@@ -331,6 +333,7 @@ class _Citations:
                 when.isoformat() if when else None,
                 snippet,
                 suspicious=is_suspicious(text),
+                url=record.url,
             )
         return rid
 
