@@ -327,11 +327,15 @@ class SyncService:
                 memory.deleted.add(gone[10:])
         # A moment about a complaint (a Zendesk comment) belongs to the complaint's customer,
         # known from this run or the store; a comment of a deleted ticket is not kept.
-        about = {
-            str(r.data["complaint_id"])
-            for r in page.rows
-            if r.kind == "moment" and r.data.get("complaint_id")
-        } - set(memory.complaint_customers) - memory.deleted
+        about = (
+            {
+                str(r.data["complaint_id"])
+                for r in page.rows
+                if r.kind == "moment" and r.data.get("complaint_id")
+            }
+            - set(memory.complaint_customers)
+            - memory.deleted
+        )
         if about:
             with self.sessions() as session:
                 memory.complaint_customers.update(sync_store.complaint_customers(session, about))
@@ -357,13 +361,17 @@ class SyncService:
             try:
                 parsed.append((row, parse_record(row.kind, data, now=now)))
             except RowProblem as exc:
-                out.append((row.kind, ApiRowError(f"{connector.name}: {row.where}", memory.line, str(exc))))
+                out.append(
+                    (row.kind, ApiRowError(f"{connector.name}: {row.where}", memory.line, str(exc)))
+                )
         customers = [(r, rec) for r, rec in parsed if rec.kind == "customer"]
         with self.sessions() as session:
             wanted = {rec.customer_id for _, rec in parsed} | set(people) | set(page.merged)
             stored_links = sync_store.links(session, wanted - set(memory.links))
             memory.links.update(stored_links)
-            domains = sync_store.customers_by_domain(session, [c.domain for _, c in customers if c.domain])
+            domains = sync_store.customers_by_domain(
+                session, [c.domain for _, c in customers if c.domain]
+            )
             same_as = {s for r, _ in customers for s in r.same_as}
             candidates = sync_store.customers(
                 session, same_as | {c.customer_id for _, c in customers} | set(domains.values())

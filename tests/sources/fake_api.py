@@ -77,7 +77,9 @@ class FakeApi:
         return f"http://{host}:{port}"
 
     # --- cues and inspection --------------------------------------------------------------
-    def cue(self, path_pattern: str, status: int = 429, times: int = 1, retry_after: int = 1) -> None:
+    def cue(
+        self, path_pattern: str, status: int = 429, times: int = 1, retry_after: int = 1
+    ) -> None:
         """The next ``times`` calls whose path matches answer ``status`` (429: with Retry-After)."""
         with self.lock:
             self._cues.extend([(path_pattern, status, retry_after)] * times)
@@ -93,7 +95,9 @@ class FakeApi:
     def authenticate(self, headers: dict[str, str]) -> None:
         """Raise ApiError(401, ...) unless the credentials are right."""
 
-    def _dispatch(self, verb: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]):
+    def _dispatch(
+        self, verb: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]
+    ):
         with self.lock:
             self.requests.append(Request(verb, path, query, body, headers))
             for n, (pattern, status, retry_after) in enumerate(self._cues):

@@ -39,13 +39,27 @@ class FakeHubSpot(FakeApi):
         self.objects: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in TYPES}
         self.archived: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in TYPES}
         self.associations: dict[tuple[str, str], str] = {}  # (type, id) -> company id
-        self.owners = [{"id": "501", "email": "dana@vendor.com", "firstName": "Dana", "lastName": "Lee", "userId": 9}]
+        self.owners = [
+            {
+                "id": "501",
+                "email": "dana@vendor.com",
+                "firstName": "Dana",
+                "lastName": "Lee",
+                "userId": 9,
+            }
+        ]
         self.ms = T0
         self.route("POST", r"/crm/v3/objects/(?P<object_type>\w+)/search", self._search)
         self.route("GET", r"/crm/v3/objects/(?P<object_type>\w+)", self._list)
-        self.route("POST", r"/crm/v4/associations/(?P<source>\w+)/(?P<target>\w+)/batch/read", self._assoc)
+        self.route(
+            "POST", r"/crm/v4/associations/(?P<source>\w+)/(?P<target>\w+)/batch/read", self._assoc
+        )
         self.route("GET", r"/crm/v3/owners/?", self._owners)
-        self.route("GET", r"/account-info/v3/details", lambda query, body: {"portalId": PORTAL, "timeZone": "UTC"})
+        self.route(
+            "GET",
+            r"/account-info/v3/details",
+            lambda query, body: {"portalId": PORTAL, "timeZone": "UTC"},
+        )
 
     def modified_property(self, object_type: str) -> str:
         return "lastmodifieddate" if object_type == "contacts" else "hs_lastmodifieddate"
@@ -90,12 +104,21 @@ class FakeHubSpot(FakeApi):
 
     def _type(self, object_type: str) -> None:
         if object_type not in TYPES:
-            raise ApiError(404, {"status": "error", "category": "OBJECT_NOT_FOUND", "message": f"Unable to infer object type from: {object_type}"})
+            raise ApiError(
+                404,
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": f"Unable to infer object type from: {object_type}",
+                },
+            )
 
     @staticmethod
     def _view(obj: dict[str, Any], properties: list[str] | None) -> dict[str, Any]:
         props = obj["properties"]
-        shown = {k: props.get(k) for k in (properties or [])} | {"hs_object_id": props["hs_object_id"]}
+        shown = {k: props.get(k) for k in (properties or [])} | {
+            "hs_object_id": props["hs_object_id"]
+        }
         out = {k: v for k, v in obj.items() if not k.startswith("_")}
         out["properties"] = shown
         return out
@@ -103,10 +126,19 @@ class FakeHubSpot(FakeApi):
     def _search(self, object_type: str, query, body):
         self._type(object_type)
         if not isinstance(body, dict):
-            raise ApiError(400, {"status": "error", "category": "VALIDATION_ERROR", "message": "body required"})
+            raise ApiError(
+                400, {"status": "error", "category": "VALIDATION_ERROR", "message": "body required"}
+            )
         limit = int(body.get("limit", 10))
         if not 1 <= limit <= 200:
-            raise ApiError(400, {"status": "error", "category": "VALIDATION_ERROR", "message": "limit must be 1..200"})
+            raise ApiError(
+                400,
+                {
+                    "status": "error",
+                    "category": "VALIDATION_ERROR",
+                    "message": "limit must be 1..200",
+                },
+            )
         after = int(body.get("after") or 0)
         if after >= 10_000:
             raise ApiError(400, {"status": "error", "category": "VALIDATION_ERROR",
@@ -124,14 +156,26 @@ class FakeHubSpot(FakeApi):
                 elif op == "GT":
                     items = [i for i in items if i["_ms"] > value]
                 else:
-                    raise ApiError(400, {"status": "error", "category": "VALIDATION_ERROR", "message": f"operator {op}"})
+                    raise ApiError(
+                        400,
+                        {
+                            "status": "error",
+                            "category": "VALIDATION_ERROR",
+                            "message": f"operator {op}",
+                        },
+                    )
         sorts = body.get("sorts") or []
         descending = bool(sorts) and sorts[0].get("direction") == "DESCENDING"
         items.sort(key=lambda i: (i["_ms"], i["id"]), reverse=descending)
         page = items[after : after + limit]
-        answer: dict[str, Any] = {"total": len(items), "results": [self._view(i, body.get("properties")) for i in page]}
+        answer: dict[str, Any] = {
+            "total": len(items),
+            "results": [self._view(i, body.get("properties")) for i in page],
+        }
         if after + limit < len(items):
-            answer["paging"] = {"next": {"after": str(after + limit), "link": "?after=" + str(after + limit)}}
+            answer["paging"] = {
+                "next": {"after": str(after + limit), "link": "?after=" + str(after + limit)}
+            }
         return answer
 
     def _list(self, object_type: str, query, body):
@@ -140,13 +184,29 @@ class FakeHubSpot(FakeApi):
         items = sorted(source[object_type].values(), key=lambda i: int(i["id"]))
         limit = int(query.get("limit", 10))
         if not 1 <= limit <= 100:
-            raise ApiError(400, {"status": "error", "category": "VALIDATION_ERROR", "message": "limit must be 1..100"})
+            raise ApiError(
+                400,
+                {
+                    "status": "error",
+                    "category": "VALIDATION_ERROR",
+                    "message": "limit must be 1..100",
+                },
+            )
         after = int(query.get("after") or 0)
         items = [i for i in items if int(i["id"]) > after]
         page = items[:limit]
-        answer: dict[str, Any] = {"results": [self._view(i, query.get("properties", "").split(",") if query.get("properties") else []) for i in page]}
+        answer: dict[str, Any] = {
+            "results": [
+                self._view(
+                    i, query.get("properties", "").split(",") if query.get("properties") else []
+                )
+                for i in page
+            ]
+        }
         if len(items) > limit:
-            answer["paging"] = {"next": {"after": page[-1]["id"], "link": "?after=" + page[-1]["id"]}}
+            answer["paging"] = {
+                "next": {"after": page[-1]["id"], "link": "?after=" + page[-1]["id"]}
+            }
         return answer
 
     def _assoc(self, source: str, target: str, query, body):
@@ -154,7 +214,10 @@ class FakeHubSpot(FakeApi):
         self._type(target)
         inputs = (body or {}).get("inputs")
         if not isinstance(inputs, list) or len(inputs) > 1000:
-            raise ApiError(400, {"status": "error", "category": "VALIDATION_ERROR", "message": "inputs: 1..1000"})
+            raise ApiError(
+                400,
+                {"status": "error", "category": "VALIDATION_ERROR", "message": "inputs: 1..1000"},
+            )
         results = []
         for item in inputs:
             company = self.associations.get((source, str(item["id"])))
@@ -164,7 +227,12 @@ class FakeHubSpot(FakeApi):
                     "to": [{"toObjectId": int(company), "associationTypes": [
                         {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": "Primary"}]}],
                 })  # fmt: skip
-        return {"status": "COMPLETE", "results": results, "startedAt": _iso(self.ms), "completedAt": _iso(self.ms)}
+        return {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": _iso(self.ms),
+            "completedAt": _iso(self.ms),
+        }
 
     def _owners(self, query, body):
         return {"results": self.owners}

@@ -54,10 +54,20 @@ class FakeZendesk(FakeApi):
         return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # --- data ---------------------------------------------------------------------------
-    def add_user(self, uid: int, name: str, role: str = "end-user", email: str | None = None) -> None:
-        self.users[uid] = {"id": uid, "name": name, "role": role, "email": email, "url": f"/users/{uid}.json"}
+    def add_user(
+        self, uid: int, name: str, role: str = "end-user", email: str | None = None
+    ) -> None:
+        self.users[uid] = {
+            "id": uid,
+            "name": name,
+            "role": role,
+            "email": email,
+            "url": f"/users/{uid}.json",
+        }
 
-    def add_org(self, oid: int, name: str, domains: list[str] | None = None, external_id: str | None = None) -> None:
+    def add_org(
+        self, oid: int, name: str, domains: list[str] | None = None, external_id: str | None = None
+    ) -> None:
         now = self.tick()
         self.orgs[oid] = {
             "id": oid, "url": f"https://acme.zendesk.com/api/v2/organizations/{oid}.json",
@@ -115,19 +125,25 @@ class FakeZendesk(FakeApi):
         try:
             return int(value)
         except ValueError:
-            raise ApiError(400, {"error": "InvalidValue", "description": f"{key} must be an integer"}) from None
+            raise ApiError(
+                400, {"error": "InvalidValue", "description": f"{key} must be an integer"}
+            ) from None
 
     def _per_page(self, query: dict[str, str]) -> int:
         per_page = self._int(query, "per_page", 1000)
         if not 1 <= per_page <= 1000:
-            raise ApiError(400, {"error": "InvalidValue", "description": "per_page must be 1..1000"})
+            raise ApiError(
+                400, {"error": "InvalidValue", "description": "per_page must be 1..1000"}
+            )
         return per_page
 
     @staticmethod
     def _public(item: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in item.items() if not k.startswith("_")}
 
-    def _time_page(self, items: list[dict[str, Any]], key: str, query: dict[str, str], path: str, t: str = "_t"):
+    def _time_page(
+        self, items: list[dict[str, Any]], key: str, query: dict[str, str], path: str, t: str = "_t"
+    ):
         start = self._int(query, "start_time")
         per_page = self._per_page(query)
         chosen = sorted((i for i in items if i[t] >= start), key=lambda i: (i[t], i["id"]))
@@ -143,11 +159,18 @@ class FakeZendesk(FakeApi):
         }
 
     def _orgs(self, query, body):
-        return self._time_page(list(self.orgs.values()), "organizations", query, "/api/v2/incremental/organizations.json")
+        return self._time_page(
+            list(self.orgs.values()),
+            "organizations",
+            query,
+            "/api/v2/incremental/organizations.json",
+        )
 
     def _events(self, query, body):
         events = [dict(e, _t=e["timestamp"]) for e in self.events]
-        page = self._time_page(events, "ticket_events", query, "/api/v2/incremental/ticket_events.json")
+        page = self._time_page(
+            events, "ticket_events", query, "/api/v2/incremental/ticket_events.json"
+        )
         if query.get("include") != "comment_events":
             for event in page["ticket_events"]:
                 event.pop("child_events", None)

@@ -15,8 +15,12 @@ def _acme(zendesk):
     zendesk.add_user(2, "Sam Agent", role="agent", email="sam@vendor.com")
     zendesk.add_org(10, "Acme Corp", domains=["acme.com"])
     zendesk.add_org(11, "Globex", domains=["globex.com"])
-    zendesk.add_ticket(100, 10, "Invoices are wrong", "We were billed twice in March.", priority="high")
-    zendesk.add_ticket(101, 11, "Login fails", "SSO redirects forever.", status="pending", type_="incident")
+    zendesk.add_ticket(
+        100, 10, "Invoices are wrong", "We were billed twice in March.", priority="high"
+    )
+    zendesk.add_ticket(
+        101, 11, "Login fails", "SSO redirects forever.", status="pending", type_="incident"
+    )
     zendesk.add_comment(100, 1, "Still waiting on the refund for the double charge.")
     zendesk.add_comment(100, 2, "Escalated to billing, internal only.", public=False)
     zendesk.add_comment(100, 2, "We have refunded the second charge.")
