@@ -39,6 +39,7 @@ class CustomerRow(Base):
     region: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    url: Mapped[str | None] = mapped_column(String(2048))  # where a person opens the record
     source: Mapped[str | None] = mapped_column(String(1024))
     content_hash: Mapped[str] = mapped_column(String(64))
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -64,6 +65,7 @@ class MomentRow(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     origin: Mapped[str] = mapped_column(String(32), default="data")
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    url: Mapped[str | None] = mapped_column(String(2048))  # the message itself (a permalink)
     # meta["complaint_id"] as a column: the complaint this moment is about (a company's
     # response), so a brief finds a complaint's responses by index. Written from meta.
     complaint_id: Mapped[str | None] = mapped_column(String(255))
@@ -94,6 +96,7 @@ class ComplaintRow(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     severity: Mapped[str | None] = mapped_column(String(64))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    url: Mapped[str | None] = mapped_column(String(2048))  # where a person opens the record
     source: Mapped[str | None] = mapped_column(String(1024))
     content_hash: Mapped[str] = mapped_column(String(64))
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

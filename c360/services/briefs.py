@@ -119,6 +119,7 @@ class Citation:
     # The record's text addresses an AI assistant (c360.safety.suspicious): quoted, never obeyed,
     # and flagged beside the quote so the reader knows.
     suspicious: bool = False
+    url: str | None = None  # where a person opens the record (None when it has no link)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +129,7 @@ class Citation:
             "occurred_at": self.occurred_at,
             "snippet": self.snippet,
             "suspicious": self.suspicious,
+            "url": self.url,
         }
 
 
@@ -313,6 +315,7 @@ class _Citations:
                 when.isoformat() if when else None,
                 snippet,
                 suspicious=is_suspicious(text),
+                url=record.url,
             )
         return rid
 
@@ -470,7 +473,7 @@ class BriefService:
         self.moments = moments
         self.chat_model = chat_model
         self.clock = clock or SystemClock()
-        self.resolver = CustomerResolver(sessions, index, embeddings)
+        self.resolver = CustomerResolver(index, embeddings)
         self._fields: F.FieldIndex | None = None
         self._fields_since: datetime | None = None  # newest complaint write the index has seen
         self._fields_checked = 0.0  # time.monotonic() of the last look for new complaints
@@ -482,14 +485,14 @@ class BriefService:
         self._value_words: tuple[int, frozenset[str]] = (-1, frozenset())
         ingest = getattr(moments, "ingest", None)
         if ingest is not None and hasattr(ingest, "add_listener"):
-            ingest.add_listener(self.resolver.on_ingest)  # new/renamed customers resolve at once
+            ingest.add_listener(self._on_ingest_names)  # new/renamed customers resolve at once
             ingest.add_listener(self._on_ingest_fields)
 
     # --- public API ----------------------------------------------------------------------------
     def warm(self) -> None:
         """Build the name and field indexes and load the model now (server start), not on the
         first question."""
-        self.resolver.ensure_fresh()
+        self._fresh_resolver()
         _ = self.fields
         _ = self.meanings  # the issue vocabulary embedded (issues named in other words)
         if self.embeddings is not None:
@@ -520,7 +523,7 @@ class BriefService:
                 pass
 
     def find_customers(self, text: str, limit: int = 10) -> list[Candidate]:
-        return self.resolver.find(text, limit)
+        return self._fresh_resolver().find(text, limit)
 
     def resolve_reference(self, ref: str, limit: int = 5) -> ResolvedReference:
         """A bare customer reference (``/moment Acme: ...``): the customer when exactly one
@@ -532,7 +535,7 @@ class BriefService:
         exact = [c for c in candidates if typed in (c.customer_id.lower(), c.name.lower())]
         if len(exact) == 1:
             return ResolvedReference(exact[0].customer_id, exact[0].name, [exact[0]])
-        verdict = self.resolver.resolve(ref, use_description=False)
+        verdict = self._fresh_resolver().resolve(ref, use_description=False)
         if verdict.status == "resolved":
             return ResolvedReference(verdict.customer_id, verdict.name, verdict.candidates)
         return ResolvedReference(candidates=candidates)
@@ -573,8 +576,22 @@ class BriefService:
             if isinstance(r, Complaint):
                 self._fields.add(r.customer_id, r.category, r.attributes)
 
+    def _fresh_resolver(self) -> CustomerResolver:
+        """The resolver, its name index checked against the store when due (retrieval takes
+        sessions, never opens them)."""
+        if self.resolver.stale():
+            with self.sessions() as session:
+                self.resolver.refresh(session)
+        return self.resolver
+
+    def _on_ingest_names(self, summary, records) -> None:
+        ids = self.resolver.changed_customers(records)
+        if ids:
+            with self.sessions() as session:
+                self.resolver.customers_changed(session, ids)
+
     def _resolve(self, text: str, context_customer_id: str | None) -> Resolution:
-        names = self.resolver.names
+        names = self._fresh_resolver().names
         # Days, places, amounts and id pieces in the asker's words ("March 3, 2022", "a borrower
         # in Vermont", "ID starting 7590-"): read once, never read as names.
         parsed = Qn.parse(text, now=self.clock.now())
