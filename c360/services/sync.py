@@ -407,7 +407,7 @@ class SyncService:
                 base = memory.customers.get(own) or _customer(candidates.get(own))
                 record = _merge(base, record, keep_identity=False) if base else record
             memory.customers[record.customer_id] = record
-            out.append(Item(record, f"{connector.name}: {row.where}", memory.line, dedupe=True,
+            out.append(Item(record, connector.name, memory.line, dedupe=True,
                             error_factory=_located(connector.name, row.where, memory.line)))  # fmt: skip
         for old, survivor in page.merged.items():
             memory.links[old] = memory.links.get(survivor, survivor)
@@ -434,7 +434,7 @@ class SyncService:
             attributes["people"] = _union(list(attributes.get("people") or []), lines)
             record = replace(base, emails=_union(base.emails, emails), attributes=attributes)
             memory.customers[target] = record
-            out.append(Item(record, f"{connector.name}: contacts", memory.line, dedupe=True))
+            out.append(Item(record, connector.name, memory.line, dedupe=True))
         # 3. moments and complaints follow their customer's links.
         for row, record in parsed:
             if record.kind == "customer":
@@ -443,7 +443,7 @@ class SyncService:
             record = replace(record, customer_id=customer)
             if record.kind == "complaint":
                 memory.complaint_customers[record.complaint_id] = customer
-            out.append(Item(record, f"{connector.name}: {row.where}", memory.line,
+            out.append(Item(record, connector.name, memory.line,
                             error_factory=_located(connector.name, row.where, memory.line)))  # fmt: skip
         page._new_links = new_links  # type: ignore[attr-defined]  # read by _effects
         # One write per record and page: its last state (an object read twice in a page).
@@ -590,7 +590,7 @@ def _customer(row) -> Customer | None:
         customer_id=row.customer_id, name=row.name, aliases=list(row.aliases or []),
         domain=row.domain, emails=list(row.emails or []), segment=row.segment, plan=row.plan,
         arr=row.arr, owner=row.owner, region=row.region, created_at=utc(row.created_at),
-        attributes=dict(row.attributes or {}),
+        attributes=dict(row.attributes or {}), url=row.url,
     )  # fmt: skip
 
 

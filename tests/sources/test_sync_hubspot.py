@@ -52,7 +52,7 @@ def test_companies_contacts_activities_and_tickets_become_customers_moments_and_
         120000.0,
     )
     assert acme.attributes["lifecycle_stage"] == "customer"
-    assert acme.attributes["url"] == "https://app.hubspot.com/contacts/424242/record/0-2/1"
+    assert acme.url == "https://app.hubspot.com/contacts/424242/record/0-2/1"
     assert acme.emails == ["carla@acme.com"]
     assert acme.attributes["people"] == ["Carla Diaz <carla@acme.com> (CFO)"]
     assert moments["hs-note-41"].text == "Renewal at risk:  budget  cut"

@@ -44,11 +44,11 @@ def test_a_sync_turns_organizations_tickets_and_comments_into_customers_complain
         pending = s.get(ComplaintRow, "zd-101")
         moments = s.scalars(select(MomentRow).order_by(MomentRow.occurred_at)).all()
     assert acme.name == "Acme Corp" and acme.domain == "acme.com"
-    assert acme.attributes["url"] == "https://acme.zendesk.com/agent/organizations/10"
+    assert acme.url == "https://acme.zendesk.com/agent/organizations/10"
     assert ticket.customer_id == "zd-org-10" and ticket.status == "open"
     assert ticket.severity == "high" and ticket.category == "problem"
-    assert ticket.attributes["url"] == "https://acme.zendesk.com/agent/tickets/100"
-    assert ticket.source == "helpdesk: ticket 100"
+    assert ticket.url == "https://acme.zendesk.com/agent/tickets/100"
+    assert ticket.source == "helpdesk"
     assert pending.status == "in_progress" and pending.category == "incident"
     assert [(m.direction, m.author, m.complaint_id) for m in moments] == [
         ("inbound", "Carla Customer", "zd-100"),

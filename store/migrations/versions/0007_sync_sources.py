@@ -1,16 +1,16 @@
 """Live sources (issue 11): sync_sources keeps each source's cursor, last success and last
 error; customer_links maps a source's customer id to the c360 customer it is the same as
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07 12:10:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
