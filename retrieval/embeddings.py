@@ -69,6 +69,14 @@ class MiniLMEmbeddings(Embeddings):
         """One query vector; repeated questions are served from a small cache."""
         return self._query_cache(text)
 
+    def is_word(self, word: str) -> bool:
+        """Whether the model's vocabulary holds the word whole (an ordinary English word:
+        "local", "online"), rather than as pieces (a coined name: "Halvora" -> hal ##vo ##ra)."""
+        vocab = getattr(self, "_vocab", None)
+        if vocab is None:
+            vocab = self._vocab = frozenset(self.model.tokenizer.get_vocab())
+        return word.lower() in vocab
+
     # LangChain Embeddings interface
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()

@@ -196,13 +196,13 @@ def test_a_description_needs_one_complaint_carrying_every_named_value(loaded):
         for c in BIG + OTHER
         if c.attributes["issue"] == ISSUES[2] and c.attributes["state"] == "TX"
     }
-    result = loaded.briefs.resolution._describe_by_fields(
+    result = loaded.briefs.resolution.describe_by_fields(
         "the company with complaints about attempts to collect debt not owed in TX"
     )
     assert both == {"bureau", "other"}  # the data has both companies fit: it asks which
     assert result.status == "ambiguous"
     assert {c.customer_id for c in result.candidates} == both
-    nobody = loaded.briefs.resolution._describe_by_fields(
+    nobody = loaded.briefs.resolution.describe_by_fields(
         "the company with complaints about attempts to collect debt not owed in ZZ via Fax"
     )
     assert nobody is None

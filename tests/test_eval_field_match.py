@@ -135,7 +135,7 @@ def test_a_running_server_sees_complaints_another_process_ingested(settings, emb
 
     clock.advance(minutes=1)
     ingest_process.ingest.add_records([COMPLAINTS[1]], "another process")
-    server.briefs.vocabulary.fresh.expire()  # the refresh interval passes
+    server.briefs.vocabulary.freshness.expire()  # the refresh interval passes
     fields = server.briefs.fields
     [key] = fields.named("complaints about Debt collection")
     assert fields.raw[key] == "Debt collection" and fields.customers[key] == {"acme"}

@@ -99,6 +99,7 @@ class Citations:
                 when.isoformat() if when else None,
                 snippet,
                 suspicious=is_suspicious(text),
+                url=record.url,
             )
         return rid
 

@@ -51,6 +51,7 @@ class Citation:
     # The record's text addresses an AI assistant (c360.safety.suspicious): quoted, never obeyed,
     # and flagged beside the quote so the reader knows.
     suspicious: bool = False
+    url: str | None = None  # where a person opens the record (None when it has no link)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class Citation:
             "occurred_at": self.occurred_at,
             "snippet": self.snippet,
             "suspicious": self.suspicious,
+            "url": self.url,
         }
 
 

@@ -17,7 +17,7 @@ from c360.brief.answer import Answer, answer
 from c360.brief.facts import Facts
 from c360.brief.grounding import Citations
 from c360.brief.llm import llm_items
-from c360.brief.resolve import QuestionResolver
+from c360.brief.resolve import QuestionResolver, reader_tz
 from c360.brief.result import BriefResult, Item, Section, render
 from c360.brief.vocabulary import Vocabulary
 from c360.domain import Asker
@@ -42,7 +42,7 @@ class BriefService:
         self.moments = moments
         self.chat_model = chat_model
         self.clock = clock or SystemClock()
-        self.resolver = CustomerResolver(sessions, index, embeddings)
+        self.resolver = CustomerResolver(index, embeddings)
         self.vocabulary = Vocabulary(sessions, embeddings)
         # The clock is read at each use: an evaluation swaps it for the set's own day.
         self.resolution = QuestionResolver(
@@ -53,7 +53,7 @@ class BriefService:
     def ingest_listeners(self) -> tuple:
         """What must see every committed ingest batch (the container wires them): new or
         renamed customers resolve at once, new field values count at once."""
-        return (self.resolver.on_ingest, self.vocabulary.on_ingest)
+        return (self.resolution.on_ingest_names, self.vocabulary.on_ingest)
 
     @property
     def fields(self) -> FieldIndex:
@@ -64,7 +64,7 @@ class BriefService:
     def warm(self) -> None:
         """Build the name and field indexes and load the model now (server start), not on the
         first question."""
-        self.resolver.ensure_fresh()
+        self.resolution.fresh_resolver()
         _ = self.fields
         _ = self.vocabulary.meanings  # the issue vocabulary embedded (issues named in other words)
         if self.embeddings is not None:
@@ -95,7 +95,7 @@ class BriefService:
                 pass
 
     def find_customers(self, text: str, limit: int = 10) -> list[Candidate]:
-        return self.resolver.find(text, limit)
+        return self.resolution.fresh_resolver().find(text, limit)
 
     def resolve_reference(self, ref: str, limit: int = 5) -> ResolvedReference:
         """A bare customer reference (``/moment Acme: ...``): the customer when exactly one
@@ -107,19 +107,20 @@ class BriefService:
         exact = [c for c in candidates if typed in (c.customer_id.lower(), c.name.lower())]
         if len(exact) == 1:
             return ResolvedReference(exact[0].customer_id, exact[0].name, [exact[0]])
-        verdict = self.resolver.resolve(ref, use_description=False)
+        verdict = self.resolution.fresh_resolver().resolve(ref, use_description=False)
         if verdict.status == "resolved":
             return ResolvedReference(verdict.customer_id, verdict.name, verdict.candidates)
         return ResolvedReference(candidates=candidates)
 
-    def resolve(self, text: str, context_customer_id: str | None = None) -> Resolution:
-        """Which customer ``text`` is about (``resolve.QuestionResolver``)."""
-        return self.resolution.resolve(text, context_customer_id)
+    def resolve(self, text: str, context_customer_id: str | None = None, tz=None) -> Resolution:
+        """Which customer ``text`` is about (``resolve.QuestionResolver``); ``tz``: the
+        reader's time zone, for "yesterday" and "last month"."""
+        return self.resolution.resolve(text, context_customer_id, tz)
 
     def ask(
         self, question: str, asker: Asker, context_customer_id: str | None = None, log: bool = True
     ) -> BriefResult:
-        resolution = self.resolve(question, context_customer_id)
+        resolution = self.resolve(question, context_customer_id, reader_tz(asker))
         return self._respond(resolution, question, question, asker, log)
 
     def brief(self, customer_ref: str, asker: Asker, log: bool = True) -> BriefResult:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from c360.domain import Complaint, Customer
-from c360.freshness import KeptFresh
+from c360.freshness import Freshness
 from retrieval import describe as Ds
 from retrieval import fieldindex as FI
 from retrieval import question as Qn
@@ -41,34 +41,39 @@ class Vocabulary:
     def __init__(self, sessions, embeddings) -> None:
         self.sessions = sessions
         self.embeddings = embeddings
-        self.fresh: KeptFresh[FI.FieldIndex, Any] = KeptFresh(self._load, FIELDS_REFRESH_SECONDS)
+        self._fields: FI.FieldIndex | None = None
+        # The timer, lock and watermark (the newest complaint write seen) of the field index.
+        self.freshness = Freshness(FIELDS_REFRESH_SECONDS)
         self._meanings: Ds.Meanings | None = None
         self._meanings_seen = 0
         self._field_words: tuple[int, frozenset[str]] = (-1, frozenset())
         self._value_words: tuple[int, frozenset[str]] = (-1, frozenset())
 
-    def _load(self, index: FI.FieldIndex | None, since: Any) -> tuple[FI.FieldIndex, Any]:
-        index = index or FI.FieldIndex()
+    def _look(self, since: Any) -> Any:
+        index = self._fields or FI.FieldIndex()
         with self.sessions() as session:
             since = FI.add_complaints_since(session, index, since)
-        return index, since
+        self._fields = index
+        return since
 
     @property
     def fields(self) -> FI.FieldIndex:
-        return self.fresh.get()
+        self.freshness.check(self._look)
+        assert self._fields is not None
+        return self._fields
 
     @property
     def built(self) -> bool:
         """Whether the index has been built (a server builds it at start, see ``warm``)."""
-        return self.fresh.value is not None
+        return self._fields is not None
 
     def on_ingest(self, summary, records) -> None:
         """Signature of ``IngestService.add_listener``: this process's new complaints count at
         once (an index not built yet is built whole on first use)."""
-        index = self.fresh.value
+        index = self._fields
         if index is None:
             return
-        with self.fresh.lock:
+        with self.freshness.lock:
             for r in records:
                 if isinstance(r, Complaint):
                     index.add(r.customer_id, r.category, r.attributes)

@@ -13,7 +13,6 @@ from langchain_core.messages import AIMessage
 from pydantic import Field
 
 from c360.brief import BriefService
-from c360.brief.grounding import grounded_sentences, split_sentences
 from c360.clock import FixedClock
 from c360.container import Container
 from c360.domain import Asker
@@ -53,36 +52,6 @@ def with_model(container, *replies: str) -> tuple[BriefService, RecordingFakeCha
         clock=container.clock,
     )
     return service, model
-
-
-def test_sentences_keep_the_citations_that_follow_their_full_stop():
-    text = (
-        "First point [moment:1]. Second point. [complaint:2] Third? Yes [customer:C-1, moment:3]!"
-    )
-    assert split_sentences(text) == [
-        "First point [moment:1].",
-        "Second point. [complaint:2]",
-        "Third?",
-        "Yes [customer:C-1, moment:3]!",
-    ]
-
-
-def test_grounding_keeps_only_sentences_citing_given_records():
-    allowed = {"moment:1", "complaint:2", "customer:C-1"}
-    kept, dropped = grounded_sentences(
-        "Supported [moment:1]. Unsupported claim. Foreign [complaint:99]. Mixed [moment:1, complaint:99]. "
-        "Both [complaint:2, customer:C-1].",
-        allowed,
-    )
-    assert kept == [
-        ("Supported [moment:1].", ["moment:1"]),
-        ("Both [complaint:2, customer:C-1].", ["complaint:2", "customer:C-1"]),
-    ]
-    assert dropped == [
-        "Unsupported claim.",
-        "Foreign [complaint:99].",
-        "Mixed [moment:1, complaint:99].",
-    ]
 
 
 def test_unsupported_and_foreign_sentences_are_removed_from_the_answer(loaded):
