@@ -790,7 +790,7 @@ class BriefService:
             return None
         how = "id prefix" if parsed.id_prefixes else "id suffix"
         piece = " ".join([*parsed.id_prefixes, *parsed.id_suffixes])
-        evidence = [R.EVIDENCE_ID_FRAGMENT.format(how, piece)]
+        evidence = [R.EVIDENCE_ID_FRAGMENT.format(how.removeprefix("id "), piece)]
         cands = [
             Candidate(cid, names[cid], 0.95 if len(by_owner) == 1 else 0.6,
                       [f"complaint {how}", R.complaint_ids_reason(ids)])
