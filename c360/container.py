@@ -82,6 +82,13 @@ class Container:
         return service
 
     @cached_property
+    def sync(self):
+        from c360.services.sync import SyncService
+
+        # The ingest service as a provider: `c360 sources` needs no model.
+        return SyncService(self.sessions, lambda: self.ingest, self.settings, clock=self.clock)
+
+    @cached_property
     def doctor(self):
         from c360.services.doctor import DoctorService
 

@@ -79,6 +79,15 @@ def content_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def record_hash(record: Any) -> str:
+    """A record's content hash. A record without a ``url`` hashes as it did before the field
+    existed, so upgrading does not make a re-ingest rewrite every stored record."""
+    payload = asdict(record)
+    if payload.get("url") is None:
+        payload.pop("url", None)
+    return content_hash(payload)
+
+
 @dataclass
 class Customer:
     customer_id: str
@@ -93,6 +102,7 @@ class Customer:
     region: str | None = None
     created_at: datetime | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None  # where a person opens the record (CRM page); see ``record_url``
 
     kind: RecordKind = field(default="customer", init=False, repr=False)
 
@@ -105,7 +115,7 @@ class Customer:
         return record_id("customer", self.customer_id)
 
     def hash(self) -> str:
-        return content_hash(asdict(self))
+        return record_hash(self)
 
     def text(self) -> str:
         """The customer record as one indexable text (used for description-based resolution)."""
@@ -138,6 +148,7 @@ class Moment:
     tags: list[str] = field(default_factory=list)
     origin: str = "data"
     meta: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None  # the e-mail, call or Slack message itself (a permalink)
 
     kind: RecordKind = field(default="moment", init=False, repr=False)
 
@@ -150,7 +161,7 @@ class Moment:
         return record_id("moment", self.moment_id)
 
     def hash(self) -> str:
-        return content_hash(asdict(self))
+        return record_hash(self)
 
 
 @dataclass
@@ -165,6 +176,7 @@ class Complaint:
     resolution: str | None = None
     severity: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None  # the ticket in the helpdesk
 
     kind: RecordKind = field(default="complaint", init=False, repr=False)
 
@@ -181,7 +193,7 @@ class Complaint:
         return self.status in OPEN_STATUSES
 
     def hash(self) -> str:
-        return content_hash(asdict(self))
+        return record_hash(self)
 
 
 Record = Customer | Moment | Complaint
@@ -221,6 +233,7 @@ class Asker:
     channel_id: str | None = None
     permalink: str | None = None
     team: str | None = None
+    tz: str | None = None  # IANA zone of the reader ("America/New_York"): "yesterday" is theirs
 
 
 # --- ownership alerts: what the store hands back (store/ownership.py, store/outbox.py) ---------

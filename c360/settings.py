@@ -142,6 +142,31 @@ class Settings(BaseSettings):
         description="Slack Web API base URL (a proxy, or a local fake in tests)",
     )
 
+    # Live sources (c360 sync): the sources file and the APIs' credentials, by their usual names.
+    sources_file: Path | None = Field(
+        None,
+        description="The sources file `c360 worker` syncs on each source's interval and `c360 serve` reads for live Slack capture",
+    )
+    sync_interval_seconds: float = Field(
+        900,
+        description="How often a live source is synced by `c360 worker` when its entry gives no 'interval:'",
+    )
+    hubspot_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("HUBSPOT_TOKEN", "C360_HUBSPOT_TOKEN"),
+        description="HubSpot private app access token (scopes: crm.objects.companies/contacts.read, tickets, crm.objects.owners.read)",
+    )
+    zendesk_email: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ZENDESK_EMAIL", "C360_ZENDESK_EMAIL"),
+        description="The Zendesk agent e-mail the API token belongs to",
+    )
+    zendesk_api_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("ZENDESK_API_TOKEN", "C360_ZENDESK_API_TOKEN"),
+        description="Zendesk API token (Admin Center > Apps and integrations > Zendesk API)",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

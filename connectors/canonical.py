@@ -23,6 +23,7 @@ from c360.domain import (
     Moment,
     Record,
 )
+from c360.safety.escaping import URL_MAX, is_web_url
 from c360.safety.terminal import printable
 
 KIND_ALIASES = {
@@ -37,15 +38,15 @@ KIND_ALIASES = {
 FIELDS = {
     "customer": (
         "customer_id", "name", "aliases", "domain", "emails", "segment", "plan", "arr", "owner",
-        "region", "created_at", "attributes",
+        "region", "created_at", "attributes", "url",
     ),
     "moment": (
         "moment_id", "customer_id", "occurred_at", "channel", "direction", "author", "text", "tags",
-        "origin", "meta",
+        "origin", "meta", "url",
     ),
     "complaint": (
         "complaint_id", "customer_id", "opened_at", "category", "text", "status", "resolved_at",
-        "resolution", "severity", "attributes",
+        "resolution", "severity", "attributes", "url",
     ),
 }  # fmt: skip
 EXTRA_FIELD = {"customer": "attributes", "moment": "meta", "complaint": "attributes"}
@@ -119,6 +120,24 @@ def list_value(value: Any, field: str = "value") -> list[str]:
         return [str(_scalar(v, field)).strip() for v in value if not blank(v)]
     value = _scalar(value, field)
     return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def url_value(value: Any, field: str = "url") -> str | None:
+    """A link a person can open: an absolute http(s) address without spaces, quotes or Slack's
+    control characters (``<``, ``>``, ``|``), at most ``URL_MAX`` characters. Anything else
+    (``javascript:``, a relative path, ``<!channel>``) is refused with the reason, never stored:
+    a link is rendered as ``<url|label>`` in Slack, where such a value could break out."""
+    text = text_value(value, field)
+    if text is None:
+        return None
+    if len(text) > URL_MAX:
+        raise RowProblem(f"{field} is {len(text)} characters long (at most {URL_MAX})")
+    if not is_web_url(text):
+        raise RowProblem(
+            f"{field} {quoted(text)} is not a web address: use an absolute http:// or https:// "
+            "address without spaces, quotes, <, > or |"
+        )
+    return text
 
 
 def parse_datetime(value: Any, field: str, now: datetime | None = None) -> datetime:
@@ -263,6 +282,7 @@ def parse_record(kind: str, row: dict[str, Any], now: datetime | None = None) ->
             region=text_value(row.get("region"), "region"),
             created_at=_optional_datetime(row.get("created_at"), "created_at"),
             attributes=_extras(row, kind),
+            url=url_value(row.get("url")),
         )
     if kind == "moment":
         return Moment(
@@ -276,6 +296,7 @@ def parse_record(kind: str, row: dict[str, Any], now: datetime | None = None) ->
             tags=list_value(row.get("tags"), "tags"),
             origin=_enum(row.get("origin"), "origin", ORIGINS, "data"),
             meta=_extras(row, kind),
+            url=url_value(row.get("url")),
         )
     return Complaint(
         complaint_id=text_value(_required(row, "complaint_id", kind), "complaint_id"),
@@ -288,6 +309,7 @@ def parse_record(kind: str, row: dict[str, Any], now: datetime | None = None) ->
         resolution=text_value(row.get("resolution"), "resolution"),
         severity=text_value(row.get("severity"), "severity"),
         attributes=_extras(row, kind),
+        url=url_value(row.get("url")),
     )
 
 
@@ -297,6 +319,8 @@ def validate_record(record: Record) -> None:
     id_field = {"customer": "customer_id", "moment": "moment_id", "complaint": "complaint_id"}[kind]
     if blank(getattr(record, id_field)):
         raise RowProblem(f"missing required field {id_field!r} for a {kind}")
+    if record.url is not None:
+        url_value(record.url)
     if kind == "customer":
         if blank(record.name):
             raise RowProblem("missing required field 'name' for a customer")

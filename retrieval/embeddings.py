@@ -55,6 +55,7 @@ class MiniLMEmbeddings:
         self.threads = threads
         self.texts_embedded = 0
         self._engine = None
+        self._vocab: frozenset[str] | None = None
         self._lock = threading.Lock()
         self._query_cache = lru_cache(maxsize=2048)(self._encode_query_uncached)
 
@@ -128,6 +129,15 @@ class MiniLMEmbeddings:
         """One query vector; repeated questions are served from a small cache."""
         return self._query_cache(text)
 
+    def is_word(self, word: str) -> bool:
+        """Whether the model's vocabulary holds the word whole (an ordinary English word:
+        "local", "online"), rather than as pieces (a coined name: "Halvora" -> hal ##vo ##ra).
+        Read from the tokenizer's files: no model is loaded for it."""
+        vocab = self._vocab
+        if vocab is None:
+            vocab = self._vocab = _vocabulary(Path(self.model_path))
+        return word.lower() in vocab
+
     # LangChain's Embeddings methods (duck-typed, so importing this module loads no LangChain)
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()
@@ -165,6 +175,15 @@ class _TorchMiniLM:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+
+
+def _vocabulary(model_path: Path) -> frozenset[str]:
+    vocab_file = model_path / "vocab.txt"
+    if vocab_file.is_file():
+        return frozenset(vocab_file.read_text(encoding="utf-8").splitlines())
+    from tokenizers import Tokenizer
+
+    return frozenset(Tokenizer.from_file(str(model_path / "tokenizer.json")).get_vocab())
 
 
 @lru_cache(maxsize=1)

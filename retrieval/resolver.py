@@ -1,769 +1,54 @@
-"""Which customer is a question about?
+"""Which customer is a question about? The name index, kept fresh, plus description search.
 
-Order of evidence, strongest first: an exact customer id; an email address or domain; a name
-or alias (case, punctuation and corporate suffixes ignored for the core name); a typo'd name
-(rapidfuzz against the name vocabulary); a distinctive leading token ("TransUnion") or an
-acronym; and last, a description, matched through the global vector index. When two or more
-customers fit about equally we never guess: the caller gets the candidates with their scores.
-When nothing fits, the candidates are empty.
+The name index (``retrieval.name_index``) is built from the store's narrow name columns and
+refreshed when customers change: in-process through the ingest listener, across processes
+through a throttled fingerprint check (count and newest update time). Retrieval never opens a
+session: the caller passes one to ``refresh`` (when ``stale``) and ``customers_changed``.
 
-Scale: names live in an in-memory inverted index (token -> entries, plus whole-name maps), so a
-question costs a few dictionary lookups per question token, whatever the number of customers.
-The index is built once from the store's narrow name columns and refreshed when customers
-change: in-process through the ingest listener, across processes through a throttled
-fingerprint check (count and newest update time).
+Modules: ``names`` (word lists, normalisation), ``name_index`` (matching), ``decision`` (the
+decision rule and its explanation), this one (freshness and the vector description search).
 """
 
 from __future__ import annotations
 
-import bisect
-import math
-import re
 import threading
 import time
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
-
-from retrieval.question import (
-    DATE_WORDS,
-    MULTIWORD_STATES,
-    ROLE_WORDS,
-    STATES,
-    parse,
-    parse_id_fragments,
+from retrieval.decision import (  # re-exported: the resolver's public vocabulary
+    ACCEPT,
+    MARGIN,
+    Candidate,
+    Resolution,
+    decide,
+    decide_description,
 )
-from store.queries import CustomerNameRow, customer_name_rows, customers_fingerprint
+from retrieval.name_index import SCORE_SHARED_TOKEN, NameIndex
+from retrieval.names import GENERIC, STOPWORDS, WEAK, normalize_tokens
+from store.queries import customer_name_rows, customers_fingerprint
 
-# --- scores and thresholds (tuned on the demo data and the CFPB company names) -----------------
-SCORE_ID = 1.0
-SCORE_EMAIL = 1.0
-SCORE_ID_IN_TEXT = 0.95
-SCORE_DOMAIN = 0.95
-SCORE_FULL_NAME = 1.0  # the whole name or alias, suffixes included ("Acme Corp")
-SCORE_CORE_NAME = 0.9  # the name without its corporate suffix ("Acme")
-SCORE_ACRONYM = 0.75
-SCORE_SHARED_TOKEN = 0.6  # a shared name word: a candidate (= ACCEPT); longer runs win
-ACCEPT = 0.6  # below this a name match is only a hint
-MARGIN = 0.08  # the best must lead the runner-up by this much, else we ask which
-FUZZY_CUTOFF = 80  # rapidfuzz ratio for a typo'd token ("equifx" -> "equifax")
-# One slip (a letter dropped, added or changed, or two neighbours swapped: "experain", "Exetre")
-# on a word this long, leading to exactly one name word: that word, nearly as good as typed.
-# The ratio above counts a swap as two edits (0.83-0.88), which sank such names below ACCEPT.
-SLIP_MIN_LEN = 6
-SLIP_SIM = 0.95
-ID_FRAGMENT_CANDIDATES = 5  # customers offered when a partial id fits several
-MAX_SPAN = 8  # longest name, in tokens, looked up as one span
-
-# Description (dense) resolution: cosine similarity of the question to records.
-DESC_ACCEPT = 0.55  # the best customer's best record must be at least this similar
-DESC_MARGIN = 0.06  # ... and lead the next customer by this much
-DESC_SINGLE_HIT = 0.8  # one record this similar is enough on its own
-DESC_MIN = 0.45  # below this a customer is not even a candidate
-DESC_CANDIDATES = 5  # customers offered when a description fits several
-# A runner-up this close (2 x margin) with this many of the nearest records is a second fit
-# ("the credit bureau": three bureaus each hold many near records), however far the best
-# customer's single best record leads: ask which.
-DESC_CONTEST_SUPPORT = 3
-
-# Corporate suffixes: spelled variants map to one canonical token, then trailing suffix tokens
-# are dropped to form the core name.
-CANONICAL = {
-    "corporation": "corp",
-    "incorporated": "inc",
-    "limited": "ltd",
-    "company": "co",
-    "companies": "cos",
-    "holding": "holdings",
-}
-SUFFIXES = {
-    "inc", "corp", "ltd", "llc", "co", "cos", "holdings", "na", "group", "plc", "lp", "llp",
-    "pllc", "sa", "ag", "gmbh", "bv", "nv", "pty", "pc", "and", "the",
-}  # fmt: skip
-MULTI_SUFFIXES = (("national", "association"),)
-# Suffixes that name a kind of entity rather than a legal form: "Umbrella Holdings" and
-# "Umbrella Health" are two companies, and "Umbrella" alone does not say which. ("GreenSky,
-# LLC" beside "GreenSky Servicing, LLC" is read as GreenSky: a legal form tells nothing.)
-DESCRIPTIVE_SUFFIXES = frozenset({"holdings", "group"})
-LEADING_DROP = {"the"}
-ACRONYM_SKIP = {"and", "of", "the", "for", "de"}
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Common words of questions: never typo-corrected, never enough on their own to name a customer.
-STOPWORDS = _words(
-    """
-    a about above after again against all also am an and any are as at be been before being
-    below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers him his how i if in into is it its itself just last
-    latest me more most my new newest no nor not now of off on once only or other our out over
-    own recent recently same she should so some such than that the their them then there these
-    they this those through to too under until up very was we were what when where which while
-    who whom why will with would you your yours customer customers client clients account
-    accounts company brief tell show give summary summarize status open opened closed complaint
-    complaints issue issues call calls email emails meeting meetings note notes moment moments
-    ticket tickets chat question questions ask asked many much any anything something
-    everything happen happened going went say said says think know need needs want wants lately
-    today yesterday week weeks month months year years day days time times ago since still
-    please thanks thank hi hello hey regarding re vs next prepare prep renewal plan plans their
-    whats hows whos bank
-    """
-)
-
-# Words common in company names: a match on them alone says nothing about which company.
-GENERIC = _words(
-    """
-    industries international services service solutions financial finance bank bancorp credit
-    capital systems technologies technology partners global national american america first
-    trust federal mortgage loan loans lending funding insurance management associates
-    enterprises resources consulting business united general acquisition acquisitions recovery
-    collection collections consumer home auto card cards payment payments savings union
-    community investments investment securities data information network software health care
-    energy media retail labs products digital one new
-    """
-)
-
-# Words that say what kind of thing, which place or which day a question means: role words
-# ("lender", "servicer", "ID"), state codes, months and weekdays. Never enough on their own to
-# name a customer, even when one customer's name contains one ("... Lender Services ...", "...
-# of VT Inc", "ID Recovery"): a name match needs a word that is not one of these. (A state
-# name where a place goes, "a borrower in Vermont", is taken out before names are read:
-# ``question.parse``; where a name goes, "for Florida", it may be one.)
-WEAK = ROLE_WORDS | DATE_WORDS | {code.lower() for code in STATES}
-
-_ABBREV = re.compile(r"\b(?:[a-z]\.){2,}")
-_ID_WORD = re.compile(r"\b(?:ID|Id|id|IDs)\b")
-_WORD = re.compile(r"[a-z0-9]+")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
-_DOMAIN = re.compile(r"\b((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b")
-_RAW_TOKEN = re.compile(r"[^\s,;:!?()\"'<>]+")
-
-
-def normalize_tokens(text: str) -> list[str]:
-    """Lower-case ASCII word tokens; "N.A." -> "na", "&" -> "and", suffix spellings unified."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = text.replace("&", " and ").replace("\u2019", "'")
-    text = re.sub(r"(?<=\w)'s\b", "", text).replace("'", "")  # "Acme Corp's" -> "acme corp"
-    text = _ABBREV.sub(lambda m: m.group().replace(".", "") + " ", text)
-    return [CANONICAL.get(t, t) for t in _WORD.findall(text)]
-
-
-def core_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
-    """The name without corporate suffixes ("wells fargo and co" -> "wells fargo")."""
-    toks = list(tokens)
-    while toks and toks[0] in LEADING_DROP and len(toks) > 1:
-        toks.pop(0)
-    changed = True
-    while changed and len(toks) > 1:
-        changed = False
-        for multi in MULTI_SUFFIXES:
-            if len(toks) > len(multi) and tuple(toks[-len(multi) :]) == multi:
-                del toks[-len(multi) :]
-                changed = True
-        if len(toks) > 1 and toks[-1] in SUFFIXES:
-            toks.pop()
-            changed = True
-    return tuple(toks) if toks else tuple(tokens)
-
-
-def acronyms(core: Sequence[str]) -> set[str]:
-    if len(core) < 2:
-        return set()
-    found = {"".join(t[0] for t in core)}
-    content = [t for t in core if t not in ACRONYM_SKIP]
-    if len(content) >= 2:
-        found.add("".join(t[0] for t in content))
-    return {a for a in found if len(a) >= 2}
-
-
-@dataclass
-class Candidate:
-    customer_id: str
-    name: str
-    score: float
-    reasons: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        out = {
-            "customer_id": self.customer_id,
-            "name": self.name,
-            "score": round(float(self.score), 4),
-        }
-        if self.reason:
-            out["reason"] = self.reason
-        return out
-
-    @property
-    def reason(self) -> str | None:
-        """Why this customer fits, in words for the asker (a description's fit), if known."""
-        return next((r for r in self.reasons[1:] if r), None)
-
-
-@dataclass
-class Resolution:
-    """``status``: resolved (customer_id set), ambiguous (several candidates), not_found."""
-
-    status: str
-    customer_id: str | None = None
-    name: str | None = None
-    method: str | None = None
-    candidates: list[Candidate] = field(default_factory=list)
-    # Why: what the question gave that chose this customer, how strongly, and the best other.
-    evidence: list[str] = field(default_factory=list)
-    score: float | None = None
-    runner_up: Candidate | None = None
-
-    @property
-    def resolved(self) -> bool:
-        return self.customer_id is not None
-
-    def explain(self) -> dict:
-        """The ``resolution`` key of the JSON answer: {method, evidence, score, runner_up}."""
-        runner = self.runner_up
-        return {
-            "method": self.method or (self.status if self.status != "resolved" else None),
-            "evidence": list(self.evidence),
-            "score": None if self.score is None else round(float(self.score), 4),
-            "runner_up": None
-            if runner is None
-            else {
-                "customer_id": runner.customer_id,
-                "name": runner.name,
-                "score": round(float(runner.score), 4),
-            },
-        }
-
-
-@dataclass
-class _Entry:
-    customer_id: str
-    label: str
-    is_alias: bool
-    full: tuple[str, ...]
-    core: tuple[str, ...]
-
-
-class NameIndex:
-    """Inverted index over customer names and aliases, ids, emails and domains."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}  # customer_id -> display name
-        self._entries: dict[int, _Entry] = {}
-        self._by_customer: dict[str, list[int]] = {}
-        self._next = 0
-        self.full_map: dict[str, set[int]] = {}
-        self.core_map: dict[str, set[int]] = {}
-        self.acronym_map: dict[str, set[int]] = {}
-        self.postings: dict[str, set[int]] = {}  # core token -> entries
-        self.prefix2: dict[str, set[int]] = {}  # first two core tokens -> entries
-        self.ids: dict[str, str] = {}  # lower-cased id -> id
-        self.emails: dict[str, set[str]] = {}
-        self.domains: dict[str, set[str]] = {}
-        self._vocab: list[str] | None = None
-        self._vocab_by_len: dict[int, list[str]] | None = None
-        self._ids_sorted: list[str] | None = None
-        self._ids_reversed: list[str] = []
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    # --- building ---------------------------------------------------------------------
-    def upsert(self, rows: Iterable[CustomerNameRow]) -> None:
-        for row in rows:
-            self.remove(row.customer_id)
-            self.names[row.customer_id] = row.name
-            self.ids[row.customer_id.lower()] = row.customer_id
-            labels = [(row.name, False)] + [(a, True) for a in row.aliases if a and a.strip()]
-            for label, is_alias in labels:
-                full = tuple(normalize_tokens(label))
-                if not full:
-                    continue
-                entry = _Entry(row.customer_id, label, is_alias, full, core_tokens(full))
-                eid = self._next
-                self._next += 1
-                self._entries[eid] = entry
-                self._by_customer.setdefault(row.customer_id, []).append(eid)
-                self.full_map.setdefault(" ".join(entry.full), set()).add(eid)
-                self.core_map.setdefault(" ".join(entry.core), set()).add(eid)
-                for acr in acronyms(entry.core):
-                    self.acronym_map.setdefault(acr, set()).add(eid)
-                for tok in set(entry.core):
-                    self.postings.setdefault(tok, set()).add(eid)
-                if len(entry.core) > 2:
-                    self.prefix2.setdefault(" ".join(entry.core[:2]), set()).add(eid)
-            for email in row.emails:
-                if email:
-                    self.emails.setdefault(email.strip().lower(), set()).add(row.customer_id)
-                    self._add_domain(email.rpartition("@")[2], row.customer_id)
-            if row.domain:
-                self._add_domain(row.domain, row.customer_id)
-        self._vocab = None
-        self._vocab_by_len = None
-        self._ids_sorted = None
-
-    def _add_domain(self, domain: str, customer_id: str) -> None:
-        d = (
-            domain.strip()
-            .lower()
-            .removeprefix("www.")
-            .removeprefix("http://")
-            .removeprefix("https://")
-        )
-        if d:
-            self.domains.setdefault(d.strip("/"), set()).add(customer_id)
-
-    def remove(self, customer_id: str) -> None:
-        if customer_id not in self.names:
-            return
-        for eid in self._by_customer.pop(customer_id, []):
-            entry = self._entries.pop(eid)
-            for mapping, key in (
-                (self.full_map, " ".join(entry.full)),
-                (self.core_map, " ".join(entry.core)),
-                *((self.acronym_map, a) for a in acronyms(entry.core)),
-                *((self.postings, t) for t in set(entry.core)),
-                (self.prefix2, " ".join(entry.core[:2])),
-            ):
-                bucket = mapping.get(key)
-                if bucket is not None:
-                    bucket.discard(eid)
-                    if not bucket:
-                        del mapping[key]
-        for mapping in (self.emails, self.domains):
-            for key in [k for k, v in mapping.items() if customer_id in v]:
-                mapping[key].discard(customer_id)
-                if not mapping[key]:
-                    del mapping[key]
-        self.ids.pop(customer_id.lower(), None)
-        del self.names[customer_id]
-        self._vocab = None
-        self._vocab_by_len = None
-        self._ids_sorted = None
-
-    @property
-    def vocab(self) -> list[str]:
-        if self._vocab is None:
-            self._vocab = [t for t in self.postings if len(t) >= 4 and not t.isdigit()]
-        return self._vocab
-
-    def vocab_near_length(self, n: int) -> list[str]:
-        """The vocabulary's words of length n-1, n or n+1: the only ones a single slip (one
-        edit) of an n-letter word can be, so the slip check scans a fraction of the names."""
-        if self._vocab_by_len is None:
-            by_len: dict[int, list[str]] = {}
-            for word in self.vocab:
-                by_len.setdefault(len(word), []).append(word)
-            self._vocab_by_len = by_len
-        return [w for k in (n - 1, n, n + 1) for w in self._vocab_by_len.get(k, ())]
-
-    def df(self, token: str) -> int:
-        """Names containing the token (entries, so a customer's alias counts too: close enough
-        for a weight, and O(1))."""
-        return len(self.postings.get(token, ()))
-
-    # --- matching ---------------------------------------------------------------------
-    def match(
-        self, text: str, as_name: bool = False, weak: frozenset[str] = frozenset()
-    ) -> list[Candidate]:
-        """Every customer the text names, best first, with how it matched. ``as_name``: read
-        every word as if typed capitalized, as a name ("complaints at exerian"), except the
-        words that never name a customer alone (``WEAK``, ``STOPWORDS``). ``weak``: more such
-        words (the product and issue vocabulary: "payday" of "Payday loan" is not "Payday
-        America"): one of them alone is never a name, nor typo-corrected into one."""
-        scores: dict[str, tuple[float, str]] = {}
-
-        def offer(customer_id: str, score: float, reason: str) -> None:
-            if score > scores.get(customer_id, (0.0, ""))[0]:
-                scores[customer_id] = (score, reason)
-
-        stripped = text.strip()
-        if stripped.lower() in self.ids:
-            offer(self.ids[stripped.lower()], SCORE_ID, "id")
-        for raw in _RAW_TOKEN.findall(text):
-            tok = raw.strip(".").lower()
-            if tok in self.ids and (any(c.isdigit() for c in tok) or "-" in tok or "_" in tok):
-                offer(self.ids[tok], SCORE_ID_IN_TEXT, "id")
-        emails_in_text = {m.group(0).lower() for m in _EMAIL.finditer(text)}
-        for email in emails_in_text:
-            for cid in self.emails.get(email, ()):
-                offer(cid, SCORE_EMAIL, "email")
-            for cid in self.domains.get(email.rpartition("@")[2], ()):
-                offer(cid, SCORE_DOMAIN, "email domain")
-        for m in _DOMAIN.finditer(text):
-            domain = m.group(1).lower().removeprefix("www.")
-            for cid in self.domains.get(domain, ()):
-                offer(cid, SCORE_DOMAIN, "domain")
-
-        prefixes, suffixes, _ = parse_id_fragments(text)
-        if prefixes or suffixes:
-            # "ID starting 7590-", "ending in -VHVEG": the customers whose id fits; one is
-            # that customer, several are candidates (the same score: ask which).
-            fits = self.ids_fitting(prefixes, suffixes)
-            score = SCORE_ID_IN_TEXT if len(fits) == 1 else SCORE_SHARED_TOKEN
-            for cid in fits[:ID_FRAGMENT_CANDIDATES]:
-                offer(cid, score, "id prefix" if prefixes else "id suffix")
-            if fits:
-                text = _ID_WORD.sub(" ", text)
-        # Places, days and amounts where they go ("a borrower in Vermont", "on March 3") are
-        # not names.
-        self._match_names(parse(text).without_spans(text), offer, as_name, weak)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], self.names[kv[0]]))
-        return [Candidate(cid, self.names[cid], round(s, 4), [r]) for cid, (s, r) in ranked]
-
-    def _names_continuing(self, span: Sequence[str], customer_id: str) -> set[str]:
-        """Other customers whose core name starts with ``span`` and goes on ("Umbrella
-        Health" for "umbrella")."""
-        k = len(span)
-        rarest = min(span, key=self.df)
-        return {
-            e.customer_id
-            for eid in self.postings.get(rarest, ())
-            if (e := self._entries[eid]).customer_id != customer_id
-            and len(e.core) > k
-            and tuple(e.core[:k]) == tuple(span)
-        }
-
-    def _corrected(
-        self, tokens: list[str], keep: Sequence[bool] = (), weak: frozenset[str] = frozenset()
-    ) -> list[tuple[str, float]]:
-        """Each token with its similarity; unknown, non-common tokens snap to the nearest name
-        token when close enough (a typo). A word of the question's vocabulary (``weak``) or of
-        a place (``keep``: "Americas" of "Armed Forces Americas") is that word, not a typo."""
-        out = []
-        vocab = None
-        for idx, tok in enumerate(tokens):
-            if (
-                tok in self.postings
-                or tok in STOPWORDS
-                or tok in weak
-                or (idx < len(keep) and keep[idx])
-                or len(tok) < 5
-                or tok.isdigit()
-            ):
-                out.append((tok, 1.0))
-                continue
-            if vocab is None:
-                vocab = self.vocab
-            slip = self._single_slip(tok, self.vocab_near_length(len(tok)))
-            if slip is not None:
-                out.append((slip, SLIP_SIM))
-                continue
-            best = process.extractOne(tok, vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-            out.append((best[0], best[1] / 100.0) if best else (tok, 1.0))
-        return out
-
-    @staticmethod
-    def _single_slip(tok: str, vocab: list[str]) -> str | None:
-        """The one name word ``tok`` is a single slip of (OSA distance 1: a letter dropped,
-        added or changed, or two neighbours swapped), when it is long enough to be a name word
-        and no second name word is as close; else None (several: the ratio decides, as before)."""
-        if len(tok) < SLIP_MIN_LEN:
-            return None
-        near = process.extract(tok, vocab, scorer=OSA.distance, score_cutoff=1, limit=2)
-        return near[0][0] if len(near) == 1 else None
-
-    def ids_fitting(self, prefixes: Sequence[str], suffixes: Sequence[str]) -> list[str]:
-        """Customer ids starting with every prefix and ending with every suffix (case and the
-        joining hyphen ignored), sorted."""
-        if self._ids_sorted is None:
-            self._ids_sorted = sorted(self.ids)
-            self._ids_reversed = sorted(k[::-1] for k in self.ids)
-        found: set[str] | None = None
-        for frags, keys, flip in (
-            (prefixes, self._ids_sorted, False),
-            (suffixes, self._ids_reversed, True),
-        ):
-            for frag in frags:
-                key = frag.lower()
-                key = key[::-1] if flip else key
-                start = bisect.bisect_left(keys, key)
-                hits = set()
-                for k in keys[start:]:
-                    if not k.startswith(key):
-                        break
-                    hits.add(self.ids[k[::-1] if flip else k])
-                found = hits if found is None else found & hits
-        return sorted(found or ())
-
-    def _match_names(
-        self,
-        text: str,
-        offer: Callable[[str, float, str], None],
-        as_name: bool = False,
-        weak: frozenset[str] = frozenset(),
-    ) -> None:
-        raw_words = _RAW_TOKEN.findall(text)
-        capitalized = {t for w in raw_words if w[:1].isupper() for t in normalize_tokens(w)}
-        if as_name:
-            capitalized |= {
-                t for t in normalize_tokens(text) if len(t) >= 3 and t not in WEAK | STOPWORDS
-            }
-        upper = {
-            w.strip(".").lower()
-            for w in raw_words
-            if len(w.strip(".")) >= 2 and w.strip(".").isupper()
-        }
-        tokens = normalize_tokens(text)
-        if not tokens:
-            return
-        short_ref = len(tokens) <= 4  # a bare customer reference, as in `c360 brief acme`
-        place = _place_phrases(tokens)
-        corrected = self._corrected(tokens, [p is not None for p in place], weak)
-        words = [w for w, _ in corrected]
-        n = len(words)
-        matched_entries: set[int] = set()
-
-        # Whole names and core names as contiguous spans of the question.
-        spans: list[tuple[int, int, str, float, str]] = []
-        for i in range(n):
-            sim = 1.0
-            for j in range(i + 1, min(n, i + MAX_SPAN) + 1):
-                sim *= corrected[j - 1][1]
-                span = words[i:j]
-                if all(w in STOPWORDS for w in span) and not short_ref:
-                    continue
-                if j - i == 1 and span[0] in weak and not short_ref:
-                    continue  # "payday" of "a payday loan": a product word, not "Payday"
-                if all(w in STOPWORDS or w in WEAK or w in GENERIC or w in SUFFIXES for w in span):
-                    # Common words ("lender services", "bank of america") name a customer
-                    # only when typed as a name, or when they are the whole reference.
-                    # Read as a name (``as_name``), a role word counts as typed beside a word
-                    # that is not one ("bank of america"), never alone ("lender services").
-                    beside = as_name and any(w not in WEAK | STOPWORDS for w in span)
-                    typed = all(
-                        w in STOPWORDS or w in capitalized or (beside and w in WEAK)
-                        for w in tokens[i:j]
-                    )
-                    whole = short_ref and j == n and all(t in LEADING_DROP for t in tokens[:i])
-                    if not (typed or whole):
-                        continue
-                key = " ".join(span)
-                fuzzy = sim < 1.0
-                for eid in self.full_map.get(key, ()):
-                    entry = self._entries[eid]
-                    if _rests_on_place(place, i, j, entry.full):
-                        continue
-                    matched_entries.add(eid)
-                    reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "name")
-                    spans.append((i, j, entry.customer_id, SCORE_FULL_NAME * sim, reason))
-                for eid in self.core_map.get(key, ()):
-                    entry = self._entries[eid]
-                    if _rests_on_place(place, i, j, entry.full):
-                        continue
-                    matched_entries.add(eid)
-                    reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "core name")
-                    longer = self._names_continuing(span, entry.customer_id)
-                    if longer and DESCRIPTIVE_SUFFIXES & (set(entry.full) - set(entry.core)):
-                        # "Umbrella" is the core of "Umbrella Holdings" only because "Holdings"
-                        # was dropped as a legal word, and "Umbrella Health" starts with it
-                        # too: the dropped word is what tells them apart, so ask which.
-                        spans.append((i, j, entry.customer_id, SCORE_SHARED_TOKEN * sim, reason))
-                        for other in longer:
-                            matched_entries.update(self._by_customer.get(other, ()))
-                            spans.append((i, j, other, SCORE_SHARED_TOKEN * sim, "name prefix"))
-                        continue
-                    spans.append((i, j, entry.customer_id, SCORE_CORE_NAME * sim, reason))
-        # A name inside a longer name that also matched is not a mention of its own: "Acme
-        # Corporation Ltd" contains "Acme Corp", but names only the former.
-        for i, j, cid, score, reason in spans:
-            inside_longer = any(
-                i2 <= i and j <= j2 and j2 - i2 > j - i and cid2 != cid
-                for i2, j2, cid2, _, _ in spans
-            )
-            if not inside_longer:
-                offer(cid, score, reason)
-
-        # Acronyms typed in capitals ("TU", "BOA"), or alone as a bare reference.
-        for tok in set(tokens):
-            if tok in WEAK:  # "ID", "VT", "OR": a word of the question, not initials
-                continue
-            if all(place[k] is not None for k, t in enumerate(tokens) if t == tok):
-                continue  # a word of a place's name ("Rhode Island"), not initials
-            if tok in upper or (short_ref and n == 1):
-                for eid in self.acronym_map.get(tok, ()):
-                    offer(self._entries[eid].customer_id, SCORE_ACRONYM, "acronym")
-
-        # A distinctive part of a longer name ("TransUnion" -> "TransUnion Intermediate
-        # Holdings"): only from rare tokens, and only when typed as a name would be
-        # (capitalized) or as a bare reference.
-        total = max(len(self.names), 1)
-        distinct_cap = max(5, int(total * 0.002))
-        seen: set[int] = set()
-        candidates: list[int] = []
-        # Names made of common words ("Capital One Financial") are reached by their first two
-        # tokens typed together.
-        for idx in range(n - 1):
-            if short_ref or (tokens[idx] in capitalized and tokens[idx + 1] in capitalized):
-                candidates.extend(self.prefix2.get(f"{words[idx]} {words[idx + 1]}", ()))
-        for idx, (word, sim) in enumerate(corrected):
-            if (
-                len(word) < 2  # an initial: reached through the names it leads, not alone
-                or place[idx] is not None
-                or word in weak
-                or word in STOPWORDS
-                or word in SUFFIXES
-                or word in GENERIC
-                or word not in self.postings
-            ):
-                continue
-            if not (short_ref or word in capitalized or tokens[idx] in capitalized):
-                continue
-            if sim < 1.0 and sim < 0.85:
-                continue
-            postings = self.postings[word]
-            if len(postings) <= distinct_cap:
-                candidates.extend(postings)
-        for eid in candidates:
-            if eid in matched_entries or eid in seen:
-                continue
-            seen.add(eid)
-            entry = self._entries[eid]
-            score = self._partial_score(words, corrected, entry, total, distinct_cap, place, weak)
-            if score:
-                offer(entry.customer_id, score[0], score[1])
-
-    def _partial_score(
-        self, words, corrected, entry, total, distinct_cap, place=(), weak=frozenset()
-    ) -> tuple[float, str] | None:
-        """Longest run of the question's tokens inside the core name, weighted by how much of
-        the name's distinctiveness (IDF) it covers; a run at the name's start counts more.
-        A run of words of a place ("Island" of "Rhode Island") says nothing of the name unless
-        the name has the whole place; a product or issue word (``weak``) is as a role word."""
-        core = entry.core
-        place = list(place) or [None] * len(words)
-        best: tuple[float, str] | None = None
-        idf = {t: math.log(1 + total / max(self.df(t), 1)) for t in core}
-        core_weight = sum(idf.values()) or 1.0
-        for i in range(len(words)):
-            for s in range(len(core)):
-                k = 0
-                sim = 1.0
-                while i + k < len(words) and s + k < len(core) and words[i + k] == core[s + k]:
-                    sim *= corrected[i + k][1]
-                    k += 1
-                if not k:
-                    continue
-                run = core[s : s + k]
-                if _rests_on_place(place, i, i + k, entry.full):
-                    continue
-                # Two leading content words typed together name a company even when each is
-                # common ("Capital One", "R & B"); otherwise the run needs one rare, specific
-                # word. A single letter is an initial, not such a word: "B" in "C B Merchant
-                # Services" says nothing about which company "R & B of Virginia" means.
-                # A number is a piece of an id ("5889" of "5889-JTMUL"), never a name word: a
-                # customer whose id is not in the store must not resolve to one sharing digits.
-                leading_pair = (
-                    s == 0
-                    and sum(t not in STOPWORDS and t not in SUFFIXES for t in run) >= 2
-                    and any(
-                        t not in WEAK and t not in weak and t not in STOPWORDS and not t.isdigit()
-                        for t in run
-                    )
-                )
-                if not leading_pair and not any(
-                    len(t) > 1
-                    and not t.isdigit()
-                    and t not in STOPWORDS
-                    and t not in SUFFIXES
-                    and t not in GENERIC
-                    and t not in WEAK
-                    and t not in weak
-                    and self.df(t) <= distinct_cap
-                    for t in run
-                ):
-                    continue
-                frac = sum(idf[t] for t in run) / core_weight
-                base = 0.62 if s == 0 else 0.5
-                score = (base + 0.1 * frac) * sim
-                if k == 1 and self.df(run[0]) > 1:
-                    # One word that several names share ("Santander", "Citizens") says no more
-                    # about one of them than the others, wherever it sits in the name: the
-                    # same score for all of them, so the caller asks which one.
-                    score = SCORE_SHARED_TOKEN * sim
-                reason = "name prefix" if s == 0 else "distinctive token"
-                if best is None or score > best[0]:
-                    best = (round(score, 4), reason)
-        return best
-
-
-def _place_phrases(tokens: Sequence[str]) -> list[tuple[str, ...] | None]:
-    """For each token, the multi-word state or territory name it is part of ("rhode island",
-    "armed forces in the americas"), wherever it stands in the question; else None."""
-    out: list[tuple[str, ...] | None] = [None] * len(tokens)
-    longest = max(len(p) for p in MULTIWORD_STATES)
-    i = 0
-    while i < len(tokens):
-        for n in range(min(longest, len(tokens) - i), 1, -1):
-            phrase = tuple(tokens[i : i + n])
-            if phrase in MULTIWORD_STATES:
-                out[i : i + n] = [phrase] * n
-                i += n
-                break
-        else:
-            i += 1
-    return out
-
-
-def _rests_on_place(
-    place: Sequence[tuple[str, ...] | None], i: int, j: int, name: Sequence[str]
-) -> bool:
-    """Whether tokens i..j of the question are all words of places the name does not carry
-    whole: "Island" of "Rhode Island" is no evidence for "Island Finance"; "New York" is for
-    "New York Community Bank"."""
-    if i >= j or j > len(place) or any(place[k] is None for k in range(i, j)):
-        return False
-    return any(not _contains(name, place[k]) for k in range(i, j))
-
-
-def _contains(seq: Sequence[str], sub: Sequence[str] | None) -> bool:
-    n = len(sub or ())
-    return bool(sub) and any(tuple(seq[k : k + n]) == tuple(sub) for k in range(len(seq) - n + 1))
-
-
-def decide(
-    candidates: list[Candidate], accept: float = ACCEPT, margin: float = MARGIN
-) -> Resolution:
-    """Resolve only when the best clearly leads; otherwise list the close ones."""
-    strong = [c for c in candidates if c.score >= accept]
-    if not strong:
-        return Resolution("not_found", candidates=[])
-    top = strong[0]
-    runner = candidates[1] if len(candidates) > 1 else None
-    method = top.reasons[0] if top.reasons else None
-    if len(strong) == 1 or top.score - strong[1].score >= margin:
-        return Resolution(
-            "resolved",
-            top.customer_id,
-            top.name,
-            method,
-            [top],
-            evidence=[f"{method}: {top.name}"] if method else [],
-            score=top.score,
-            runner_up=runner,
-        )
-    close = [c for c in strong if top.score - c.score < margin * 2][:10]
-    return Resolution(
-        "ambiguous",
-        candidates=close,
-        evidence=[f"{c.reasons[0]}: {c.name}" for c in close if c.reasons],
-        score=top.score,
-        runner_up=strong[1],
-    )
+__all__ = [
+    "ACCEPT",
+    "GENERIC",
+    "MARGIN",
+    "SCORE_SHARED_TOKEN",
+    "STOPWORDS",
+    "WEAK",
+    "Candidate",
+    "CustomerResolver",
+    "NameIndex",
+    "Resolution",
+    "decide",
+    "decide_description",
+    "normalize_tokens",
+]
 
 
 class CustomerResolver:
-    """Name index plus description search, kept fresh against the store."""
+    """Name index plus description search. Takes sessions, never opens them: a caller checks
+    ``stale()`` and passes a session to ``refresh``."""
 
-    def __init__(
-        self, sessions, index=None, embeddings=None, refresh_seconds: float = 10.0
-    ) -> None:
-        self.sessions = sessions
+    def __init__(self, index=None, embeddings=None, refresh_seconds: float = 10.0) -> None:
         self.index = index
         self.embeddings = embeddings
         self.refresh_seconds = refresh_seconds
@@ -775,38 +60,42 @@ class CustomerResolver:
     # --- freshness ----------------------------------------------------------------------
     @property
     def names(self) -> NameIndex:
-        self.ensure_fresh()
-        assert self._names is not None
+        """The index as last refreshed (empty before the first ``refresh``)."""
+        if self._names is None:
+            return NameIndex()
         return self._names
 
-    def ensure_fresh(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if self._names is not None and not force and now - self._checked_at < self.refresh_seconds:
+    def stale(self) -> bool:
+        """Whether the store should be looked at again: never loaded, or last checked more
+        than ``refresh_seconds`` ago."""
+        return self._names is None or time.monotonic() - self._checked_at >= self.refresh_seconds
+
+    def refresh(self, session, force: bool = False) -> None:
+        """Rebuild the index when the store's customers changed (count or newest update)."""
+        if not force and not self.stale():
             return
         with self._lock:
-            with self.sessions() as session:
-                fingerprint = customers_fingerprint(session)
-                if self._names is None or fingerprint != self._fingerprint:
-                    names = NameIndex()
-                    names.upsert(customer_name_rows(session))
-                    self._names = names
-                    self._fingerprint = fingerprint
+            fingerprint = customers_fingerprint(session)
+            if self._names is None or fingerprint != self._fingerprint:
+                names = NameIndex()
+                names.upsert(customer_name_rows(session))
+                self._names = names
+                self._fingerprint = fingerprint
             self._checked_at = time.monotonic()
 
-    def customers_changed(self, customer_ids: Iterable[str]) -> None:
+    def customers_changed(self, session, customer_ids: Iterable[str]) -> None:
         """In-process change hook (the ingest listener): update just those entries."""
         ids = list(customer_ids)
         if not ids or self._names is None:
             return
-        with self._lock, self.sessions() as session:
+        with self._lock:
             self._names.upsert(customer_name_rows(session, ids))
             self._fingerprint = customers_fingerprint(session)
 
-    def on_ingest(self, summary, records) -> None:
-        """Signature of ``IngestService.add_listener``."""
-        self.customers_changed(
-            r.customer_id for r in records if getattr(r, "kind", None) == "customer"
-        )
+    @staticmethod
+    def changed_customers(records) -> list[str]:
+        """The customers an ingest batch wrote (``IngestService`` listener records)."""
+        return [r.customer_id for r in records if getattr(r, "kind", None) == "customer"]
 
     # --- resolving ---------------------------------------------------------------------
     def _match(
@@ -888,36 +177,3 @@ class CustomerResolver:
                 runner_up=cands[1] if len(cands) > 1 else None,
             )
         return Resolution("not_found")
-
-
-def decide_description(best: dict[str, float], support: dict[str, int]) -> tuple[str, list[str]]:
-    """From each customer's best similarity to a description and how many of the nearest
-    records it holds: ("resolved", [id]), ("ambiguous", ids to offer) or ("not_found", [])."""
-    ranked = sorted(((cid, s) for cid, s in best.items() if s >= DESC_MIN), key=lambda kv: -kv[1])
-    if not ranked:
-        return "not_found", []
-    top_id, top_score = ranked[0]
-    runner = ranked[1][1] if len(ranked) > 1 else 0.0
-    # One stray similar record is not a description of a customer: ask for two hits, or
-    # one that is very close.
-    supported = support[top_id] >= 2 or top_score >= DESC_SINGLE_HIT
-    contested = any(
-        top_score - s < DESC_MARGIN * 2 and support[cid] >= DESC_CONTEST_SUPPORT
-        for cid, s in ranked[1:]
-    )
-    if (
-        top_score >= DESC_ACCEPT
-        and top_score - runner >= DESC_MARGIN
-        and supported
-        and not contested
-    ):
-        return "resolved", [top_id]
-    # Which of the close ones to offer: many records share one template text ("Incorrect
-    # information on your report: ...") and so tie on their best similarity. The vote
-    # decides: customers with more of the nearest records first, one stray record's owner
-    # last; best similarity breaks ties.
-    close_ids = [cid for cid, s in ranked if top_score - s < DESC_MARGIN * 2]
-    close_ids.sort(key=lambda cid: (-support[cid], -best[cid]))
-    if len(close_ids) < 2:  # one weak look-alike is not a match: say so rather than guess
-        return "not_found", []
-    return "ambiguous", close_ids[:DESC_CANDIDATES]

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from retrieval.decision import decide
 from retrieval.describe import MARK, issue_phrase, word_fit
+from retrieval.name_index import NameIndex
 from retrieval.question import parse, parse_dates, parse_states
-from retrieval.resolver import NameIndex, decide
 from store.queries import CustomerNameRow
 
 TODAY = date(2026, 11, 23)  # a Monday

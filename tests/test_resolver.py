@@ -9,13 +9,9 @@ import pytest
 from fixtures.brief_records import load
 
 from c360.domain import Customer
-from retrieval.resolver import (
-    NameIndex,
-    core_tokens,
-    decide,
-    decide_description,
-    normalize_tokens,
-)
+from retrieval.decision import decide, decide_description
+from retrieval.name_index import NameIndex
+from retrieval.names import core_tokens, normalize_tokens
 from store.queries import CustomerNameRow
 
 CFPB_LIKE = [
@@ -255,6 +251,14 @@ def loaded(tmp_path_factory, embeddings):
     return container
 
 
+def fresh(container):
+    """The briefs' resolver, its name index refreshed through a session the caller passes
+    (retrieval opens none of its own)."""
+    with container.sessions() as session:
+        container.briefs.resolver.refresh(session)
+    return container.briefs.resolver
+
+
 @pytest.mark.parametrize(
     ("text", "customer_id", "method"),
     [
@@ -268,24 +272,46 @@ def loaded(tmp_path_factory, embeddings):
     ],
 )
 def test_resolution_through_the_store(loaded, text, customer_id, method):
-    result = loaded.briefs.resolver.resolve(text)
+    result = fresh(loaded).resolve(text)
     assert result.status == "resolved"
     assert (result.customer_id, result.method) == (customer_id, method)
 
 
 def test_ambiguous_and_not_found_through_the_store(loaded):
-    ambiguous = loaded.briefs.resolver.resolve("acme")
+    ambiguous = fresh(loaded).resolve("acme")
     assert ambiguous.status == "ambiguous"
     assert {c.customer_id for c in ambiguous.candidates} == {"C-ACME", "C-ACMELTD"}
-    missing = loaded.briefs.resolver.resolve("Zyxwv Industries")
+    missing = fresh(loaded).resolve("Zyxwv Industries")
     assert missing.status == "not_found"
     assert missing.candidates == []
 
 
 def test_a_customer_ingested_after_the_index_was_built_resolves_at_once(loaded):
-    loaded.briefs.resolver.resolve("acme")  # index built
+    fresh(loaded).resolve("acme")  # index built
     loaded.ingest.add_records([Customer("C-NEW", "Hooli Cloud Ltd")], source="test")
-    assert loaded.briefs.resolver.resolve("Hooli Cloud").customer_id == "C-NEW"
+    assert fresh(loaded).resolve("Hooli Cloud").customer_id == "C-NEW"
+
+
+def test_the_resolver_opens_no_session_and_reads_another_process_writes_when_refreshed(loaded):
+    """Retrieval takes sessions: the resolver is built without a session factory; a customer
+    written by another writer (an ingest this resolver does not listen to) is found once the
+    caller passes a session to ``refresh`` when it is due, and not before."""
+    from retrieval.resolver import CustomerResolver
+
+    resolver = CustomerResolver(refresh_seconds=3600)
+    assert not hasattr(resolver, "sessions")
+    assert resolver.stale() and len(resolver.names) == 0
+    with loaded.sessions() as session:
+        resolver.refresh(session)
+    assert not resolver.stale()
+    assert resolver.resolve("Initech Robotics").status == "not_found"
+    loaded.ingest.add_records([Customer("C-OTHER", "Initech Robotics Inc")], source="test")
+    with loaded.sessions() as session:
+        resolver.refresh(session)  # not due yet: the index is as it was
+    assert resolver.resolve("Initech Robotics").status == "not_found"
+    with loaded.sessions() as session:
+        resolver.refresh(session, force=True)
+    assert resolver.resolve("Initech Robotics").customer_id == "C-OTHER"
 
 
 def test_a_description_fitting_several_offers_those_with_most_of_the_nearest_records(container):
@@ -313,7 +339,7 @@ def test_a_description_fitting_several_offers_those_with_most_of_the_nearest_rec
             )
     container.ingest.add_records(records, source="test")
 
-    result = container.briefs.resolver.describe(
+    result = fresh(container).describe(
         "Show me the latest complaints for the credit reporting agency"
     )
     assert result.status == "ambiguous"

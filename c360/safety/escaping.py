@@ -17,6 +17,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# A link we may render as ``<url|label>``: absolute http(s), no spaces, quotes or Slack's control
+# characters (``<``, ``>``, ``|``), so no stored value can close the link early or open another.
+URL_MAX = 2048
+_WEB_URL = re.compile(r"https?://[^\s/?#<>|\"'`]+[^\s<>|\"'`]*", re.IGNORECASE)
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 # A whole string that is exactly one mention we built (what `mention` emits for an id).
@@ -27,6 +31,21 @@ _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 def slack_escape(text: Any) -> str:
     """Slack's three control characters, escaped as Slack documents; everything else verbatim."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def is_web_url(value: Any) -> bool:
+    """Whether ``value`` is a link Slack may show as ``<url|label>`` (see ``_WEB_URL``)."""
+    return isinstance(value, str) and len(value) <= URL_MAX and bool(_WEB_URL.fullmatch(value))
+
+
+def link(url: str | None, label: str) -> str:
+    """``label`` (escaped) linked to ``url`` as Slack mrkdwn ``<url|label>``; the label alone
+    when ``url`` is missing or is not a plain web address. ``&`` in the address is escaped as
+    Slack documents; ``<``, ``>`` and ``|`` cannot occur in it (``is_web_url``)."""
+    text = slack_escape(label).replace("|", "\u2758")
+    if not is_web_url(url):
+        return text
+    return f"<{url.replace('&', '&amp;')}|{text}>"
 
 
 def is_user_id(value: str | None) -> bool:

@@ -23,8 +23,16 @@ from datetime import datetime
 from typing import Any
 
 from c360.domain import Asker, Moment
+from c360.safety.escaping import is_web_url
 from prompts.brief import exchange_text
 from store.queries import exchange_moments, get_customer, get_moment
+
+
+def permalink_url(asker: Asker) -> str | None:
+    """The asker's Slack message as the moment's ``url``; None when there is none or it is not
+    a plain web address (then it stays in ``meta`` only, and the moment is still stored)."""
+    return asker.permalink if is_web_url(asker.permalink) else None
+
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +300,7 @@ class MomentService:
             direction="internal",
             author=asker.name,
             origin="exchange",
+            url=permalink_url(asker),
             meta={
                 "asker_id": asker.id,
                 "asker_name": asker.name,
@@ -331,6 +340,7 @@ class MomentService:
             direction="internal",
             author=asker.name,
             origin="logged",
+            url=permalink_url(asker),  # the Slack message it was logged from, when there is one
             meta={
                 "needs_owner": bool(needs_owner),
                 "logged_by_id": asker.id,

@@ -65,6 +65,7 @@ def customer_from_row(row: CustomerRow) -> Customer:
         region=row.region,
         created_at=utc(row.created_at),
         attributes=dict(row.attributes or {}),
+        url=row.url,
     )
 
 
@@ -80,6 +81,7 @@ def moment_from_row(row: MomentRow) -> Moment:
         tags=list(row.tags or []),
         origin=row.origin,
         meta=dict(row.meta or {}),
+        url=row.url,
     )
 
 
@@ -95,4 +97,5 @@ def complaint_from_row(row: ComplaintRow) -> Complaint:
         resolution=row.resolution,
         severity=row.severity,
         attributes=dict(row.attributes or {}),
+        url=row.url,
     )

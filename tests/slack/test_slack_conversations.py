@@ -91,10 +91,9 @@ def test_every_exchange_is_logged_with_the_slack_user_channel_and_permalink(
     [exchange] = seeded.moments.recent_exchanges(asker_id=ALICE)
     assert exchange.customer_id == "globex-1" and exchange.author == "Alice Archer"
     assert exchange.meta["channel_id"] == GENERAL
-    assert (
-        exchange.meta["permalink"]
-        == f"https://fake-team.slack.com/archives/{GENERAL}/p{event['ts'].replace('.', '')}"
-    )
+    permalink = f"https://fake-team.slack.com/archives/{GENERAL}/p{event['ts'].replace('.', '')}"
+    assert exchange.meta["permalink"] == permalink
+    assert exchange.url == permalink  # the record links back to the question
 
 
 def test_customer_text_can_never_ping_the_channel_or_mention_anyone(slack, fake_slack, seeded):

@@ -1,0 +1,29 @@
+"""Records carry an optional ``url``: where a person opens the record (a CRM page, a ticket, a
+Slack message's permalink), so a brief's citations can link to it
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-07 12:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+TABLES = ("customers", "moments", "complaints")
+
+
+def upgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("url", sa.String(length=2048), nullable=True))
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("url")
