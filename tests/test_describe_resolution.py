@@ -647,3 +647,12 @@ def test_a_coined_name_near_several_by_spelling_is_not_found(embeddings, tmp_pat
     shared = container.briefs._resolve("Santander complaints", None)
     assert shared.status == "ambiguous"
     assert {c.customer_id for c in shared.candidates} == {"s1", "s2"}
+
+
+def test_a_value_listed_among_others_is_carried():
+    from retrieval.describe import _carries
+    from retrieval.fieldmatch import norm
+
+    assert _carries("Older American, Servicemember", norm("Servicemember"))
+    assert _carries("Servicemember", norm("servicemember"))
+    assert not _carries("Older American", norm("Servicemember"))
