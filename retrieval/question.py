@@ -175,7 +175,11 @@ _ID_SUFFIX = [
 # "7590-something", "7590-xxxx", "7590-...": the written-out rest of an id piece.
 _ELLIPSIS = re.compile(r"-?(?:something|x{2,}|\*+|\?+|\.{3}|…)$", re.I)
 # An id spoken of: a lower-case piece ("the customer ID ending in ippbe") is an id's piece.
-_ID_NEAR = re.compile(r"\b(?:ID|id|Id|IDs|identifier)\b")
+_ID_NEAR = re.compile(
+    r"\b(?:ID|id|Id|IDs|identifier)\b|\b(?:customer|account|number)\s+(?:whose\s+\w+\s+|that\s+|which\s+)?"
+    r"(?:ends?|ending|starts?|starting|begins?|beginning)\b",
+    re.I,
+)
 
 
 @dataclass

@@ -312,3 +312,20 @@ def test_a_state_name_with_one_slip_where_a_place_goes_is_that_state(text, code)
 def test_a_slip_near_two_states_or_where_a_name_goes_is_no_state():
     assert parse_states("Kansass Capital Bank complaints")[0] == []  # where a name goes
     assert parse_states("a complaint from Texsa")[0] == []  # too short to tell a slip
+
+
+@pytest.mark.parametrize(
+    ("text", "prefixes", "suffixes"),
+    [
+        ("customer ending in -VHVEG", [], ["VHVEG"]),
+        ("the customer ID ending in ippbe", [], ["ippbe"]),  # lower case beside "ID"
+        ("the account ending in vhveg", [], ["vhveg"]),
+        ("account 7590-something", ["7590"], []),
+        ("complaint ID starting 901-something", ["901"], []),
+        ("which complaint starts with a late fee", [], []),  # words, not an id
+    ],
+)
+def test_pieces_of_ids(text, prefixes, suffixes):
+    from retrieval.question import parse_id_fragments
+
+    assert parse_id_fragments(text)[:2] == (prefixes, suffixes)
