@@ -930,7 +930,7 @@ class BriefService:
         day, state and value, ranked by how well its issue fits the question's words
         (``retrieval.describe``). None when the question names too little or nobody fits."""
         parsed = parsed or Qn.parse(text, now=self.clock.now())
-        names = self.resolver.names.names
+        names = self._fresh_resolver().names.names
         keys = self.fields.named(text)
         record_states = RS.named_states(text)
         phrase = Ds.issue_phrase(parsed.without_spans(text, Ds.MARK))
