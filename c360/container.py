@@ -37,8 +37,16 @@ class Container:
         from retrieval.embeddings import MiniLMEmbeddings
 
         return MiniLMEmbeddings(
-            self.settings.resolved_model_path(), batch_size=self.settings.embed_batch_size
+            self.settings.resolved_model_path(),
+            batch_size=self.settings.embed_batch_size,
+            backend=self.settings.embed_backend,
+            cache_dir=self.settings.resolved_model_cache_dir,
         )
+
+    def limit_model_threads(self, threads: int) -> None:
+        """Cap the CPU threads of one embedding forward pass (``c360 serve``: the other cores
+        stay with the request threads). Loads nothing: the cap applies when the model loads."""
+        self.embeddings.limit_threads(max(1, threads))
 
     @cached_property
     def index(self):
@@ -72,6 +80,13 @@ class Container:
         # Ownership rules look at every committed batch's new records (issue 4).
         service.add_listener(self.ownership.on_records)
         return service
+
+    @cached_property
+    def sync(self):
+        from c360.services.sync import SyncService
+
+        # The ingest service as a provider: `c360 sources` needs no model.
+        return SyncService(self.sessions, lambda: self.ingest, self.settings, clock=self.clock)
 
     @cached_property
     def doctor(self):

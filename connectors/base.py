@@ -12,7 +12,7 @@ Two ways to read, after Onyx's Load/Poll connectors: ``load_all()`` reads everyt
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from c360.domain import RowError
@@ -40,6 +40,13 @@ class ItemRowError(RowError):
         return f"{self.source}: item {self.line}: {self.reason}"
 
 
+class ApiRowError(RowError):
+    """A rejected object of an API source: located by the object (``zendesk: ticket 7``)."""
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
 class SourceError(Exception):
     """The source as a whole cannot be read (missing file, bad mapping, unreachable database).
     Unlike a RowError this stops the run: nothing from that source can be trusted."""
@@ -56,4 +63,40 @@ class Connector(Protocol):
     def changes_since(self, cursor: str | None) -> Iterator[list[RawRow]]:
         """Rows changed after ``cursor`` (all rows when None), in batches. Sources that cannot
         tell what changed read everything; the content hash makes unchanged rows a no-op."""
+        ...
+
+
+@dataclass
+class Page:
+    """One page of a live source (an API response or a few): its objects as canonical rows,
+    what the source deleted or merged, and the cursor to store once the page is committed
+    (None: keep the previous one)."""
+
+    rows: list[ApiRow]
+    cursor: str | None = None
+    deleted: list[str] = field(default_factory=list)  # record ids, "complaint:zd-123"
+    merged: dict[str, str] = field(default_factory=dict)  # customer id merged away -> survivor
+
+
+@dataclass
+class ApiRow:
+    """One object of an API in the canonical columns of its ``kind`` (connectors.canonical
+    parses it, so an API record is checked like a file row). ``where`` locates it in errors
+    (``zendesk: ticket 123``). A customer row's ``same_as`` lists c360 customer ids it is
+    the same customer as when they exist (an external id); its ``domain`` matches too."""
+
+    kind: str
+    data: dict[str, Any]
+    where: str
+    same_as: list[str] = field(default_factory=list)
+
+
+class LiveConnector(Protocol):
+    """A source read over an API (``connector:`` in the sources file): HubSpot, Zendesk, Slack."""
+
+    name: str  # the source's name in the sources file: keys its cursor
+    connector: str  # slack | hubspot | zendesk
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        """Pages changed after ``cursor`` (everything when None), oldest first."""
         ...

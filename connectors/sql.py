@@ -23,6 +23,7 @@ import yaml
 from connectors.base import DEFAULT_BATCH_ROWS, RawRow, SourceError
 from connectors.canonical import normalise_kind
 
+LIVE_CONNECTORS = ("slack", "hubspot", "zendesk")  # read over an API by `c360 sync`
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -182,14 +183,21 @@ def load_sources(path: str | Path) -> list[dict[str, Any]]:
     for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
             raise SourceError(f"{path}: source {n} must be a dict")
-        missing = [k for k in ("url", "query") if not entry.get(k)] if "path" not in entry else []
+        live = entry.get("connector")
+        if live is not None and live not in LIVE_CONNECTORS:
+            raise SourceError(
+                f"{path}: source {n} ({entry.get('name', 'unnamed')}): unknown connector "
+                f"{str(live)!r}: use one of {', '.join(LIVE_CONNECTORS)}"
+            )
+        needs = () if "path" in entry or live else ("url", "query")
+        missing = [k for k in needs if not entry.get(k)]
         if missing:
             raise SourceError(
                 f"{path}: source {n} ({entry.get('name', 'unnamed')}) needs {', '.join(missing)}"
             )
         resolved = dict(entry)
         resolved.setdefault("name", f"{path.stem}-{n}")
-        if "url" in resolved:
+        if "url" in resolved and not live:
             resolved["url"] = _expand_env(str(resolved["url"]), path, n)
         for key in ("mapping", "path"):
             if resolved.get(key):

@@ -176,6 +176,40 @@ class SyncCursorRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class SyncSourceRow(Base):
+    """One live source of a sources file (``c360 sync``): where it left off and how it went.
+
+    ``cursor`` is written in the same transaction as the batch it covers, so after a crash the
+    next run starts after the last committed batch and re-reads at most the one in flight."""
+
+    __tablename__ = "sync_sources"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    connector: Mapped[str] = mapped_column(String(32))
+    cursor: Mapped[str | None] = mapped_column(Text)
+    interval_seconds: Mapped[float | None] = mapped_column(Float)
+    records_seen: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustomerLinkRow(Base):
+    """A source's own customer id that names another c360 customer: the same company in the
+    CRM and the helpdesk (matched by domain or external id), or a CRM company merged into
+    another. Records of ``alias_id`` are written under ``customer_id``."""
+
+    __tablename__ = "customer_links"
+
+    alias_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(255), index=True)
+    source: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(String(32))  # domain | external_id | merged
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ProcessedEventRow(Base):
     """Slack event/retry dedupe that holds across processes: inserting an id twice fails."""
 

@@ -10,4 +10,5 @@ COMMAND_MODULES = [
     "c360.commands.evaluate",  # eval
     "c360.commands.db",  # db upgrade
     "c360.commands.doctor",  # doctor
+    "c360.commands.sync",  # sync, sources
 ]

@@ -31,6 +31,8 @@ from prompts import resolution as R
 from retrieval import describe as Ds
 from retrieval import fieldmatch as F
 from retrieval import question as Qn
+from retrieval import recordstate as RS
+from retrieval.names import coined_company_words
 from retrieval.resolver import (
     STOPWORDS,
     WEAK,
@@ -272,10 +274,26 @@ def _days(now: datetime, then: datetime) -> int:
     return max((now - then).days, 0)
 
 
-def evidence_of_days(days, states) -> list[str]:
-    return [R.EVIDENCE_DAY.format(d.isoformat()) for d in days] + [
-        R.EVIDENCE_STATE.format(st) for st in states
-    ]
+def evidence_of_days(days, states, periods=()) -> list[str]:
+    return (
+        [R.EVIDENCE_DAY.format(d.isoformat()) for d in days]
+        + [R.period(start, end) for start, end in periods]
+        + [R.EVIDENCE_STATE.format(st) for st in states]
+    )
+
+
+def _reader_tz(asker: Asker | None):
+    """The reader's time zone (an IANA name on the asker, e.g. from Slack's users.info), for
+    "yesterday" and "last month"; None (UTC) when unknown or not a zone."""
+    name = getattr(asker, "tz", None)
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _without_name(question: str, customer: Customer) -> str:
@@ -562,7 +580,7 @@ class BriefService:
     def ask(
         self, question: str, asker: Asker, context_customer_id: str | None = None, log: bool = True
     ) -> BriefResult:
-        resolution = self._resolve(question, context_customer_id)
+        resolution = self._resolve(question, context_customer_id, _reader_tz(asker))
         return self._respond(resolution, question, question, asker, log)
 
     def brief(self, customer_ref: str, asker: Asker, log: bool = True) -> BriefResult:
@@ -609,11 +627,12 @@ class BriefService:
             with self.sessions() as session:
                 self.resolver.customers_changed(session, ids)
 
-    def _resolve(self, text: str, context_customer_id: str | None) -> Resolution:
+    def _resolve(self, text: str, context_customer_id: str | None, tz=None) -> Resolution:
         names = self._fresh_resolver().names
-        # Days, places, amounts and id pieces in the asker's words ("March 3, 2022", "a borrower
-        # in Vermont", "ID starting 7590-"): read once, never read as names.
-        parsed = Qn.parse(text, now=self.clock.now())
+        # Days, months, places, amounts and id pieces in the asker's words ("March 3, 2022",
+        # "in March 2022", "a borrower in Vermont", "ID starting 7590-"): read once, in the
+        # reader's time zone, never read as names.
+        parsed = Qn.parse(text, now=self.clock.now(), tz=tz)
         # A product, issue or state named in the question is not a company name ("Credit card
         # or prepaid card" is not "Card Corporation", "CA" is not an acronym): resolve the
         # question without them first, and fall back to the whole text only if that finds nobody.
@@ -628,11 +647,16 @@ class BriefService:
             # of it shared with the product or issue the question names ("payday loan").
             if whole.status == "resolved" and whole.method in FULL_NAME_METHODS:
                 result = whole
+        if result.status == "not_found" and (parsed.id_prefixes or parsed.id_suffixes):
+            # No customer id fits the piece: a complaint id may ("ID starting 31970").
+            by_piece = self._resolve_by_id_fragments(parsed)
+            if by_piece is not None:
+                return by_piece
         # A capitalized name no customer has ("Zorblatt Lending"): not a description either.
         unknown = result.status == "not_found" and self._names_unknown(text, parsed)
         if (
             result.status == "not_found"
-            and (masked != text or parsed.dates or parsed.states)
+            and (masked != text or parsed.when or parsed.states or RS.named_states(text))
             and not unknown
         ):
             # A description made of field values comes before reading those values as names.
@@ -680,13 +704,15 @@ class BriefService:
             if by_record is not None:
                 return by_record
             if parsed.id_prefixes or parsed.id_suffixes:
-                return Resolution("not_found")  # an id piece nobody's id has: not a description
+                # "the complaint with ID starting 31970": the customers whose complaints fit;
+                # an id piece nobody's id has is not found, never a description.
+                return self._resolve_by_id_fragments(parsed) or Resolution("not_found")
             if unknown:
                 # A capitalized name we have no customer for: say so rather than offering
                 # look-alikes found by meaning.
                 return Resolution("not_found")
             by_fields = self._describe_by_fields(text, parsed)
-            if by_fields is None and parsed.amounts and not (parsed.dates or parsed.states):
+            if by_fields is None and parsed.amounts and not (parsed.when or parsed.states):
                 by_fields = self._describe_by_amount(text, parsed)
             result = by_fields if by_fields is not None else self.resolver.describe(text)
         return result
@@ -722,6 +748,12 @@ class BriefService:
         first = re.match(r"\s*([A-Z][a-z]{3,})\s+[A-Z][a-z]", rest)
         if first and not any(first.group(1).lower() in v for v in vocabularies):
             words.append(first.group(1))
+        # In any case: a coined word before "Lending Services" ("halvora lending services").
+        is_word = getattr(self.embeddings, "is_word", None)
+        if is_word is not None:
+            words += coined_company_words(
+                rest, lambda w: is_word(w) or any(w in v for v in vocabularies)
+            )
         return any(
             w.lower() not in STOPWORDS and w.lower() not in WEAK and w.lower() not in _PLACE_WORDS
             for w in words
@@ -762,6 +794,38 @@ class BriefService:
             runner_up=runner,
         )  # fmt: skip
 
+    def _resolve_by_id_fragments(self, parsed) -> Resolution | None:
+        """The customers whose complaint ids fit the pieces the question gives ("the complaint
+        with ID starting 31970", "number ending 4755"): one is that customer, several are
+        offered (each with a complaint that fits), none is None."""
+        with self.sessions() as session:
+            found = Q.complaints_by_id_fragments(session, parsed.id_prefixes, parsed.id_suffixes)
+        names = self.resolver.names.names
+        by_owner: dict[str, list[str]] = {}
+        for complaint_id, owner in found:
+            if owner in names:
+                by_owner.setdefault(owner, []).append(complaint_id)
+        if not by_owner:
+            return None
+        how = "id prefix" if parsed.id_prefixes else "id suffix"
+        piece = " ".join([*parsed.id_prefixes, *parsed.id_suffixes])
+        evidence = [R.EVIDENCE_ID_FRAGMENT.format(how.removeprefix("id "), piece)]
+        cands = [
+            Candidate(cid, names[cid], 0.95 if len(by_owner) == 1 else 0.6,
+                      [f"complaint {how}", R.complaint_ids_reason(ids)])
+            for cid, ids in sorted(by_owner.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ]  # fmt: skip
+        if len(cands) == 1:
+            top = cands[0]
+            return Resolution(
+                "resolved", top.customer_id, top.name, f"complaint {how}", [top],
+                evidence=[*evidence, top.reason or ""], score=top.score,
+            )  # fmt: skip
+        return Resolution(
+            "ambiguous", candidates=cands[: Ds.MAX_CANDIDATES], evidence=evidence,
+            score=cands[0].score, runner_up=cands[1],
+        )  # fmt: skip
+
     def _resolve_by_complaint_id(self, text: str) -> Resolution | None:
         """The customer whose complaint has the id the question gives ("Which company got
         complaint 3571115?"): one id, or several ids all of one customer."""
@@ -790,10 +854,10 @@ class BriefService:
         a typo) while the question also names the day of a complaint: when that customer has no
         complaint that day (from the named state) and the description fits others, one word
         must not outweigh it, so ask which."""
-        if context_customer_id or not parsed.dates:
+        if context_customer_id or not parsed.when:
             return result
         with self.sessions() as session:
-            rows = Ds.complaints_on_days(session, parsed.dates)
+            rows = Ds.complaints_in(session, parsed.when)
         wanted = set(parsed.states)
         if any(
             row[1] == result.customer_id
@@ -853,6 +917,7 @@ class BriefService:
         parsed = parsed or Qn.parse(text, now=self.clock.now())
         names = self.resolver.names.names
         keys = self.fields.named(text)
+        record_states = RS.named_states(text)
         phrase = Ds.issue_phrase(parsed.without_spans(text, Ds.MARK))
         # The issue named exactly: a product named ("payday loan") does not say what the
         # complaint was about, so the issue phrase beside it still has to fit.
@@ -864,7 +929,7 @@ class BriefService:
         )
         soft = phrase if phrase and not exact_issue else None
         states = sorted({*parsed.states, *(self.fields.raw[k] for k in keys if k[0] == "state")})
-        if parsed.dates:
+        if parsed.when or (record_states and states):
             # On the named days the complaints are few: the day and state narrow them, the
             # issue (exact words or other words alike) ranks them. A product or issue word
             # named exactly ("loan" in "the home loan") is the asker's wording, not a filter.
@@ -878,18 +943,25 @@ class BriefService:
             # be the complaint's product too, for the complaint to fit every named fact.
             products = [self.fields.raw[k] for k in keys if k[0] in Ds.PRODUCT_FIELDS]
             with self.sessions() as session:
-                rows = Ds.complaints_on_days(session, parsed.dates)
+                if parsed.when:
+                    rows = Ds.complaints_in(session, parsed.when)
+                else:  # a state and a record state, no time: that state's complaints
+                    rows = Q.complaints_of_states(session, states, Ds.MAX_DAY_ROWS)
             described = Ds.describe_by_days(
-                rows, states, exact, day_phrase, day_cosine, set(names), products
+                rows, states, exact, day_phrase, day_cosine, set(names), products, record_states
             )
+            evidence = evidence_of_days(parsed.dates, states, parsed.periods)
+            evidence += [R.EVIDENCE_VALUE.format(k[0], self.fields.raw[k]) for k in exact]
+            evidence += [
+                R.EVIDENCE_RECORD_STATE.format(rs.phrase, rs.negated) for rs in record_states
+            ]
             if described.status != "not_found":
-                evidence = evidence_of_days(parsed.dates, states)
-                evidence += [R.EVIDENCE_VALUE.format(k[0], self.fields.raw[k]) for k in exact]
                 return self._from_fits(described, evidence, day_phrase)
-            if states:
-                # No complaint of the named day and state: the companies that fit the rest
-                # fit partly, and the day and place the asker gave contradict every one.
-                return Resolution("not_found", evidence=evidence_of_days(parsed.dates, states))
+            if states or record_states or day_phrase or not keys:
+                # No complaint of the named time and state (and record state, and what it
+                # was about): the companies that fit the rest fit partly, and the facts the
+                # asker gave contradict every one: nothing fits.
+                return Resolution("not_found", evidence=evidence)
             # Nothing of those days fits: what else the question says may be offered, never
             # answered (the day it names contradicts every fit).
             other = self._describe_by_values(keys, states, soft, cosine)

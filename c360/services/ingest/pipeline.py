@@ -61,6 +61,12 @@ class IngestService(RunRepair):
 
         return self._run(items(), [source])
 
+    def ingest_batches(self, batches: Iterator[list[Any]], sources: list[str]) -> IngestSummary:
+        """Ingest batches of ``Item``s and ``(kind, RowError)``s made by a caller (the live
+        sources of ``c360 sync``); an ``EffectBatch``'s effects (deletions, merges, the
+        source's cursor) are applied in the transaction that writes its records."""
+        return self._run(batches, sources)
+
     def ingest_paths(
         self,
         paths: Sequence[str | Path],
@@ -129,6 +135,8 @@ class IngestService(RunRepair):
         )
         total = IngestSummary()
         for entry in sources:
+            if entry.get("connector"):  # an API source: `c360 sync` reads it
+                continue
             try:
                 if entry.get("path"):
                     part = self.ingest_paths(
@@ -278,7 +286,7 @@ class IngestService(RunRepair):
                 state.known_customers |= store.existing_customer_ids(session, needed)
         for it in items:
             rec = it.record
-            if rec.source_id in state.seen[rec.kind]:
+            if rec.source_id in state.seen[rec.kind] and not it.revision:
                 if it.dedupe:
                     continue
                 first = state.first_seen(rec.kind, rec.source_id)
@@ -399,14 +407,17 @@ class IngestService(RunRepair):
             vectors=vectors,
             origins=origins,
             records=changed,
+            effects=getattr(batch, "effects", None),
         )
 
     def _write(self, prepared: Prepared, run_id: int | None = None, number: int = 0) -> None:
         """Store first (committed: records, chunks unindexed, tombstones), then Chroma (upsert,
         delete the tombstoned ids), then mark indexed and drop the tombstones."""
-        if not prepared.changed_ids:
+        effects = prepared.effects
+        if not prepared.changed_ids and effects is None:
             return
         now = self.clock.now()
+        moved: list[str] = []
         with self.sessions() as session, session.begin():
             for kind in KINDS:  # customers first: moments and complaints refer to them
                 if kind in prepared.upserts:
@@ -415,6 +426,9 @@ class IngestService(RunRepair):
             removed = store.replace_chunks(
                 session, prepared.changed_ids, prepared.chunk_rows, run_id=run_id, now=now
             )
+            if effects is not None:
+                moved, gone = self._apply_effects(session, effects, run_id, now)
+                removed = sorted(set(removed) | set(gone))
             if run_id is not None:
                 store.heartbeat(session, run_id, now)
             self._crash_point("before_commit", number)
@@ -441,3 +455,22 @@ class IngestService(RunRepair):
             )
         if moved_on:
             self._upsert_rows(moved_on)
+        if moved:  # records of a merged customer, now under the surviving one
+            with self.sessions() as session:
+                rows = store.chunks_by_id(session, moved)
+            self._upsert_rows(rows)  # marks them indexed
+
+    @staticmethod
+    def _apply_effects(session, effects, run_id, now) -> tuple[list[str], list[str]]:
+        """Merges, deletions and the cursor of a live source's page, in the batch's
+        transaction. Returns (chunk ids moved to another customer, chunk ids removed)."""
+        from store import sync as sync_store
+
+        moved: list[str] = []
+        for old, new in sorted(effects.merged.items()):
+            moved += sync_store.redirect_customer(session, old, new)
+        deleted = [*effects.deleted, *(f"customer:{old}" for old in sorted(effects.merged))]
+        removed = sync_store.delete_records(session, deleted, run_id, now) if deleted else []
+        if effects.apply is not None:
+            effects.apply(session, now)
+        return moved, removed

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from c360.domain import KINDS, Record
-from c360.services.ingest.summary import Item
+from c360.services.ingest.summary import EffectBatch, Item
 from connectors.base import RawRow
 from connectors.canonical import RowProblem, parse_record
 
@@ -19,10 +19,18 @@ log = logging.getLogger(__name__)
 
 
 def split_batches(batches: Iterator[list[Any]], size: int) -> Iterator[list[Any]]:
-    """Batches of at most ``size`` entries (connectors read in their own batch sizes)."""
+    """Batches of at most ``size`` entries (connectors read in their own batch sizes). A
+    batch's ``Effects`` (a live source's cursor, deletions) go with its last piece: they are
+    applied only once everything before them is committed."""
     for batch in batches:
-        for start in range(0, max(len(batch), 1), size):
-            yield batch[start : start + size]
+        effects = getattr(batch, "effects", None)
+        starts = range(0, max(len(batch), 1), size)
+        for start in starts:
+            piece = batch[start : start + size]
+            if effects is not None and start == starts[-1]:
+                piece = EffectBatch(piece)
+                piece.effects = effects
+            yield piece
 
 
 def parse_raw(

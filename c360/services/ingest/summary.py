@@ -111,12 +111,33 @@ class Item:
     source: str
     line: int
     dedupe: bool = False  # a customer derived from many rows (mapping): repeats are expected
+    # A live source reads an object again when it changed again during the run: the later
+    # state is written over the earlier one instead of being rejected as a duplicate.
+    revision: bool = False
     error_factory: Callable[[str], RowError] | None = None
 
     def error(self, reason: str) -> RowError:
         if self.error_factory:
             return self.error_factory(reason)
         return RowError(self.source, self.line, reason)
+
+
+@dataclass
+class Effects:
+    """What a live source's page does besides writing records, applied in the transaction that
+    writes the page's records (so a crash keeps both or neither): records the source deleted
+    (``kind:id``), customers it merged (old id -> surviving id), and ``apply(session, now)``,
+    which advances the source's cursor past the page."""
+
+    deleted: list[str] = field(default_factory=list)
+    merged: dict[str, str] = field(default_factory=dict)
+    apply: Callable[[Any, Any], None] | None = None
+
+
+class EffectBatch(list):
+    """A batch of items that carries its page's ``Effects`` (see ``split_batches``)."""
+
+    effects: Effects | None = None
 
 
 @dataclass
@@ -130,6 +151,7 @@ class Prepared:
     vectors: np.ndarray
     origins: list[str]
     records: list[Record]
+    effects: Effects | None = None
 
 
 class RunState:

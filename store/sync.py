@@ -1,0 +1,248 @@
+"""Live sources' bookkeeping: each source's cursor and health (``sync_sources``), the links
+from a source's own customer ids to c360 customers (``customer_links``), and the removal or
+redirection of records a source deleted or merged. Callers own the transaction: the ingest
+pipeline writes a batch's cursor and deletions in the batch's own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from c360.domain import split_record_id, utc
+from store.models import (
+    ChunkRow,
+    ComplaintRow,
+    ComplaintValueRow,
+    CustomerLinkRow,
+    CustomerRow,
+    MomentRow,
+    SyncSourceRow,
+)
+from store.records import _slices, replace_chunks
+
+STATE_FIELDS = (
+    "name",
+    "connector",
+    "cursor",
+    "interval_seconds",
+    "records_seen",
+    "last_attempt_at",
+    "last_success_at",
+    "last_error",
+    "last_error_at",
+)
+
+
+def _state(row: SyncSourceRow) -> dict[str, Any]:
+    out = {name: getattr(row, name) for name in STATE_FIELDS}
+    for key in ("last_attempt_at", "last_success_at", "last_error_at"):
+        out[key] = utc(out[key])
+    return out
+
+
+def source_state(session: Session, name: str) -> dict[str, Any] | None:
+    row = session.get(SyncSourceRow, name)
+    return _state(row) if row else None
+
+
+def source_states(session: Session) -> list[dict[str, Any]]:
+    return [_state(r) for r in session.scalars(select(SyncSourceRow).order_by(SyncSourceRow.name))]
+
+
+def _row(session: Session, name: str, connector: str, now: datetime) -> SyncSourceRow:
+    row = session.get(SyncSourceRow, name, with_for_update=True)
+    if row is None:
+        row = SyncSourceRow(name=name, connector=connector, records_seen=0, updated_at=now)
+        session.add(row)
+    row.connector = connector
+    row.updated_at = now
+    return row
+
+
+def start_attempt(
+    session: Session, name: str, connector: str, interval: float | None, now: datetime
+) -> None:
+    row = _row(session, name, connector, now)
+    row.last_attempt_at = now
+    row.interval_seconds = interval
+
+
+def advance_cursor(
+    session: Session, name: str, connector: str, cursor: str | None, seen: int, now: datetime
+) -> None:
+    """Store the cursor of a committed batch (call inside that batch's transaction)."""
+    row = _row(session, name, connector, now)
+    row.cursor = cursor
+    row.records_seen = (row.records_seen or 0) + seen
+
+
+def finish_attempt(
+    session: Session, name: str, connector: str, now: datetime, error: str | None
+) -> None:
+    row = _row(session, name, connector, now)
+    if error is None:
+        row.last_success_at = now
+        row.last_error = None
+        row.last_error_at = None
+    else:
+        row.last_error = error[:2000]
+        row.last_error_at = now
+
+
+def reset_cursor(session: Session, name: str, connector: str, now: datetime) -> None:
+    """``--full``: read everything again (the content hashes keep unchanged records as they are)."""
+    _row(session, name, connector, now).cursor = None
+
+
+# --- identities ---------------------------------------------------------------------------
+def links(session: Session, alias_ids: Iterable[str]) -> dict[str, str]:
+    """alias id -> the c360 customer id it stands for (only ids that have a link)."""
+    found: dict[str, str] = {}
+    for part in _slices(sorted(set(alias_ids))):
+        for alias, customer in session.execute(
+            select(CustomerLinkRow.alias_id, CustomerLinkRow.customer_id).where(
+                CustomerLinkRow.alias_id.in_(part)
+            )
+        ):
+            found[alias] = customer
+    return found
+
+
+def add_link(
+    session: Session, alias_id: str, customer_id: str, source: str, reason: str, now: datetime
+) -> None:
+    if alias_id == customer_id:
+        return
+    row = session.get(CustomerLinkRow, alias_id)
+    if row is None:
+        session.add(
+            CustomerLinkRow(
+                alias_id=alias_id,
+                customer_id=customer_id,
+                source=source,
+                reason=reason,
+                created_at=now,
+            )
+        )
+    else:
+        row.customer_id = customer_id
+        row.reason = reason
+    # Links that pointed at the alias now point at its target (a merge of a merge).
+    session.execute(
+        update(CustomerLinkRow)
+        .where(CustomerLinkRow.customer_id == alias_id)
+        .values(customer_id=customer_id)
+    )
+
+
+def customers_by_domain(session: Session, domains: Iterable[str]) -> dict[str, str]:
+    """lower-case domain -> customer id (the first by id when several share it)."""
+    found: dict[str, str] = {}
+    wanted = sorted({d.lower() for d in domains if d})
+    for part in _slices(wanted):
+        for cid, domain in session.execute(
+            select(CustomerRow.customer_id, CustomerRow.domain)
+            .where(CustomerRow.domain.in_(part))
+            .order_by(CustomerRow.customer_id)
+        ):
+            found.setdefault(domain.lower(), cid)
+    return found
+
+
+def customers(session: Session, ids: Iterable[str]) -> dict[str, CustomerRow]:
+    found: dict[str, CustomerRow] = {}
+    for part in _slices(sorted(set(ids))):
+        for row in session.scalars(select(CustomerRow).where(CustomerRow.customer_id.in_(part))):
+            found[row.customer_id] = row
+    return found
+
+
+def complaint_customers(session: Session, complaint_ids: Iterable[str]) -> dict[str, str]:
+    """complaint id -> its customer id, for the ids that exist."""
+    found: dict[str, str] = {}
+    for part in _slices(sorted(set(complaint_ids))):
+        for cid, customer in session.execute(
+            select(ComplaintRow.complaint_id, ComplaintRow.customer_id).where(
+                ComplaintRow.complaint_id.in_(part)
+            )
+        ):
+            found[cid] = customer
+    return found
+
+
+# --- deletes and merges -------------------------------------------------------------------
+def delete_records(
+    session: Session, record_ids: Sequence[str], run_id: int | None, now: datetime
+) -> list[str]:
+    """Remove records (``kind:id``) and their chunks; a complaint takes the moments linked to
+    it (a ticket's comments) along. Returns the chunk ids to delete from the vector index."""
+    by_kind: dict[str, list[str]] = {"customer": [], "moment": [], "complaint": []}
+    for rid in record_ids:
+        kind, sid = split_record_id(rid)
+        if kind in by_kind:
+            by_kind[kind].append(sid)
+    complaints = sorted(set(by_kind["complaint"]))
+    moments = set(by_kind["moment"])
+    for part in _slices(complaints):
+        moments.update(
+            session.scalars(select(MomentRow.moment_id).where(MomentRow.complaint_id.in_(part)))
+        )
+    gone = [f"moment:{m}" for m in sorted(moments)] + [f"complaint:{c}" for c in complaints]
+    customers_gone = sorted(set(by_kind["customer"]))
+    for cid in customers_gone:  # a customer takes its moments and complaints along
+        gone += [f"moment:{m}" for m in session.scalars(
+            select(MomentRow.moment_id).where(MomentRow.customer_id == cid)
+        )]  # fmt: skip
+        gone += [f"complaint:{c}" for c in session.scalars(
+            select(ComplaintRow.complaint_id).where(ComplaintRow.customer_id == cid)
+        )]  # fmt: skip
+    gone += [f"customer:{c}" for c in customers_gone]
+    removed = replace_chunks(session, gone, [], run_id=run_id, now=now)
+    ids = {"customer": [], "moment": [], "complaint": []}
+    for rid in gone:
+        kind, sid = split_record_id(rid)
+        ids[kind].append(sid)
+    for part in _slices(sorted(set(ids["moment"]))):
+        session.execute(delete(MomentRow).where(MomentRow.moment_id.in_(part)))
+    for part in _slices(sorted(set(ids["complaint"]))):
+        session.execute(delete(ComplaintValueRow).where(ComplaintValueRow.complaint_id.in_(part)))
+        session.execute(delete(ComplaintRow).where(ComplaintRow.complaint_id.in_(part)))
+    for part in _slices(sorted(set(ids["customer"]))):
+        session.execute(delete(CustomerRow).where(CustomerRow.customer_id.in_(part)))
+    return removed
+
+
+def redirect_customer(session: Session, old_id: str, new_id: str) -> list[str]:
+    """Move every moment and complaint of ``old_id`` to ``new_id`` (a merge in the source).
+    Their chunks are marked unindexed so the caller re-upserts them with the new customer;
+    returns those chunk ids. The old customer row is left for the caller to delete."""
+    if old_id == new_id or session.get(CustomerRow, new_id) is None:
+        return []
+    session.execute(
+        update(MomentRow).where(MomentRow.customer_id == old_id).values(customer_id=new_id)
+    )
+    session.execute(
+        update(ComplaintRow).where(ComplaintRow.customer_id == old_id).values(customer_id=new_id)
+    )
+    session.execute(
+        update(ComplaintValueRow)
+        .where(ComplaintValueRow.customer_id == old_id)
+        .values(customer_id=new_id)
+    )
+    moved = list(
+        session.scalars(
+            select(ChunkRow.chunk_id).where(
+                ChunkRow.customer_id == old_id, ChunkRow.kind != "customer"
+            )
+        )
+    )
+    session.execute(
+        update(ChunkRow)
+        .where(ChunkRow.customer_id == old_id, ChunkRow.kind != "customer")
+        .values(customer_id=new_id, indexed=False)
+    )
+    return moved
