@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -154,6 +155,7 @@ def _stems(text: str) -> set[str]:
     return {_STEM.sub("", w) if len(w) > 4 else w for w in words if w not in _SOFT_STOP}
 
 
+@lru_cache(maxsize=65536)
 def word_fit(phrase: str, value: str) -> float:
     """Share of the phrase's words (stemmed, no stopwords) that the value has: the issue
     quoted, lower-cased or shortened fits fully."""
@@ -310,7 +312,11 @@ def describe_by_days(
     fits = sorted(best.values(), key=lambda f: (not f.whole, -f.score, f.customer_id))
     if phrase:
         evidence.append("issue")
-    return Described(_decide(fits, len(evidence), bool(phrase)), fits[:MAX_CANDIDATES], evidence)
+    status = _decide(fits, len(evidence), bool(phrase))
+    if status == "resolved" and len(rows) >= MAX_DAY_ROWS:
+        # The read stopped at its cap: complaints of other customers may fit beyond it.
+        status = "ambiguous"
+    return Described(status, fits[:MAX_CANDIDATES], evidence)
 
 
 def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:

@@ -45,13 +45,24 @@ def day_forms(d: date) -> list[str]:
         forms.append("yesterday")
     if 1 <= back <= 7:
         forms.append(f"last {d:%A}")
+    if 2 <= back <= 10:
+        forms.append(f"{back} days ago")
+    if back == 7:
+        forms.append("a week ago today")
     if d.year == TODAY.year and d.month == TODAY.month and d < TODAY:
         forms.append(f"on the {d.day}{'rd' if d.day == 3 else 'th'}")
     return forms
 
 
 def state_forms(code: str) -> list[str]:
-    return [f"from {code}", f"from a borrower in {STATES[code]}", f"from a {STATES[code]} consumer"]
+    return [
+        f"from {code}",
+        f"from a borrower in {STATES[code]}",
+        f"from a {STATES[code]} consumer",
+        f"lodged in {code}",
+        f"out of {STATES[code]}",
+        f"from a {code} resident",
+    ]
 
 
 def issue_forms(issue: str) -> list[str]:
@@ -83,6 +94,8 @@ def phrasings(row) -> list[str]:
             out.append(f"{role} had a complaint {state_text} {day_text} {issue_text}?")
     for k, issue_text in enumerate(issues):
         out.append(f"A consumer complained {issue_text} {states[k % 3]} {days[k % len(days)]}.")
+    # Typed in lower case: the state code is no longer a code, the rest still describes.
+    out += [q.lower() for q in out[:: max(1, len(out) // 6)]]
     return out
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from c360.brief import lead as L
+from c360.brief.labels import citation_label
 from c360.domain import Asker, Complaint, Customer, Moment, record_time
 from c360.ports import ResolvedReference
 from c360.safety.masking import mask_text
@@ -74,6 +76,10 @@ TONE_MAX = 400
 # (fewer round trips); beyond it, counts and the records shown, by index.
 SMALL_HISTORY = 150
 RECENT_QUESTIONS = 5
+# The lead weighs this many of the newest moments of the last LEAD_DAYS (any direction: a
+# colleague's note that the renewal is at risk is internal).
+LEAD_READ = 60
+LEAD_DAYS = 180
 SNIPPET_CHARS = 300
 
 _CITE_RE = re.compile(r"\[([^\[\]]+)\]")
@@ -122,6 +128,7 @@ class Citation:
     # and flagged beside the quote so the reader knows.
     suspicious: bool = False
     url: str | None = None  # where a person opens the record (None when it has no link)
+    label: str = ""  # what the record is, in words ("Email from Arjun Ivanova, 25 Nov")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +139,7 @@ class Citation:
             "snippet": self.snippet,
             "suspicious": self.suspicious,
             "url": self.url,
+            "label": self.label,
         }
 
 
@@ -153,6 +161,8 @@ class BriefResult:
     dropped_sentences: list[str] = field(default_factory=list)
     # How the customer was chosen: {method, evidence, score, runner_up} (``Resolution.explain``).
     resolution: dict[str, Any] | None = None
+    # What the answer says first: at most five cited lines (``c360.brief.lead``).
+    lead: list[Item] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the ``--json`` contract (issue 2)."""
@@ -166,6 +176,7 @@ class BriefResult:
             "citations": [c.to_dict() for c in self.citations],
             "logged_moment_id": self.logged_moment_id,
             "resolution": dict(self.resolution) if self.resolution else None,
+            "lead": [i.to_dict() for i in self.lead],
         }
 
     def section(self, title: str) -> Section | None:
@@ -192,7 +203,8 @@ class BriefResult:
             NextAction(scrub(a.text), scrub(a.reason), list(a.citations)) for a in self.next_actions
         ]
         citations = [replace(c, snippet=scrub(c.snippet)) for c in self.citations]
-        out = replace(self, sections=sections, next_actions=actions, citations=citations)
+        lead = [replace(it, text=scrub(it.text)) for it in self.lead]
+        out = replace(self, sections=sections, next_actions=actions, citations=citations, lead=lead)
         if self.customer:
             out.answer = _render(out)
         else:
@@ -304,8 +316,9 @@ class _Citations:
     """The brief's citation registry and its guard: a record of any other customer is refused,
     whatever produced it (search, a query, the LLM)."""
 
-    def __init__(self, customer_id: str) -> None:
+    def __init__(self, customer_id: str, today: datetime | None = None) -> None:
         self.customer_id = customer_id
+        self.today = today  # labels name the year only when it is not today's
         self.by_id: dict[str, Citation] = {}
         self.refused: list[str] = []
 
@@ -334,6 +347,7 @@ class _Citations:
                 snippet,
                 suspicious=is_suspicious(text),
                 url=record.url,
+                label=citation_label(record, self.today),
             )
         return rid
 
@@ -385,13 +399,17 @@ class _Citations:
             out.append(Section(s.title, items))
         return out
 
-    def used(self, sections: list[Section], actions: list[NextAction]) -> list[Citation]:
+    def used(
+        self, sections: list[Section], actions: list[NextAction], lead: list[Item] = ()
+    ) -> list[Citation]:
         order: list[str] = []
         for s in sections:
             for it in s.items:
                 order.extend(c for c in it.citations if c not in order)
         for a in actions:
             order.extend(c for c in a.citations if c not in order)
+        for it in lead:  # the lead cites records of the sections, or a few more: last
+            order.extend(c for c in it.citations if c not in order)
         return [self.by_id[c] for c in order]
 
 
@@ -414,6 +432,7 @@ class _Facts:
     all_complaints: list[Complaint] | None = None  # newest first, when the history is short
     evidence: list[Any] = field(default_factory=list)  # records answering the question
     answer_lines: list[tuple[str, list[Any]]] = field(default_factory=list)
+    lead_moments: list[Moment] = field(default_factory=list)  # weighed for the lead lines
 
 
 UNCATEGORISED = "uncategorised"
@@ -790,7 +809,7 @@ class BriefService:
             return None
         how = "id prefix" if parsed.id_prefixes else "id suffix"
         piece = " ".join([*parsed.id_prefixes, *parsed.id_suffixes])
-        evidence = [R.EVIDENCE_ID_FRAGMENT.format(how, piece)]
+        evidence = [R.EVIDENCE_ID_FRAGMENT.format(how.removeprefix("id "), piece)]
         cands = [
             Candidate(cid, names[cid], 0.95 if len(by_owner) == 1 else 0.6,
                       [f"complaint {how}", R.complaint_ids_reason(ids)])
@@ -1112,6 +1131,9 @@ class BriefService:
                 session, cid, TONE_MAX, since=start, until=until, direction="inbound"
             )
             exchanges = Q.exchange_moments(session, customer_id=cid, limit=RECENT_QUESTIONS)
+            lead_moments = Q.recent_moments(
+                session, cid, LEAD_READ, since=now - timedelta(days=LEAD_DAYS), until=until
+            )
             facts = _Facts(
                 customer,
                 recent,
@@ -1124,6 +1146,7 @@ class BriefService:
                 exchanges,
                 recent[0] if recent else None,
                 everything,
+                lead_moments=lead_moments,
             )
             if question:
                 self._answer_facts(session, facts, question, now)
@@ -1365,7 +1388,7 @@ class BriefService:
         now = self.clock.now()
         facts = self._gather(resolution.customer_id, question)
         cust = facts.customer
-        reg = _Citations(cust.customer_id)
+        reg = _Citations(cust.customer_id, today=now)
         cust_id = reg.add(cust)
         sections: list[Section] = []
 
@@ -1393,6 +1416,7 @@ class BriefService:
 
         sections, actions = reg.guard(sections, actions)
         sections = reg.flag(sections)
+        lead = self._lead(facts, reg, cust_id, tone, question, sections, now)
         result = BriefResult(
             question=question,
             customer={"customer_id": cust.customer_id, "name": cust.name},
@@ -1400,15 +1424,41 @@ class BriefService:
             answer="",
             sections=sections,
             next_actions=actions,
-            citations=reg.used(sections, actions),
+            citations=reg.used(sections, actions, lead),
             customer_record=cust,
             status="resolved",
             method=resolution.method,
             llm_used=llm_used,
             dropped_sentences=dropped,
+            lead=lead,
         )
         result.answer = _render(result)
         return result
+
+    def _lead(self, facts, reg, cid, tone, question, sections, now) -> list[Item]:
+        """The answer's first lines (``c360.brief.lead``): a specific question's own answer
+        lines; for a general one, what matters first. Through the same citation guard."""
+        answer = next((s for s in sections if s.title == W.TITLE_ANSWER), None)
+        c = facts.customer
+        names = frozenset(w.lower() for n in (c.name, *c.aliases) for w in normalize_tokens(n))
+        if answer and answer.items and not L.is_general(question, names):
+            return [replace(it, citations=list(it.citations)) for it in answer.items[: L.MAX_LEAD]]
+        t, recent, _ = tone
+        account = L.Account(
+            customer=facts.customer,
+            moments=[*facts.lead_moments, *facts.recent],
+            open_complaints=facts.open_complaints,
+            open_total=facts.digest.open,
+            complaints_total=facts.digest.total,
+            latest_complaints=facts.latest_complaints,
+            last_contact=facts.last_contact,
+            tone=(t.direction, t.recent_mean, t.previous_mean),
+            tone_records=[r for _, r in sorted(recent, key=lambda x: x[0])],
+            tone_days=SENTIMENT_WINDOW_DAYS,
+        )
+        items = [Item(line.text, reg.ids(line.records)) for line in L.general_lead(account, now)]
+        [guarded], _ = reg.guard([Section("lead", items)], [])
+        return guarded.items
 
     # --- sections ----------------------------------------------------------------------------------
     def _profile(self, c: Customer, cid: str) -> list[Item]:
