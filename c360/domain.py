@@ -233,6 +233,7 @@ class Asker:
     channel_id: str | None = None
     permalink: str | None = None
     team: str | None = None
+    tz: str | None = None  # IANA zone of the reader ("America/New_York"): "yesterday" is theirs
 
 
 # --- ownership alerts: what the store hands back (store/ownership.py, store/outbox.py) ---------

@@ -38,17 +38,32 @@ def pays_reason(paid: str, named: Sequence[str] = ()) -> str:
     return f"pays {amount} ({field.replace('_', ' ')}){extra}"
 
 
+def period(start: date, end: date) -> str:
+    """Evidence line of a month or year the question names ("month 2022-03", "year 2021")."""
+    if start.month == 1 and end.year == start.year + 1 and end.month == 1:
+        return f"year {start.year}"
+    return f"month {start:%Y-%m}"
+
+
+def complaint_ids_reason(ids: Sequence[str]) -> str:
+    """A customer whose complaints' ids fit the piece of an id the question gives."""
+    shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    return f"has complaint {shown}" if len(ids) == 1 else f"has complaints {shown}"
+
+
 def fields_reason(values: Sequence[str]) -> str:
     """A customer having one complaint that carries every named value."""
     return "has a complaint with " + "; ".join(values)
 
 
 EVIDENCE_DAY = "day {}"
+EVIDENCE_RECORD_STATE = "record state {} (negated: {})"
 EVIDENCE_AMOUNT = "amount {:.2f}"
 EVIDENCE_STATE = "state {}"
 EVIDENCE_VALUE = "{}: {}"
 EVIDENCE_ISSUE = "issue in other words: {} ~ {} ({:.2f})"
 EVIDENCE_ID_FRAGMENT = "id {} {}"
+EVIDENCE_UNKNOWN_NAME = "name not in the data: {}"
 EVIDENCE_NAME_DOUBTED = "name word {} only; the description fits other customers"
 
 

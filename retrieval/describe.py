@@ -20,12 +20,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from c360.domain import COMPLAINT_MATCH_FIELDS
 from retrieval.fieldmatch import norm
+from retrieval.recordstate import RecordState
 
 ISSUE_FIELDS = ("category", "sub_product", "issue", "sub_issue")
 PRODUCT_FIELDS = ("category", "sub_product")
@@ -33,7 +35,7 @@ FIT_MIN = 0.5  # an issue phrase fits a value this similar (cosine, or shared wo
 FIT_CLEAR = 0.75  # a fit this good to one value alone names that value
 FIT_LEAD = 0.12  # ... and one customer's fit must lead the next customer's by this much
 MAX_CANDIDATES = 5
-MAX_DAY_ROWS = 5000  # complaints read for the named days (a day holds a few hundred at most)
+MAX_DAY_ROWS = 20000  # complaints read for the named days, months or years
 
 # What a complaint was about: the words after "about" up to where a parsed day or place was
 # (``MARK``), a channel or date word, or the end of the sentence.
@@ -62,17 +64,87 @@ _SOFT_STOP = frozenset(
 )
 
 
+# Words that start a description of the customer, not of what a complaint was about: "what
+# do we know about the company that had ...", "about the customer who ...".
+_CUSTOMER_KIND = frozenset(
+    [
+        "company",
+        "companies",
+        "lender",
+        "lenders",
+        "servicer",
+        "servicers",
+        "service",
+        "services",
+        "bank",
+        "banks",
+        "customer",
+        "customers",
+        "client",
+        "clients",
+        "creditor",
+        "creditors",
+        "collector",
+        "collectors",
+        "agency",
+        "agencies",
+        "bureau",
+        "bureaus",
+        "firm",
+        "firms",
+        "business",
+        "businesses",
+        "provider",
+        "providers",
+        "institution",
+        "institutions",
+        "issuer",
+        "issuers",
+        "processor",
+        "processors",
+        "telco",
+        "subscriber",
+        "subscribers",
+        "member",
+        "members",
+        "person",
+        "people",
+        "one",
+        "ones",
+        "who",
+        "whose",
+        "which",
+        "that",
+        "account",
+        "accounts",
+    ]
+)
+
+
+def _overlapping(pattern: re.Pattern, text: str) -> Iterable[re.Match]:
+    """Every match, including those starting inside an earlier one ("about the company with
+    complaints about <issue>": the second "about" too)."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
+
+
 def issue_phrase(text: str) -> str | None:
     """The words after "about/regarding/over ..." up to where a place, day or channel starts:
-    what the complaint was about, in the asker's words."""
+    what the complaint was about, in the asker's words. "About the company that ..." is about
+    the customer, not the complaint: not an issue."""
     best = None
-    for m in _PHRASE.finditer(text):
+    for m in _overlapping(_PHRASE, text):
         phrase = _TRAILING.sub("", m.group("p").strip(" ,'\""))
         while True:
             stripped = _LEAD_WORDS.sub("", phrase)
             if stripped == phrase:
                 break
             phrase = stripped
+        first = phrase.split()[0].lower().strip(",.'\"") if phrase.split() else ""
+        if first in _CUSTOMER_KIND:
+            continue
         if len(phrase) >= 4 and (best is None or len(phrase) > len(best)):
             best = phrase
     return best
@@ -83,6 +155,7 @@ def _stems(text: str) -> set[str]:
     return {_STEM.sub("", w) if len(w) > 4 else w for w in words if w not in _SOFT_STOP}
 
 
+@lru_cache(maxsize=65536)
 def word_fit(phrase: str, value: str) -> float:
     """Share of the phrase's words (stemmed, no stopwords) that the value has: the issue
     quoted, lower-cased or shortened fits fully."""
@@ -161,25 +234,33 @@ def _values(category: str | None, attributes: dict | None) -> dict[str, str]:
 
 
 def complaints_on_days(session, days: Sequence[date]) -> list[tuple[Any, ...]]:
-    """(complaint id, customer id, opened_at, category, attributes) of every complaint opened
-    on one of the days (UTC)."""
+    """``complaints_in`` the named days."""
+    return complaints_in(session, [(d, d + timedelta(days=1)) for d in days])
+
+
+def complaints_in(session, periods: Sequence[tuple[date, date]]) -> list[tuple[Any, ...]]:
+    """(complaint id, customer id, opened_at, category, attributes, status, resolution) of
+    every complaint opened in one of the periods (first day, day after; UTC), at most
+    ``MAX_DAY_ROWS``."""
     from sqlalchemy import or_, select
 
     from store.models import ComplaintRow
 
-    if not days:
+    if not periods:
         return []
+
+    def at(d: date) -> datetime:
+        return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
     c = ComplaintRow
-    ranges = [
-        (datetime(d.year, d.month, d.day, tzinfo=UTC), datetime(d.year, d.month, d.day, tzinfo=UTC)
-         + timedelta(days=1))
-        for d in sorted(set(days))
-    ]  # fmt: skip
     stmt = (
-        select(c.complaint_id, c.customer_id, c.opened_at, c.category, c.attributes)
-        .where(or_(*[(c.opened_at >= a) & (c.opened_at < b) for a, b in ranges]))
+        select(
+            c.complaint_id, c.customer_id, c.opened_at, c.category, c.attributes, c.status,
+            c.resolution,
+        )
+        .where(or_(*[(c.opened_at >= at(a)) & (c.opened_at < at(b)) for a, b in sorted(set(periods))]))
         .limit(MAX_DAY_ROWS)
-    )
+    )  # fmt: skip
     return list(session.execute(stmt))
 
 
@@ -191,22 +272,29 @@ def describe_by_days(
     cosine: dict[str, float],
     known: set[str],
     products: Sequence[str] = (),
+    record_states: Sequence[RecordState] = (),
 ) -> Described:
-    """Decide among the complaints of the named days (``rows``): those from the named states
-    carrying the exactly named values, ranked by how well their issue fits the phrase. A
+    """Decide among the complaints of the named days, months or years (``rows``): those from
+    the named states carrying the exactly named values and the record states named in words
+    ("still pending", "answered late"), ranked by how well their issue fits the phrase. A
     complaint whose product is not one the question names (``products``) fits partly: it may
     be offered, never answered."""
     wanted_states = {s.upper() for s in states}
     evidence = ["day"] + (["state"] if wanted_states else []) + [f for f, _ in exact]
+    evidence += ["record state" for _ in record_states]
     best: dict[str, Fit] = {}
-    for complaint_id, customer_id, opened_at, category, attributes in rows:
+    for complaint_id, customer_id, opened_at, category, attributes, *rest in rows:
         if customer_id not in known:
             continue
         values = _values(category, attributes)
         state = (values.get("state") or "").upper()
         if wanted_states and state not in wanted_states:
             continue
-        if any(norm(values.get(f, "")) != v for f, v in exact):
+        if not all(_carries(values.get(f, ""), v) for f, v in exact):
+            continue
+        if record_states and not all(
+            rs.carried_by(*(rest + [None, None])[:2], attributes) for rs in record_states
+        ):
             continue
         score, about = 1.0, values.get("issue") or values.get("category") or None
         if phrase:
@@ -224,7 +312,17 @@ def describe_by_days(
     fits = sorted(best.values(), key=lambda f: (not f.whole, -f.score, f.customer_id))
     if phrase:
         evidence.append("issue")
-    return Described(_decide(fits, len(evidence), bool(phrase)), fits[:MAX_CANDIDATES], evidence)
+    status = _decide(fits, len(evidence), bool(phrase))
+    if status == "resolved" and len(rows) >= MAX_DAY_ROWS:
+        # The read stopped at its cap: complaints of other customers may fit beyond it.
+        status = "ambiguous"
+    return Described(status, fits[:MAX_CANDIDATES], evidence)
+
+
+def _carries(raw: str, wanted: str) -> bool:
+    """Whether a field value is the named value (normalised), or lists it among others
+    ("Older American, Servicemember" carries "Servicemember")."""
+    return norm(raw) == wanted or any(norm(part) == wanted for part in raw.split(","))
 
 
 def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:
@@ -238,8 +336,8 @@ def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:
     if not top.whole:
         return "ambiguous" if len(fits) <= MAX_CANDIDATES else "not_found"
     if soft:
-        if top.score < FIT_MIN:
-            return "ambiguous" if len(fits) <= MAX_CANDIDATES else "not_found"
+        if top.score < FIT_MIN:  # the day and place fit, what it was about fits nobody
+            return "not_found"
         if top.score - runner >= FIT_LEAD and n_evidence >= 2:
             return "resolved"
         return "ambiguous"

@@ -70,6 +70,8 @@ class QuestionTerms:
     dates: frozenset[str]  # ISO dates in the question
     numbers: frozenset[str]  # digit runs of 4+ (ids)
     record_states: tuple[tuple[str, ...], ...] = ()  # ``RECORD_STATES`` needles asked for
+    periods: tuple[tuple[str, str], ...] = ()  # months and years named: ISO first day, day after
+    id_pieces: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # id prefixes, suffixes
 
 
 # States of a record in the asker's words -> what a record carrying that state has somewhere
@@ -115,6 +117,11 @@ def question_terms(question: str, now: datetime | None = None) -> QuestionTerms:
         dates=frozenset(_DATE.findall(question)) | {d.isoformat() for d in parsed.dates},
         numbers=frozenset(_DIGITS.findall(question)),
         record_states=tuple(dict.fromkeys(states)),
+        periods=tuple((a.isoformat(), b.isoformat()) for a, b in parsed.periods),
+        id_pieces=(
+            tuple(p.lower() for p in parsed.id_prefixes),
+            tuple(p.lower() for p in parsed.id_suffixes),
+        ),
     )
 
 
@@ -188,11 +195,19 @@ def complaint_match(
     opened = complaint.opened_at
     if terms.dates and opened is not None and opened.date().isoformat() in terms.dates:
         score += 1.0
+    elif terms.periods and opened is not None:
+        day = opened.date().isoformat()
+        score += any(a <= day < b for a, b in terms.periods)
     for needles in terms.record_states:  # "pending", "answered late", "refunded"
         if record_state_named(needles, complaint):
             score += 1.0
     if terms.numbers and str(complaint.complaint_id) in terms.numbers:
         score += 2.0  # an id names one record outright
+    elif any(terms.id_pieces):  # "the complaint with ID starting 31970"
+        own = str(complaint.complaint_id).lower()
+        prefixes, suffixes = terms.id_pieces
+        if all(own.startswith(p) for p in prefixes) and all(own.endswith(x) for x in suffixes):
+            score += 2.0
     return score
 
 

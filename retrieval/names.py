@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from retrieval.question import DATE_WORDS, MULTIWORD_STATES, ROLE_WORDS, STATES
 
@@ -159,3 +159,28 @@ def rests_on_place(
 def contains(seq: Sequence[str], sub: Sequence[str] | None) -> bool:
     n = len(sub or ())
     return bool(sub) and any(tuple(seq[k : k + n]) == tuple(sub) for k in range(len(seq) - n + 1))
+
+
+# Words that say a company follows ("Halvora Lending Services", "Quorvex Financial Group").
+COMPANY_KIND = GENERIC | SUFFIXES | frozenset({"lenders", "lender", "servicing", "bancshares"})
+
+
+def coined_company_words(text: str, known: Callable[[str], bool]) -> list[str]:
+    """Words typed in any case that are no word we know (``known``: our names' and field
+    values' words, and ordinary English) and stand right before a company-kind word ("halvora
+    lending services"): the name of a company we do not have. Names are looked up first, so
+    a typo of one of ours ("exerian") has resolved before this is asked."""
+    tokens = normalize_tokens(text)
+    out = []
+    for word, after in zip(tokens, tokens[1:], strict=False):
+        if (
+            len(word) >= 4
+            and word.isalpha()
+            and after in COMPANY_KIND
+            and word not in STOPWORDS
+            and word not in WEAK
+            and word not in COMPANY_KIND
+            and not known(word)
+        ):
+            out.append(word)
+    return out

@@ -118,7 +118,34 @@ _RELATIVE = re.compile(
     + r")\b)",
     re.I,
 )
-_NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                 "seven": 7}  # fmt: skip
+_N = r"(?P<n>\d{1,2}|a|one|two|three|four|five|six|seven)"
+# "a week ago (today)", "two weeks ago": that day.
+_WEEKS_AGO = re.compile(rf"\b{_N}\s+weeks?\s+ago(?:\s+today)?\b", re.I)
+
+# Months and years ("March 2022", "3/2022", "2022-03", "in March", "last month", "in 2021"):
+# a period, not a day. A bare year only after a word that puts a time there ("in 2021",
+# "during 2022", "2022's"): a four-digit number elsewhere may be a piece of an id.
+_MONTH_PERIODS = [
+    re.compile(rf"\b{_MON}\s+(?:of\s+)?{_YEAR}\b", re.I),
+    re.compile(r"(?<![\d/.-])(?P<m>[01]?\d)/(?P<year>(?:19|20)\d\d)\b"),
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<m>[01]\d)\b(?![-/]\d)"),
+    re.compile(
+        r"\b(?P<lead>in|during|of|for|from|since|around|throughout|last|this|past)\s+"
+        rf"(?:(?:early|late|mid)[\s-]+)?{_MON}\b(?!\s*[0-3]?\d\b)",
+        re.I,
+    ),
+]
+_RELATIVE_MONTH = re.compile(
+    rf"\b(?:(?P<rel>last|this|past|previous)\s+month|{_N}\s+months?\s+ago)\b", re.I
+)
+_YEAR_PERIOD = re.compile(
+    r"\b(?:(?:in|during|of|for|from|since|throughout|around|year|back\s+in)\s+"
+    r"(?:(?:early|late|mid)[\s-]+)?(?P<year>(?:19|20)\d\d)\b(?![-/]\d)"
+    r"|(?P<year2>(?:19|20)\d\d)'s\b|(?P<rel>last|this|past|previous)\s+year\b)",
+    re.I,
+)
 
 _MONEY = re.compile(
     r"(?:\$\s?(?P<a>\d[\d,]*(?:\.\d{1,2})?))|(?:\b(?P<b>\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars|usd)\b)",
@@ -145,11 +172,23 @@ _ID_SUFFIX = [
 ]
 
 
+# "7590-something", "7590-xxxx", "7590-...": the written-out rest of an id piece.
+_ELLIPSIS = re.compile(r"-?(?:something|x{2,}|\*+|\?+|\.{3}|…)$", re.I)
+# An id spoken of: a lower-case piece ("the customer ID ending in ippbe") is an id's piece.
+_ID_NEAR = re.compile(
+    r"\b(?:ID|id|Id|IDs|identifier)\b|\b(?:customer|account|number)\s+(?:whose\s+\w+\s+|that\s+|which\s+)?"
+    r"(?:ends?|ending|starts?|starting|begins?|beginning)\b",
+    re.I,
+)
+
+
 @dataclass
 class Parsed:
     """What a question says besides names, and where (character spans of the question)."""
 
     dates: list[date] = field(default_factory=list)
+    # Months and years named without a day: (first day, day after the last), any order.
+    periods: list[tuple[date, date]] = field(default_factory=list)
     states: list[str] = field(default_factory=list)  # two-letter codes
     amounts: list[float] = field(default_factory=list)
     id_prefixes: list[str] = field(default_factory=list)
@@ -170,8 +209,18 @@ class Parsed:
     @property
     def empty(self) -> bool:
         return not (
-            self.dates or self.states or self.amounts or self.id_prefixes or self.id_suffixes
+            self.dates
+            or self.periods
+            or self.states
+            or self.amounts
+            or self.id_prefixes
+            or self.id_suffixes
         )
+
+    @property
+    def when(self) -> list[tuple[date, date]]:
+        """Every time the question names, as ranges: each day, then each month or year."""
+        return [(d, d + timedelta(days=1)) for d in self.dates] + list(self.periods)
 
 
 def _valid(year: int, month: int, day: int) -> date | None:
@@ -220,6 +269,9 @@ def parse_dates(text: str, today: date) -> tuple[list[date], list[tuple[int, int
             first = today.replace(day=1) - timedelta(days=1)
             d = _valid(first.year, first.month, day)
         add(d, m)
+    for m in _WEEKS_AGO.finditer(text):
+        n = m.group("n").lower()
+        add(today - timedelta(days=7 * (_NUMBER_WORDS.get(n) or int(n))), m)
     for m in _RELATIVE.finditer(text):
         if m.group("today"):
             add(today, m)
@@ -235,6 +287,57 @@ def parse_dates(text: str, today: date) -> tuple[list[date], list[tuple[int, int
                 continue  # "Sunday" alone may be a name; "last/this/on Sunday" is a day
             back = (today.weekday() - WEEKDAYS[wd.lower()]) % 7 or 7
             add(today - timedelta(days=back), m)
+    return found, spans
+
+
+def _month(year: int, month: int) -> tuple[date, date]:
+    start = date(year, month, 1)
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    return start, end
+
+
+def parse_periods(text: str, today: date) -> tuple[list[tuple[date, date]], list[tuple[int, int]]]:
+    """Months and years the text names without a day ("March 2022", "3/2022", "in March",
+    "last month", "two months ago", "in 2021", "last year"), as (first day, day after), with
+    the spans that named them. A month without a year is its latest one not after today."""
+    found: list[tuple[date, date]] = []
+    spans: list[tuple[int, int]] = []
+
+    def add(period: tuple[date, date], start: int, end: int) -> None:
+        if not any(s < end and start < e for s, e in spans):
+            found.append(period)
+            spans.append((start, end))
+
+    for pattern in _MONTH_PERIODS:
+        for m in pattern.finditer(text):
+            g = m.groupdict()
+            month = MONTHS[g["mon"].lower()] if g.get("mon") else int(g["m"])
+            if not 1 <= month <= 12:
+                continue
+            if g.get("year"):
+                year = int(g["year"])
+            else:
+                lead = (g.get("lead") or "").lower()
+                year = today.year if month <= today.month else today.year - 1
+                if lead == "last" and month == today.month:
+                    year -= 1
+                if g.get("mon", "").lower() == "may" and lead in ("", "for", "of", "from"):
+                    continue  # "for may ..." is a verb more often than a month
+            start = m.start("mon") if g.get("mon") and g.get("lead") else m.start()
+            add(_month(year, month), start, m.end())
+    for m in _RELATIVE_MONTH.finditer(text):
+        back = 0 if (m.group("rel") or "").lower() == "this" else 1
+        if m.group("n"):
+            n = m.group("n").lower()
+            back = _NUMBER_WORDS.get(n) or int(n)
+        index = today.year * 12 + today.month - 1 - back
+        add(_month(index // 12, index % 12 + 1), m.start(), m.end())
+    for m in _YEAR_PERIOD.finditer(text):
+        if m.group("rel"):
+            year = today.year - (m.group("rel").lower() != "this")
+        else:
+            year = int(m.group("year") or m.group("year2"))
+        add((date(year, 1, 1), date(year + 1, 1, 1)), m.start(), m.end())
     return found, spans
 
 
@@ -257,10 +360,12 @@ def parse_states(text: str) -> tuple[list[str], list[tuple[int, int]]]:
                 continue
             phrase = " ".join(lower[i : i + n])
             code = _STATE_BY_NAME.get(phrase)
+            after = lower[i + n] if i + n < len(words) else ""
+            before = _place_word_before(lower, i)
+            if code is None and (before in PLACE_BEFORE or after in PLACE_AFTER):
+                code = _slipped_state(phrase)  # "a borrower in Pensylvania"
             if code is None:
                 continue
-            after = lower[i + n] if i + n < len(words) else ""
-            before = lower[i - 1] if i else ""
             # "Armed Forces ..." names a place wherever it stands; other names where a place
             # goes ("Texas Capital Bank", "R & B of Virginia": where a name goes).
             armed = "armed forces" in phrase and after not in _NAME_AFTER
@@ -275,13 +380,52 @@ def parse_states(text: str) -> tuple[list[str], list[tuple[int, int]]]:
             continue
         word = words[i][0]
         if len(word) == 2 and word.isupper() and word in STATES:
-            before = lower[i - 1] if i else ""
+            before = _place_word_before(lower, i)
             after = lower[i + 1] if i + 1 < len(words) else ""
             if (before in PLACE_BEFORE or after in PLACE_AFTER) and after not in _NAME_AFTER:
                 found.append(word)
                 spans.append((words[i][1], words[i][2]))
         i += 1
     return found, spans
+
+
+def _slipped_state(phrase: str) -> str | None:
+    """The state whose name the phrase is one slip from (a letter dropped, added or changed,
+    or two neighbours swapped), when the name is long enough (6+ letters) and no other
+    state's name is as close; read only where a place goes."""
+    if len(phrase) < 6:
+        return None
+    near = [
+        code
+        for name, code in _STATE_BY_NAME.items()
+        if len(name) >= 6 and abs(len(name) - len(phrase)) <= 1 and _one_slip(phrase, name)
+    ]
+    return near[0] if len(set(near)) == 1 else None
+
+
+def _one_slip(a: str, b: str) -> bool:
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+
+
+def _place_word_before(lower: list[str], i: int) -> str:
+    """The word before token i, read as a place word: "out of Rhode Island" as "from"."""
+    before = lower[i - 1] if i else ""
+    if before == "of" and i >= 2 and lower[i - 2] == "out":
+        return "from"
+    return before
 
 
 def parse_amounts(text: str) -> tuple[list[float], list[tuple[int, int]]]:
@@ -305,10 +449,14 @@ def parse_id_fragments(text: str) -> tuple[list[str], list[str], list[tuple[int,
     for patterns, out in ((_ID_SUFFIX, suffixes), (_ID_PREFIX, prefixes)):
         for pattern in patterns:
             for m in pattern.finditer(text):
-                frag = m.group("frag").strip("-_").strip()
+                frag = _ELLIPSIS.sub("", m.group("frag")).strip("-_").strip()
                 if len(frag) < 2 or frag.lower() in ROLE_WORDS or frag.lower() in ("the", "a"):
                     continue
-                if not any(c.isdigit() for c in frag) and not frag.isupper():
+                if (
+                    not any(c.isdigit() for c in frag)
+                    and not frag.isupper()
+                    and not (m.group("frag").startswith("-") or _ID_NEAR.search(text))
+                ):
                     continue  # "starts with a late fee": words, not an id
                 if any(s <= m.start("frag") < e for s, e in spans):
                     continue
@@ -331,6 +479,8 @@ def parse(text: str, now: datetime | None = None, tz: tzinfo | None = None) -> P
     out = Parsed()
     out.id_prefixes, out.id_suffixes, id_spans = parse_id_fragments(text)
     out.dates, date_spans = parse_dates(_blank(text, id_spans), today)
+    out.periods, period_spans = parse_periods(_blank(text, id_spans + date_spans), today)
+    date_spans = date_spans + period_spans
     out.states, state_spans = parse_states(text)
     out.amounts, money_spans = parse_amounts(_blank(text, id_spans + date_spans))
     out.spans = sorted(id_spans + date_spans + state_spans + money_spans)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from c360.brief import lead as L
+from c360.brief.labels import citation_label
 from c360.domain import Asker, Complaint, Customer, Moment, record_time
 from c360.ports import ResolvedReference
 from c360.safety.masking import mask_text
@@ -29,6 +31,8 @@ from prompts import resolution as R
 from retrieval import describe as Ds
 from retrieval import fieldmatch as F
 from retrieval import question as Qn
+from retrieval import recordstate as RS
+from retrieval.names import COMPANY_KIND, coined_company_words
 from retrieval.resolver import (
     STOPWORDS,
     WEAK,
@@ -72,6 +76,10 @@ TONE_MAX = 400
 # (fewer round trips); beyond it, counts and the records shown, by index.
 SMALL_HISTORY = 150
 RECENT_QUESTIONS = 5
+# The lead weighs this many of the newest moments of the last LEAD_DAYS (any direction: a
+# colleague's note that the renewal is at risk is internal).
+LEAD_READ = 60
+LEAD_DAYS = 180
 SNIPPET_CHARS = 300
 
 _CITE_RE = re.compile(r"\[([^\[\]]+)\]")
@@ -120,6 +128,7 @@ class Citation:
     # and flagged beside the quote so the reader knows.
     suspicious: bool = False
     url: str | None = None  # where a person opens the record (None when it has no link)
+    label: str = ""  # what the record is, in words ("Email from Arjun Ivanova, 25 Nov")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +139,7 @@ class Citation:
             "snippet": self.snippet,
             "suspicious": self.suspicious,
             "url": self.url,
+            "label": self.label,
         }
 
 
@@ -151,6 +161,8 @@ class BriefResult:
     dropped_sentences: list[str] = field(default_factory=list)
     # How the customer was chosen: {method, evidence, score, runner_up} (``Resolution.explain``).
     resolution: dict[str, Any] | None = None
+    # What the answer says first: at most five cited lines (``c360.brief.lead``).
+    lead: list[Item] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the ``--json`` contract (issue 2)."""
@@ -164,6 +176,7 @@ class BriefResult:
             "citations": [c.to_dict() for c in self.citations],
             "logged_moment_id": self.logged_moment_id,
             "resolution": dict(self.resolution) if self.resolution else None,
+            "lead": [i.to_dict() for i in self.lead],
         }
 
     def section(self, title: str) -> Section | None:
@@ -190,7 +203,8 @@ class BriefResult:
             NextAction(scrub(a.text), scrub(a.reason), list(a.citations)) for a in self.next_actions
         ]
         citations = [replace(c, snippet=scrub(c.snippet)) for c in self.citations]
-        out = replace(self, sections=sections, next_actions=actions, citations=citations)
+        lead = [replace(it, text=scrub(it.text)) for it in self.lead]
+        out = replace(self, sections=sections, next_actions=actions, citations=citations, lead=lead)
         if self.customer:
             out.answer = _render(out)
         else:
@@ -260,10 +274,36 @@ def _days(now: datetime, then: datetime) -> int:
     return max((now - then).days, 0)
 
 
-def evidence_of_days(days, states) -> list[str]:
-    return [R.EVIDENCE_DAY.format(d.isoformat()) for d in days] + [
-        R.EVIDENCE_STATE.format(st) for st in states
-    ]
+def evidence_of_days(days, states, periods=()) -> list[str]:
+    return (
+        [R.EVIDENCE_DAY.format(d.isoformat()) for d in days]
+        + [R.period(start, end) for start, end in periods]
+        + [R.EVIDENCE_STATE.format(st) for st in states]
+    )
+
+
+def _kind_words_after(text: str, words: list[str]) -> set[str]:
+    """The company-kind words ("lending", "services", "group") right after any of ``words``."""
+    tokens = normalize_tokens(text)
+    wanted = {t for w in words for t in normalize_tokens(w)}
+    return {
+        after for word, after in zip(tokens, tokens[1:], strict=False)
+        if word in wanted and after in COMPANY_KIND
+    }  # fmt: skip
+
+
+def _reader_tz(asker: Asker | None):
+    """The reader's time zone (an IANA name on the asker, e.g. from Slack's users.info), for
+    "yesterday" and "last month"; None (UTC) when unknown or not a zone."""
+    name = getattr(asker, "tz", None)
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _without_name(question: str, customer: Customer) -> str:
@@ -286,8 +326,9 @@ class _Citations:
     """The brief's citation registry and its guard: a record of any other customer is refused,
     whatever produced it (search, a query, the LLM)."""
 
-    def __init__(self, customer_id: str) -> None:
+    def __init__(self, customer_id: str, today: datetime | None = None) -> None:
         self.customer_id = customer_id
+        self.today = today  # labels name the year only when it is not today's
         self.by_id: dict[str, Citation] = {}
         self.refused: list[str] = []
 
@@ -316,6 +357,7 @@ class _Citations:
                 snippet,
                 suspicious=is_suspicious(text),
                 url=record.url,
+                label=citation_label(record, self.today),
             )
         return rid
 
@@ -367,13 +409,17 @@ class _Citations:
             out.append(Section(s.title, items))
         return out
 
-    def used(self, sections: list[Section], actions: list[NextAction]) -> list[Citation]:
+    def used(
+        self, sections: list[Section], actions: list[NextAction], lead: list[Item] = ()
+    ) -> list[Citation]:
         order: list[str] = []
         for s in sections:
             for it in s.items:
                 order.extend(c for c in it.citations if c not in order)
         for a in actions:
             order.extend(c for c in a.citations if c not in order)
+        for it in lead:  # the lead cites records of the sections, or a few more: last
+            order.extend(c for c in it.citations if c not in order)
         return [self.by_id[c] for c in order]
 
 
@@ -396,6 +442,7 @@ class _Facts:
     all_complaints: list[Complaint] | None = None  # newest first, when the history is short
     evidence: list[Any] = field(default_factory=list)  # records answering the question
     answer_lines: list[tuple[str, list[Any]]] = field(default_factory=list)
+    lead_moments: list[Moment] = field(default_factory=list)  # weighed for the lead lines
 
 
 UNCATEGORISED = "uncategorised"
@@ -543,7 +590,7 @@ class BriefService:
     def ask(
         self, question: str, asker: Asker, context_customer_id: str | None = None, log: bool = True
     ) -> BriefResult:
-        resolution = self._resolve(question, context_customer_id)
+        resolution = self._resolve(question, context_customer_id, _reader_tz(asker))
         return self._respond(resolution, question, question, asker, log)
 
     def brief(self, customer_ref: str, asker: Asker, log: bool = True) -> BriefResult:
@@ -590,11 +637,12 @@ class BriefService:
             with self.sessions() as session:
                 self.resolver.customers_changed(session, ids)
 
-    def _resolve(self, text: str, context_customer_id: str | None) -> Resolution:
+    def _resolve(self, text: str, context_customer_id: str | None, tz=None) -> Resolution:
         names = self._fresh_resolver().names
-        # Days, places, amounts and id pieces in the asker's words ("March 3, 2022", "a borrower
-        # in Vermont", "ID starting 7590-"): read once, never read as names.
-        parsed = Qn.parse(text, now=self.clock.now())
+        # Days, months, places, amounts and id pieces in the asker's words ("March 3, 2022",
+        # "in March 2022", "a borrower in Vermont", "ID starting 7590-"): read once, in the
+        # reader's time zone, never read as names.
+        parsed = Qn.parse(text, now=self.clock.now(), tz=tz)
         # A product, issue or state named in the question is not a company name ("Credit card
         # or prepaid card" is not "Card Corporation", "CA" is not an acronym): resolve the
         # question without them first, and fall back to the whole text only if that finds nobody.
@@ -609,11 +657,33 @@ class BriefService:
             # of it shared with the product or issue the question names ("payday loan").
             if whole.status == "resolved" and whole.method in FULL_NAME_METHODS:
                 result = whole
+        if result.status == "ambiguous" and not context_customer_id:
+            # Look-alikes of a name we do not have ("Halvora Lending Services" near several
+            # names by spelling): when the candidates rest on that word alone, not found.
+            coined = self._unknown_words(text, parsed)
+            kinds = _kind_words_after(text, coined)
+            if (
+                coined
+                and kinds
+                and not any(kinds & set(normalize_tokens(c.name)) for c in result.candidates)
+            ):
+                pattern = r"\b(?:" + "|".join(re.escape(w) for w in coined) + r")\b"
+                rest = re.sub(pattern, " ", masked, flags=re.IGNORECASE)
+                again = self.resolver.resolve(rest, use_description=False, weak=weak)
+                if again.status == "not_found":
+                    return Resolution(
+                        "not_found", evidence=[R.EVIDENCE_UNKNOWN_NAME.format(coined[0])]
+                    )
+        if result.status == "not_found" and (parsed.id_prefixes or parsed.id_suffixes):
+            # No customer id fits the piece: a complaint id may ("ID starting 31970").
+            by_piece = self._resolve_by_id_fragments(parsed)
+            if by_piece is not None:
+                return by_piece
         # A capitalized name no customer has ("Zorblatt Lending"): not a description either.
         unknown = result.status == "not_found" and self._names_unknown(text, parsed)
         if (
             result.status == "not_found"
-            and (masked != text or parsed.dates or parsed.states)
+            and (masked != text or parsed.when or parsed.states or RS.named_states(text))
             and not unknown
         ):
             # A description made of field values comes before reading those values as names.
@@ -661,13 +731,15 @@ class BriefService:
             if by_record is not None:
                 return by_record
             if parsed.id_prefixes or parsed.id_suffixes:
-                return Resolution("not_found")  # an id piece nobody's id has: not a description
+                # "the complaint with ID starting 31970": the customers whose complaints fit;
+                # an id piece nobody's id has is not found, never a description.
+                return self._resolve_by_id_fragments(parsed) or Resolution("not_found")
             if unknown:
                 # A capitalized name we have no customer for: say so rather than offering
                 # look-alikes found by meaning.
                 return Resolution("not_found")
             by_fields = self._describe_by_fields(text, parsed)
-            if by_fields is None and parsed.amounts and not (parsed.dates or parsed.states):
+            if by_fields is None and parsed.amounts and not (parsed.when or parsed.states):
                 by_fields = self._describe_by_amount(text, parsed)
             result = by_fields if by_fields is not None else self.resolver.describe(text)
         return result
@@ -691,9 +763,13 @@ class BriefService:
         return self._field_words[1]
 
     def _names_unknown(self, text: str, parsed) -> bool:
-        """Whether the question names, in capitals, a company no customer is: a capitalized
-        word inside it (or a first word followed by one: "Zorblatt Lending complaints") that
-        no name, field value, place or day word has. Parsed days and places are left out."""
+        return bool(self._unknown_words(text, parsed))
+
+    def _unknown_words(self, text: str, parsed) -> list[str]:
+        """The words by which the question names, in capitals, a company no customer is: a
+        capitalized word inside it (or a first word followed by one: "Zorblatt Lending
+        complaints") that no name, field value, place or day word has; in any case, a coined
+        word before a company-kind word. Parsed days and places are left out."""
         rest = parsed.without_spans(text)
         fields = self.fields
         if self._value_words[0] != len(fields.raw):  # rebuilt only when new values arrive
@@ -703,10 +779,19 @@ class BriefService:
         first = re.match(r"\s*([A-Z][a-z]{3,})\s+[A-Z][a-z]", rest)
         if first and not any(first.group(1).lower() in v for v in vocabularies):
             words.append(first.group(1))
-        return any(
-            w.lower() not in STOPWORDS and w.lower() not in WEAK and w.lower() not in _PLACE_WORDS
+        # In any case: a coined word before "Lending Services" ("halvora lending services").
+        is_word = getattr(self.embeddings, "is_word", None)
+        if is_word is not None:
+            words += coined_company_words(
+                rest, lambda w: is_word(w) or any(w in v for v in vocabularies)
+            )
+        return [
+            w
             for w in words
-        )
+            if w.lower() not in STOPWORDS
+            and w.lower() not in WEAK
+            and w.lower() not in _PLACE_WORDS
+        ]
 
     def _describe_by_amount(self, text: str, parsed) -> Resolution | None:
         """A customer described by what it pays ("the customer paying $29.85 a month on a
@@ -743,6 +828,38 @@ class BriefService:
             runner_up=runner,
         )  # fmt: skip
 
+    def _resolve_by_id_fragments(self, parsed) -> Resolution | None:
+        """The customers whose complaint ids fit the pieces the question gives ("the complaint
+        with ID starting 31970", "number ending 4755"): one is that customer, several are
+        offered (each with a complaint that fits), none is None."""
+        with self.sessions() as session:
+            found = Q.complaints_by_id_fragments(session, parsed.id_prefixes, parsed.id_suffixes)
+        names = self.resolver.names.names
+        by_owner: dict[str, list[str]] = {}
+        for complaint_id, owner in found:
+            if owner in names:
+                by_owner.setdefault(owner, []).append(complaint_id)
+        if not by_owner:
+            return None
+        how = "id prefix" if parsed.id_prefixes else "id suffix"
+        piece = " ".join([*parsed.id_prefixes, *parsed.id_suffixes])
+        evidence = [R.EVIDENCE_ID_FRAGMENT.format(how.removeprefix("id "), piece)]
+        cands = [
+            Candidate(cid, names[cid], 0.95 if len(by_owner) == 1 else 0.6,
+                      [f"complaint {how}", R.complaint_ids_reason(ids)])
+            for cid, ids in sorted(by_owner.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ]  # fmt: skip
+        if len(cands) == 1:
+            top = cands[0]
+            return Resolution(
+                "resolved", top.customer_id, top.name, f"complaint {how}", [top],
+                evidence=[*evidence, top.reason or ""], score=top.score,
+            )  # fmt: skip
+        return Resolution(
+            "ambiguous", candidates=cands[: Ds.MAX_CANDIDATES], evidence=evidence,
+            score=cands[0].score, runner_up=cands[1],
+        )  # fmt: skip
+
     def _resolve_by_complaint_id(self, text: str) -> Resolution | None:
         """The customer whose complaint has the id the question gives ("Which company got
         complaint 3571115?"): one id, or several ids all of one customer."""
@@ -771,10 +888,10 @@ class BriefService:
         a typo) while the question also names the day of a complaint: when that customer has no
         complaint that day (from the named state) and the description fits others, one word
         must not outweigh it, so ask which."""
-        if context_customer_id or not parsed.dates:
+        if context_customer_id or not parsed.when:
             return result
         with self.sessions() as session:
-            rows = Ds.complaints_on_days(session, parsed.dates)
+            rows = Ds.complaints_in(session, parsed.when)
         wanted = set(parsed.states)
         if any(
             row[1] == result.customer_id
@@ -832,8 +949,9 @@ class BriefService:
         day, state and value, ranked by how well its issue fits the question's words
         (``retrieval.describe``). None when the question names too little or nobody fits."""
         parsed = parsed or Qn.parse(text, now=self.clock.now())
-        names = self.resolver.names.names
+        names = self._fresh_resolver().names.names
         keys = self.fields.named(text)
+        record_states = RS.named_states(text)
         phrase = Ds.issue_phrase(parsed.without_spans(text, Ds.MARK))
         # The issue named exactly: a product named ("payday loan") does not say what the
         # complaint was about, so the issue phrase beside it still has to fit.
@@ -845,7 +963,7 @@ class BriefService:
         )
         soft = phrase if phrase and not exact_issue else None
         states = sorted({*parsed.states, *(self.fields.raw[k] for k in keys if k[0] == "state")})
-        if parsed.dates:
+        if parsed.when or (record_states and states):
             # On the named days the complaints are few: the day and state narrow them, the
             # issue (exact words or other words alike) ranks them. A product or issue word
             # named exactly ("loan" in "the home loan") is the asker's wording, not a filter.
@@ -859,18 +977,25 @@ class BriefService:
             # be the complaint's product too, for the complaint to fit every named fact.
             products = [self.fields.raw[k] for k in keys if k[0] in Ds.PRODUCT_FIELDS]
             with self.sessions() as session:
-                rows = Ds.complaints_on_days(session, parsed.dates)
+                if parsed.when:
+                    rows = Ds.complaints_in(session, parsed.when)
+                else:  # a state and a record state, no time: that state's complaints
+                    rows = Q.complaints_of_states(session, states, Ds.MAX_DAY_ROWS)
             described = Ds.describe_by_days(
-                rows, states, exact, day_phrase, day_cosine, set(names), products
+                rows, states, exact, day_phrase, day_cosine, set(names), products, record_states
             )
+            evidence = evidence_of_days(parsed.dates, states, parsed.periods)
+            evidence += [R.EVIDENCE_VALUE.format(k[0], self.fields.raw[k]) for k in exact]
+            evidence += [
+                R.EVIDENCE_RECORD_STATE.format(rs.phrase, rs.negated) for rs in record_states
+            ]
             if described.status != "not_found":
-                evidence = evidence_of_days(parsed.dates, states)
-                evidence += [R.EVIDENCE_VALUE.format(k[0], self.fields.raw[k]) for k in exact]
                 return self._from_fits(described, evidence, day_phrase)
-            if states:
-                # No complaint of the named day and state: the companies that fit the rest
-                # fit partly, and the day and place the asker gave contradict every one.
-                return Resolution("not_found", evidence=evidence_of_days(parsed.dates, states))
+            if states or record_states or day_phrase or not keys:
+                # No complaint of the named time and state (and record state, and what it
+                # was about): the companies that fit the rest fit partly, and the facts the
+                # asker gave contradict every one: nothing fits.
+                return Resolution("not_found", evidence=evidence)
             # Nothing of those days fits: what else the question says may be offered, never
             # answered (the day it names contradicts every fit).
             other = self._describe_by_values(keys, states, soft, cosine)
@@ -1040,6 +1165,9 @@ class BriefService:
                 session, cid, TONE_MAX, since=start, until=until, direction="inbound"
             )
             exchanges = Q.exchange_moments(session, customer_id=cid, limit=RECENT_QUESTIONS)
+            lead_moments = Q.recent_moments(
+                session, cid, LEAD_READ, since=now - timedelta(days=LEAD_DAYS), until=until
+            )
             facts = _Facts(
                 customer,
                 recent,
@@ -1052,6 +1180,7 @@ class BriefService:
                 exchanges,
                 recent[0] if recent else None,
                 everything,
+                lead_moments=lead_moments,
             )
             if question:
                 self._answer_facts(session, facts, question, now)
@@ -1074,14 +1203,21 @@ class BriefService:
         values = self.fields.named_values(question)
         days = _named_days(terms)
         ids = sorted(terms.numbers)
-        if not (values or days or ids):
+        periods = [
+            (
+                datetime.fromisoformat(a).replace(tzinfo=UTC),
+                datetime.fromisoformat(b).replace(tzinfo=UTC),
+            )
+            for a, b in terms.periods
+        ]
+        if not (values or days or ids or periods):
             return None
         pairs = [(name, value) for name, spellings in values.items() for value in spellings]
         # Every complaint carrying a named value, as (day, which values): a few columns from
         # one covering index. Scored once per combination of values; those named by day or id
         # (a few) one by one, as their day and id add to the score.
         entries = Q.value_hits(session, cid, pairs)
-        named = Q.complaint_days_named(session, cid, days, ids)
+        named = Q.complaint_days_named(session, cid, days, ids, periods)
         for c, key in named.items():
             entries.setdefault(c, (key, 0))
         by_mask: dict[int, float] = {}
@@ -1293,7 +1429,7 @@ class BriefService:
         now = self.clock.now()
         facts = self._gather(resolution.customer_id, question)
         cust = facts.customer
-        reg = _Citations(cust.customer_id)
+        reg = _Citations(cust.customer_id, today=now)
         cust_id = reg.add(cust)
         sections: list[Section] = []
 
@@ -1321,6 +1457,7 @@ class BriefService:
 
         sections, actions = reg.guard(sections, actions)
         sections = reg.flag(sections)
+        lead = self._lead(facts, reg, cust_id, tone, question, sections, now)
         result = BriefResult(
             question=question,
             customer={"customer_id": cust.customer_id, "name": cust.name},
@@ -1328,15 +1465,41 @@ class BriefService:
             answer="",
             sections=sections,
             next_actions=actions,
-            citations=reg.used(sections, actions),
+            citations=reg.used(sections, actions, lead),
             customer_record=cust,
             status="resolved",
             method=resolution.method,
             llm_used=llm_used,
             dropped_sentences=dropped,
+            lead=lead,
         )
         result.answer = _render(result)
         return result
+
+    def _lead(self, facts, reg, cid, tone, question, sections, now) -> list[Item]:
+        """The answer's first lines (``c360.brief.lead``): a specific question's own answer
+        lines; for a general one, what matters first. Through the same citation guard."""
+        answer = next((s for s in sections if s.title == W.TITLE_ANSWER), None)
+        c = facts.customer
+        names = frozenset(w.lower() for n in (c.name, *c.aliases) for w in normalize_tokens(n))
+        if answer and answer.items and not L.is_general(question, names):
+            return [replace(it, citations=list(it.citations)) for it in answer.items[: L.MAX_LEAD]]
+        t, recent, _ = tone
+        account = L.Account(
+            customer=facts.customer,
+            moments=[*facts.lead_moments, *facts.recent],
+            open_complaints=facts.open_complaints,
+            open_total=facts.digest.open,
+            complaints_total=facts.digest.total,
+            latest_complaints=facts.latest_complaints,
+            last_contact=facts.last_contact,
+            tone=(t.direction, t.recent_mean, t.previous_mean),
+            tone_records=[r for _, r in sorted(recent, key=lambda x: x[0])],
+            tone_days=SENTIMENT_WINDOW_DAYS,
+        )
+        items = [Item(line.text, reg.ids(line.records)) for line in L.general_lead(account, now)]
+        [guarded], _ = reg.guard([Section("lead", items)], [])
+        return guarded.items
 
     # --- sections ----------------------------------------------------------------------------------
     def _profile(self, c: Customer, cid: str) -> list[Item]:

@@ -15,6 +15,9 @@ The metrics (all in [0, 1], each with the number of items it is computed over):
 - recall@k, MRR: ``expect == "answer"`` items with gold records: recall@k is the share of gold
   records among the first k cited records, over ``min(len(gold), k)`` (so a customer with 300
   matching complaints is not held to citing all of them); MRR is 1/rank of the first gold record.
+- lead@2: items with ``lead_record_ids`` ("what is going on with X?" where X's newest moment is
+  a risk signal and older ones are positive, ``eval/make_leadset.py``): one of those records is
+  cited by the answer's first two lines (``lead``; the baseline: its two top hits).
 - contamination: share of items whose citations include a record owned by another customer than
   the one the question is about (the item's ``customer_id``; for items about no single customer
   - clarify, unknown company - any cited record counts). Owners come from the store, never from
@@ -63,6 +66,7 @@ METRICS = (
     "recall@5",
     "recall@10",
     "mrr",
+    "lead@2",
     "contamination",
     "citation_validity",
     "abstention",
@@ -99,6 +103,9 @@ class EvalItem:
     kind: str | None = None
     cls: str | None = None  # the item's "class"; see item_class()
     asked_at: str | None = None  # ISO time the question is asked at (relative dates)
+    # Records the answer's first two lines must cite (one is enough): "what is going on" items
+    # whose newest moment is a risk signal (eval/make_leadset.py).
+    lead_record_ids: list[str] = field(default_factory=list)
 
 
 def item_class(item: EvalItem) -> str:
@@ -122,6 +129,7 @@ class Outcome:
     answer: str
     latency_ms: float
     error: str | None = None
+    lead: list[str] = field(default_factory=list)  # ids cited by the first two lines read
 
 
 @dataclass
@@ -253,7 +261,7 @@ def _parse_item(raw: Any) -> EvalItem:
     if customer is not None and not isinstance(customer, str):
         raise ValueError("customer_id must be a string or null")
     lists = {}
-    for key in ("gold_record_ids", "candidates"):
+    for key in ("gold_record_ids", "candidates", "lead_record_ids"):
         value = raw.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{key} must be a list of strings")
@@ -279,6 +287,7 @@ def _parse_item(raw: Any) -> EvalItem:
         kind=raw.get("kind"),
         cls=cls,
         asked_at=asked_at,
+        lead_record_ids=lists["lead_record_ids"],
     )
 
 
@@ -369,6 +378,10 @@ def score(
                 (item.id, recall_at_k(item.gold_record_ids, out.cited, 10))
             )
             checks["mrr"].append((item.id, reciprocal_rank(item.gold_record_ids, out.cited)))
+        if item.lead_record_ids:
+            checks["lead@2"].append(
+                (item.id, float(bool(set(item.lead_record_ids) & set(out.lead))))
+            )
         if item.expect == "abstain":
             checks["abstention"].append((item.id, float(abstained(item, out, markers))))
         checks["contamination"].append((item.id, float(is_contaminated(item, out, owners))))
@@ -423,6 +436,7 @@ def outcome_from_brief(item_id: str, result: dict[str, Any], latency_ms: float) 
         rid = citation["record_id"] if isinstance(citation, dict) else str(citation)
         if rid not in cited:
             cited.append(rid)
+    lead = [rid for line in (result.get("lead") or [])[:2] for rid in line.get("citations") or []]
     return Outcome(
         item_id=item_id,
         customer_id=customer["customer_id"] if customer else None,
@@ -430,6 +444,7 @@ def outcome_from_brief(item_id: str, result: dict[str, Any], latency_ms: float) 
         cited=cited,
         answer=result.get("answer") or "",
         latency_ms=latency_ms,
+        lead=lead,
     )
 
 
@@ -449,6 +464,7 @@ def baseline_outcome(item_id: str, documents: Sequence[Any], latency_ms: float) 
         cited=cited,
         answer="\n".join(doc.page_content for doc in documents),
         latency_ms=latency_ms,
+        lead=cited[:2],  # what a reader sees first: the two top hits
     )
 
 

@@ -23,6 +23,50 @@ def get_complaint(session: Session, complaint_id: str) -> Complaint | None:
     return complaint_from_row(row) if row is not None else None
 
 
+def complaints_by_id_fragments(
+    session: Session, prefixes: Sequence[str], suffixes: Sequence[str], limit: int = 200
+) -> list[tuple[str, str]]:
+    """(complaint id, customer id) of the complaints whose id starts with every prefix and ends
+    with every suffix ("the complaint with ID starting 31970", "number ending 4755"), case
+    ignored, at most ``limit``: a scan of the ids (case-folded, so no index range; a few ms
+    at ten thousand complaints)."""
+    c = ComplaintRow
+    stmt = select(c.complaint_id, c.customer_id)
+    for prefix in prefixes:
+        stmt = stmt.where(func.lower(c.complaint_id).like(_like(prefix.lower()) + "%", escape="\\"))
+    for suffix in suffixes:
+        stmt = stmt.where(func.lower(c.complaint_id).like("%" + _like(suffix.lower()), escape="\\"))
+    if not prefixes and not suffixes:
+        return []
+    return [
+        (str(a), str(b)) for a, b in session.execute(stmt.order_by(c.complaint_id).limit(limit))
+    ]
+
+
+def complaints_of_states(session: Session, states: Sequence[str], limit: int) -> list[Any]:
+    """(complaint id, customer id, opened_at, category, attributes, status, resolution) of the
+    complaints from the states (codes), read through the field-value index, at most ``limit``."""
+    from store.models import ComplaintValueRow
+
+    if not states:
+        return []
+    v = ComplaintValueRow
+    ids = (
+        select(v.complaint_id)
+        .where(v.field == "state", v.value.in_([s.upper() for s in states]))
+        .limit(limit)
+    )
+    c = ComplaintRow
+    stmt = select(
+        c.complaint_id, c.customer_id, c.opened_at, c.category, c.attributes, c.status, c.resolution
+    ).where(c.complaint_id.in_(ids))
+    return list(session.execute(stmt))
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def customer_complaints(
     session: Session,
     customer_id: str,
