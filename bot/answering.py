@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from c360.ports import BriefAnswer
+from c360.safety.masking import hidden_note
 from c360.safety.policy import Content, Decision, Requester, Surface, decide
 
 from bot import blocks
@@ -113,17 +114,33 @@ def refusal(
     return decision.reason if decision.refused else None
 
 
-# --- mentions and DMs -----------------------------------------------------------------------------
+# --- mentions, DMs and thread replies -------------------------------------------------------
+# Where a DM remembers its customer when the question was not asked in a thread.
+DM_CONTEXT = "dm"
+
+
+def conversation_key(event: dict[str, Any], is_dm: bool) -> tuple[str | None, str | None]:
+    """(where the answer goes, which conversation remembers the customer). A DM is answered in
+    the conversation, not in a thread (unless the question was written in one); a channel
+    question is answered in its thread."""
+    ts, thread_ts = event["ts"], event.get("thread_ts")
+    if is_dm:
+        return thread_ts, thread_ts or DM_CONTEXT
+    return thread_ts or ts, thread_ts or ts
+
+
 def answer_conversation(services: BotServices, event: dict[str, Any], team_id: str | None) -> None:
-    """app_mention / message.im: progress reaction, answer in the thread, log the exchange."""
+    """app_mention / message.im / a reply in a bot thread: progress reaction, the short answer
+    (in the thread, or in the DM itself), log the exchange. A question that names no customer
+    is about the conversation's customer (the thread's, or the DM's last), until one is named."""
     slack = services.slack
     channel_id, user_id, ts = event["channel"], event["user"], event["ts"]
-    thread_root = event.get("thread_ts") or ts
     is_dm = event.get("channel_type") == "im" or channel_id.startswith("D")
+    reply_ts, memory = conversation_key(event, is_dm)
     question = question_text(event.get("text", ""))
     if not question:
         slack.post_or_dm(
-            channel_id, user_id, blocks.text_message(blocks.EMPTY_QUESTION), thread_ts=thread_root
+            channel_id, user_id, blocks.text_message(blocks.EMPTY_QUESTION), thread_ts=reply_ts
         )
         return
     slack.react(channel_id, ts, "eyes")
@@ -133,37 +150,50 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
     )
     if private.refused:
         slack.post_or_dm(
-            channel_id, user_id, blocks.text_message(private.reason), thread_ts=thread_root
+            channel_id, user_id, blocks.text_message(private.reason), thread_ts=reply_ts
         )
         slack.unreact(channel_id, ts, "eyes")
         return
     asker = slack.asker(user_id, channel_id=channel_id, message_ts=ts, team=team_id)
-    context_customer = (
-        services.events.thread_customer(channel_id, thread_root) if event.get("thread_ts") else None
-    )
+    context_customer = services.events.thread_customer(channel_id, memory) if memory else None
     result = services.briefs.ask(question, asker, context_customer_id=context_customer)
     brief = result.to_dict()
     if not brief.get("customer"):
-        context = {"k": "ask", "q": question, "ch": channel_id, "t": thread_root, "dm": is_dm}
+        context = {"k": "ask", "q": question, "ch": channel_id, "t": reply_ts, "dm": is_dm}
         slack.post_or_dm(
             channel_id,
             user_id,
             blocks.candidates_message(brief, context=context),
-            thread_ts=thread_root,
+            thread_ts=reply_ts,
         )
         slack.unreact(channel_id, ts, "eyes")
         return
-    services.events.remember_thread(channel_id, thread_root, brief["customer"]["customer_id"])
+    customer_id = brief["customer"]["customer_id"]
+    services.events.remember_thread(channel_id, memory, customer_id)
     deliver_in_conversation(
         services,
         result,
         channel_id=channel_id,
         user_id=user_id,
-        thread_ts=thread_root,
+        thread_ts=reply_ts,
         is_dm=is_dm,
         requester=requester,
+        follow_up=context_customer == customer_id,
     )
     slack.unreact(channel_id, ts, "eyes")
+
+
+def full_brief_value(
+    brief: dict[str, Any], *, thread_ts: str | None, is_dm: bool, kind: str
+) -> dict[str, Any]:
+    """What the "Full brief" button carries: the customer, the question, where to answer."""
+    return {
+        "k": kind,
+        "c": brief["customer"]["customer_id"],
+        "q": (brief.get("question") or "")[:1500],
+        "t": thread_ts,
+        "dm": is_dm,
+    }
 
 
 def deliver_in_conversation(
@@ -172,13 +202,14 @@ def deliver_in_conversation(
     *,
     channel_id: str,
     user_id: str,
-    thread_ts: str,
+    thread_ts: str | None,
     is_dm: bool,
     requester: Requester | None = None,
+    follow_up: bool = False,
 ) -> None:
-    """In a DM the brief; in a channel the masked one for everyone, plus the asker's own copy to
-    the asker only. Each copy as the audience policy decides (a requester Slack could not vouch
-    for gets the masked brief everywhere, with the reason)."""
+    """The short answer. In a DM, as the policy allows. In a channel, the masked answer for
+    everyone; the asker gets a private copy only when masking hid something in it, with a note
+    saying what (or when the channel copy could not be posted)."""
     slack = services.slack
     who = requester or slack.requester(user_id)
     private = audience(services, user_id, channel_id, is_dm=is_dm, private=True, requester=who)
@@ -187,29 +218,73 @@ def deliver_in_conversation(
             channel_id, user_id, blocks.text_message(private.reason), thread_ts=thread_ts
         )
         return
+    mine = brief_for(services, result, private)
+    full = full_brief_value(mine, thread_ts=thread_ts, is_dm=is_dm, kind="conversation")
     if is_dm:
-        for message in blocks.brief_messages(
-            brief_for(services, result, private), masked=private.masked, note=private.reason
+        for message in blocks.lead_messages(
+            mine, full=full, note=private.reason, follow_up=follow_up
         ):
             slack.post_or_dm(channel_id, user_id, message, thread_ts=thread_ts)
         return
     posted_in_channel = False
+    shown_text = ""
     public = audience(services, user_id, channel_id, requester=who)
     if not public.refused:
-        messages = blocks.brief_messages(
-            channel_view(services, result), masked=True, note=public.reason
-        )
+        shown = channel_view(services, result)
+        messages = blocks.lead_messages(shown, full=full, note=public.reason, follow_up=follow_up)
         posted_in_channel = all([slack.post(channel_id, m, thread_ts=thread_ts) for m in messages])
+        shown_text = "".join(
+            blocks.visible_text(m) for m in blocks.lead_messages(shown, feedback=False)
+        )
+    mine_text = "".join(blocks.visible_text(m) for m in blocks.lead_messages(mine, feedback=False))
+    note = private.reason
+    if posted_in_channel:
+        note = note or hidden_note(shown_text, mine_text)
+        if note is None:
+            return  # the channel copy hides nothing: no private duplicate
     # The asker's copy goes to the asker alone; it carries the feedback buttons when the
     # channel copy (which has them) could not be posted.
-    mine = blocks.brief_messages(
-        brief_for(services, result, private),
-        masked=private.masked,
-        note=private.reason,
-        feedback=not posted_in_channel,
-    )
-    for message in mine:
+    for message in blocks.lead_messages(
+        mine, full=full, note=note, feedback=not posted_in_channel, follow_up=follow_up
+    ):
         if not slack.ephemeral(channel_id, user_id, message, thread_ts=thread_ts):
+            slack.dm(user_id, message)
+
+
+def send_full_brief(services: BotServices, body: dict[str, Any], value: dict[str, Any]) -> None:
+    """The "Full brief" button: the whole brief, to the one who pressed it (in the DM, or
+    privately in the channel's thread, or on the command's response_url), as the policy allows."""
+    slack = services.slack
+    user_id = body["user"]["id"]
+    channel_id = (body.get("channel") or {}).get("id")
+    team_id = (body.get("team") or {}).get("id")
+    is_dm = bool(value.get("dm"))
+    decision = audience(services, user_id, channel_id, team_id=team_id, is_dm=is_dm, private=True)
+    if decision.refused:
+        slack.respond(
+            body.get("response_url"), blocks.text_message(decision.reason), replace_original=False
+        )
+        return
+    asker = slack.asker(user_id, channel_id=channel_id, team=team_id)
+    question = value.get("q") or ""
+    result = None
+    if question and looks_like_question(question):
+        result = services.briefs.ask(question, asker, context_customer_id=value["c"], log=False)
+        if (result.to_dict().get("customer") or {}).get("customer_id") != value["c"]:
+            result = None
+    if result is None:
+        result = services.briefs.brief(value["c"], asker, log=False)
+    brief = brief_for(services, result, decision)
+    messages = blocks.brief_messages(
+        brief, masked=decision.masked, note=decision.reason, feedback=False
+    )[:MAX_FOLLOWUP_MESSAGES]
+    thread_ts = value.get("t")
+    for message in messages:
+        if value.get("k") == "command":
+            slack.respond(body.get("response_url"), message, replace_original=False)
+        elif is_dm:
+            slack.post_or_dm(channel_id, user_id, message, thread_ts=thread_ts)
+        elif not slack.ephemeral(channel_id, user_id, message, thread_ts=thread_ts):
             slack.dm(user_id, message)
 
 
@@ -255,9 +330,10 @@ def send_private_brief(
         "q": (brief.get("question") or "")[:1500],
         "m": brief.get("logged_moment_id"),
     }
-    messages = blocks.brief_messages(
-        brief, share=share, masked=decision.masked, note=decision.reason
-    )[:MAX_FOLLOWUP_MESSAGES]
+    full = full_brief_value(brief, thread_ts=None, is_dm=False, kind="command")
+    messages = blocks.lead_messages(brief, share=share, full=full, note=decision.reason)[
+        :MAX_FOLLOWUP_MESSAGES
+    ]
     for n, message in enumerate(messages):
         services.slack.respond(response_url, message, replace_original=replace and n == 0)
 
@@ -279,10 +355,10 @@ def share_in_channel(services: BotServices, body: dict[str, Any], value: dict[st
     result = services.briefs.brief(value["c"], asker, log=False)
     brief = channel_view(services, result)
     brief["question"] = value.get("q") or None
-    brief["logged_moment_id"] = value.get(
-        "m"
-    )  # feedback on the shared copy goes to the original exchange
-    for message in blocks.brief_messages(brief, masked=True)[:MAX_FOLLOWUP_MESSAGES]:
+    # feedback on the shared copy goes to the original exchange
+    brief["logged_moment_id"] = value.get("m")
+    full = full_brief_value(brief, thread_ts=None, is_dm=False, kind="conversation")
+    for message in blocks.lead_messages(brief, full=full)[:MAX_FOLLOWUP_MESSAGES]:
         slack.respond(
             body.get("response_url"), message, response_type="in_channel", replace_original=False
         )

@@ -13,10 +13,12 @@ comes from the audience policy, ``c360.safety.policy``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from c360.ports import CandidateView
+from c360.safety.escaping import link
 from c360.safety.escaping import slack_escape as escape
 from c360.safety.masking import mask_brief as mask_brief  # re-exported for the listeners
 from c360.safety.masking import mask_text as mask_text
@@ -56,6 +58,7 @@ ACTION_FEEDBACK = (
 )
 ACTION_PICK_CUSTOMER = "c360_pick_customer"  # value: {"c": customer_id, "q": question, ...}
 ACTION_SHARE = "c360_share_brief"  # value: {"c": customer_id, "q": question}
+ACTION_FULL_BRIEF = "c360_full_brief"  # value: {"c": customer_id, "q": question, "t": thread}
 ACTION_PICK_MOMENT_CUSTOMER = "c360_pick_moment_customer"
 MODAL_LOG_MOMENT = "c360_log_moment_modal"
 BLOCK_CUSTOMER = "customer_block"
@@ -123,8 +126,36 @@ def _button(
     )
 
 
-def _cites(citations: Sequence[str]) -> str:
-    return " ".join(f"`{escape(c)}`" for c in citations)
+CITES_SHOWN = 3  # labels shown after a line; the rest are counted (all are in Sources)
+LEAD_CITES_SHOWN = 1
+
+
+def _cites(
+    citations: Sequence[str], by_id: dict[str, dict[str, Any]], shown: int = CITES_SHOWN
+) -> str:
+    """A line's sources as short human labels, each linked to its record when it has a url
+    (``c360.safety.escaping.link``: label escaped, url checked), the rest counted."""
+    labels = []
+    for rid in citations[:shown]:
+        cite = by_id.get(rid) or {}
+        labels.append(link(cite.get("url"), cite.get("label") or rid))
+    more = len(citations) - shown
+    if more > 0:
+        labels.append(f"+{more} more")
+    return f"_({', '.join(labels)})_" if labels else ""
+
+
+def _citation_index(brief: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c.get("record_id"): c for c in brief.get("citations") or []}
+
+
+def sources_block(record_ids: Sequence[str]) -> ContextBlock | None:
+    """The raw ids of the records cited, for whoever checks them (``c360 brief --json``)."""
+    ids = list(dict.fromkeys(record_ids))
+    if not ids:
+        return None
+    text = "Sources: " + " ".join(f"`{escape(rid)}`" for rid in ids)
+    return ContextBlock(elements=[MarkdownTextObject(text=_truncate(text, 2900))])
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -143,6 +174,7 @@ def brief_blocks(
     """All content blocks of one brief (not yet split into messages). ``note`` replaces the
     channel note on a masked brief (say, why a private copy is masked too)."""
     customer = brief.get("customer") or {}
+    by_id = _citation_index(brief)
     blocks: list[Block] = []
     title = escape(f"{customer.get('name', 'Customer')} ({customer.get('customer_id', '?')})")
     blocks.append(HeaderBlock(text=PlainTextObject(text=_truncate(title, MAX_HEADER_TEXT))))
@@ -161,14 +193,26 @@ def brief_blocks(
     answer = (brief.get("answer") or "").strip()
     if answer and not brief.get("sections"):
         blocks.extend(_sections(escape(answer)))
-    for section in brief.get("sections") or []:
+    lead = brief.get("lead") or []
+    answer_items = next(
+        (s.get("items") for s in brief.get("sections") or [] if s.get("title") == "Answer"), None
+    )
+    sections = list(brief.get("sections") or [])
+    if lead and lead != answer_items:  # a general question: what matters first
+        sections.insert(0, {"title": "In short", "items": lead})
+    for section in sections:
         items = section.get("items") or []
         if not items:
             continue
         blocks.append(DividerBlock())
-        lines = [f"*{escape(section.get('title', ''))}*"]
+        title = f"*{escape(section.get('title', ''))}*"
+        shared = {tuple(item.get("citations") or []) for item in items}
+        if len(items) > 1 and len(shared) == 1 and len(next(iter(shared))) == 1:  # one record
+            title += " " + _cites(list(next(iter(shared))), by_id)
+            items = [{**item, "citations": []} for item in items]
+        lines = [title]
         for item in items:
-            cites = _cites(item.get("citations") or [])
+            cites = _cites(item.get("citations") or [], by_id)
             lines.append(f"• {escape(item.get('text', ''))}" + (f" {cites}" if cites else ""))
         blocks.extend(_sections("\n".join(lines)))
     actions = brief.get("next_actions") or []
@@ -176,7 +220,7 @@ def brief_blocks(
         blocks.append(DividerBlock())
         lines = ["*Suggested next actions*"]
         for action in actions:
-            cites = _cites(action.get("citations") or [])
+            cites = _cites(action.get("citations") or [], by_id)
             reason = escape(action.get("reason", ""))
             lines.append(
                 f"• {escape(action.get('text', ''))}"
@@ -185,6 +229,9 @@ def brief_blocks(
             )
         blocks.extend(_sections("\n".join(lines)))
     n_cites = len(brief.get("citations") or [])
+    sources = sources_block(list(by_id))
+    if sources is not None:
+        blocks.append(sources)
     footer = f"{n_cites} cited record(s)."
     if masked or note:
         footer += " " + (note or HIDDEN_NOTE)
@@ -244,6 +291,83 @@ def brief_messages(
             }
         )
     return out
+
+
+def lead_messages(
+    brief: dict[str, Any],
+    *,
+    feedback: bool = True,
+    full: dict[str, Any] | None = None,
+    share: dict[str, Any] | None = None,
+    note: str | None = None,
+    follow_up: bool = False,
+) -> list[dict[str, Any]]:
+    """The short answer (issue 10): at most five cited lines that answer the question, the
+    sources as labels (linked when the record has a url) and as raw ids, then the buttons: "Full
+    brief" (``full``: its value) and feedback. A ``follow_up`` in a thread drops the header: the
+    thread already says who it is about. Falls back to the full brief when there is no lead."""
+    lead = brief.get("lead") or []
+    if not lead:
+        return brief_messages(brief, feedback=feedback, note=note, share=share)
+    by_id = _citation_index(brief)
+    customer = brief.get("customer") or {}
+    name = customer.get("name") or "Customer"
+    blocks: list[Block] = []
+    if not follow_up:
+        blocks.append(
+            HeaderBlock(text=PlainTextObject(text=_truncate(escape(name), MAX_HEADER_TEXT)))
+        )
+    lines = []
+    cited: list[str] = []
+    for item in lead[:5]:
+        ids = item.get("citations") or []
+        cited.extend(ids)
+        cites = _cites(ids, by_id, shown=LEAD_CITES_SHOWN)
+        lines.append(f"• {escape(item.get('text', ''))}" + (f" {cites}" if cites else ""))
+    blocks.extend(_sections("\n".join(lines)))
+    sources = sources_block(cited)
+    if sources is not None:
+        blocks.append(sources)
+    if note:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_truncate(note, 2000))]))
+    elements = []
+    if full:
+        elements.append(_button("Full brief", ACTION_FULL_BRIEF, _fit_value(full)))
+    moment_id = brief.get("logged_moment_id") if feedback else None
+    if moment_id:
+        for value, label in FEEDBACK_CHOICES:
+            elements.append(
+                _button(label, f"{ACTION_FEEDBACK}_{value}", {"m": moment_id, "v": value})
+            )
+    if share:
+        elements.append(_button("Share in channel", ACTION_SHARE, share, style="primary"))
+    if elements:
+        blocks.append(ActionsBlock(block_id="c360_answer_actions", elements=elements))
+    fallback = f"{name}: {lead[0].get('text', '')}"
+    return [{"text": _truncate(escape(fallback), MAX_FALLBACK_TEXT), "blocks": to_dicts(blocks)}]
+
+
+def visible_text(message: dict[str, Any]) -> str:
+    """What a reader sees of a message: block text with links shown as their labels and
+    escapes decoded (how Slack renders mrkdwn), buttons included."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    out.append(value)
+                elif key != "value":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks") or [])
+    text = "\n".join(out)
+    text = re.sub(r"<([^<>|]+)\|([^<>]+)>", r"\2", text)
+    text = re.sub(r"[*_`]", "", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def candidates_message(brief: dict[str, Any], *, context: dict[str, Any]) -> dict[str, Any]:

@@ -170,16 +170,12 @@ def _send(
     return [data]
 
 
-def limit_model_threads(threads: int) -> None:
-    """Cap torch's intra-op threads. By default one forward pass takes every core, and its
-    OpenMP threads spin on them after each pass, so the request threads wait for a CPU even
-    when the GIL is free (bench/bench_slack.py, two 30 s runs at load ~9 from other jobs:
+def limit_model_threads(container: Any, threads: int) -> None:
+    """Cap the embedding model's intra-op threads. By default one forward pass takes every
+    core, and its threads spin on them after each pass, so the request threads wait for a CPU
+    even when the GIL is free (bench/bench_slack.py, two 30 s runs at load ~9 from other jobs:
     p99 ack 133 ms with torch's default threads, 86 ms with one)."""
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - the model needs torch; nothing to cap without it
-        return
-    torch.set_num_threads(max(1, threads))
+    container.limit_model_threads(threads)
 
 
 def create_wsgi_app(container: Any = None, *, warm: bool = True) -> SlackWSGI:
@@ -194,7 +190,7 @@ def create_wsgi_app(container: Any = None, *, warm: bool = True) -> SlackWSGI:
     # thread can wait several slices for the GIL at each step. A shorter slice keeps acks fast
     # under load (measured in bench/bench_slack.py) at a small cost in throughput.
     sys.setswitchinterval(ACK_FRIENDLY_SWITCH_INTERVAL)
-    limit_model_threads(container.settings.slack_model_threads)
+    limit_model_threads(container, container.settings.slack_model_threads)
     app = build_app(container)
     # On a normal exit (gunicorn stops the worker; SIGKILL after the graceful timeout skips it)
     # finish the queued jobs and write every exchange still waiting to be logged.

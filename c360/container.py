@@ -37,8 +37,16 @@ class Container:
         from retrieval.embeddings import MiniLMEmbeddings
 
         return MiniLMEmbeddings(
-            self.settings.resolved_model_path(), batch_size=self.settings.embed_batch_size
+            self.settings.resolved_model_path(),
+            batch_size=self.settings.embed_batch_size,
+            backend=self.settings.embed_backend,
+            cache_dir=self.settings.resolved_model_cache_dir,
         )
+
+    def limit_model_threads(self, threads: int) -> None:
+        """Cap the CPU threads of one embedding forward pass (``c360 serve``: the other cores
+        stay with the request threads). Loads nothing: the cap applies when the model loads."""
+        self.embeddings.limit_threads(max(1, threads))
 
     @cached_property
     def index(self):
@@ -91,7 +99,7 @@ class Container:
     def moments(self):
         from c360.services.moments import MomentService
 
-        return MomentService(self.sessions, self.ingest, clock=self.clock)
+        return MomentService(self.sessions, lambda: self.ingest, clock=self.clock)
 
     @cached_property
     def briefs(self):

@@ -161,6 +161,24 @@ class SlackEventsPort(Protocol):
 
     def thread_customer(self, channel_id: str, thread_ts: str) -> str | None: ...
 
+    def channel_message(self, message: ChannelMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChannelMessage:
+    """A person's plain message in a channel the app is in (``message.channels`` /
+    ``message.groups``), as the bot's message listener hands it to the services: the live
+    capture of customer-channel conversations subscribes to these
+    (``SlackEventService.on_channel_message``)."""
+
+    channel_id: str
+    user_id: str
+    ts: str
+    text: str
+    thread_ts: str | None = None
+    team_id: str | None = None
+    channel_type: str | None = None  # "channel" (public) | "group" (private)
+
 
 class ServicesPort(Protocol):
     """What the bot reads from the composition root (``c360.container.Container``)."""
@@ -179,3 +197,5 @@ class ServicesPort(Protocol):
 
     @property
     def slack_events(self) -> SlackEventsPort: ...
+
+    def limit_model_threads(self, threads: int) -> None: ...

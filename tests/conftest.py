@@ -5,6 +5,7 @@ of their own, created and dropped around the session."""
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,10 @@ PG_ADMIN_URL = os.environ.get(
 )
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+# The ONNX export of the model, made once and kept across test runs (keyed by the model's
+# hash, written atomically); every container and `c360` subprocess of the tests uses it.
+TEST_MODEL_CACHE = Path(tempfile.gettempdir()) / "c360-test-models"
+os.environ.setdefault("C360_MODEL_CACHE_DIR", str(TEST_MODEL_CACHE))
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +37,8 @@ def embeddings():
     from retrieval.embeddings import MiniLMEmbeddings
 
     settings = Settings()
-    model = MiniLMEmbeddings(settings.resolved_model_path())
-    _ = model.model  # load now, so no test pays for it in its own timing
-    return model
+    model = MiniLMEmbeddings(settings.resolved_model_path(), cache_dir=TEST_MODEL_CACHE)
+    return model.load()  # load now, so no test pays for it in its own timing
 
 
 @pytest.fixture

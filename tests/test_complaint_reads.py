@@ -152,6 +152,8 @@ def _questions() -> list[str]:
         "complaints from IN about fees or interest",
         "complaints in ca",  # lower-case "ca" is a word, not California
         f"the complaint received on {day}",
+        f"complaints from {c.attributes['state']} in {c.opened_at:%B %Y}",  # a month
+        f"what came in during {c.opened_at.year}?",  # a year
         f"what happened with complaint {BIG[3].complaint_id}?",
         f"Credit card or prepaid card complaints about {ISSUES[4]} sent by Postal mail",
         "Their investigation did not fix an error: how did they respond?",
@@ -196,13 +198,13 @@ def test_a_description_needs_one_complaint_carrying_every_named_value(loaded):
         for c in BIG + OTHER
         if c.attributes["issue"] == ISSUES[2] and c.attributes["state"] == "TX"
     }
-    result = loaded.briefs.resolution.describe_by_fields(
+    result = loaded.briefs.resolution.descriptions.by_fields(
         "the company with complaints about attempts to collect debt not owed in TX"
     )
     assert both == {"bureau", "other"}  # the data has both companies fit: it asks which
     assert result.status == "ambiguous"
     assert {c.customer_id for c in result.candidates} == both
-    nobody = loaded.briefs.resolution.describe_by_fields(
+    nobody = loaded.briefs.resolution.descriptions.by_fields(
         "the company with complaints about attempts to collect debt not owed in ZZ via Fax"
     )
     assert nobody is None

@@ -45,13 +45,24 @@ def day_forms(d: date) -> list[str]:
         forms.append("yesterday")
     if 1 <= back <= 7:
         forms.append(f"last {d:%A}")
+    if 2 <= back <= 10:
+        forms.append(f"{back} days ago")
+    if back == 7:
+        forms.append("a week ago today")
     if d.year == TODAY.year and d.month == TODAY.month and d < TODAY:
         forms.append(f"on the {d.day}{'rd' if d.day == 3 else 'th'}")
     return forms
 
 
 def state_forms(code: str) -> list[str]:
-    return [f"from {code}", f"from a borrower in {STATES[code]}", f"from a {STATES[code]} consumer"]
+    return [
+        f"from {code}",
+        f"from a borrower in {STATES[code]}",
+        f"from a {STATES[code]} consumer",
+        f"lodged in {code}",
+        f"out of {STATES[code]}",
+        f"from a {code} resident",
+    ]
 
 
 def issue_forms(issue: str) -> list[str]:
@@ -83,6 +94,8 @@ def phrasings(row) -> list[str]:
             out.append(f"{role} had a complaint {state_text} {day_text} {issue_text}?")
     for k, issue_text in enumerate(issues):
         out.append(f"A consumer complained {issue_text} {states[k % 3]} {days[k % len(days)]}.")
+    # Typed in lower case: the state code is no longer a code, the rest still describes.
+    out += [q.lower() for q in out[:: max(1, len(out) // 6)]]
     return out
 
 
@@ -608,3 +621,38 @@ def test_the_complaint_a_piece_of_its_id_names_is_cited_first(described):
     )
     cited = [c.record_id for c in result.citations if c.kind == "complaint"]
     assert result.customer["customer_id"] == "maple" and cited[:1] == ["complaint:9017"], cited
+
+
+def test_a_coined_name_near_several_by_spelling_is_not_found(embeddings, tmp_path):
+    """ "Santandor Lending Group" is no company of ours; by spelling it is near both
+    Santanders, which share the word: not found, not a list of look-alikes. The shared word
+    itself still asks which Santander."""
+    from fixtures.brief_records import NOW
+
+    from c360.clock import FixedClock
+    from c360.container import Container
+    from c360.domain import Customer
+    from c360.settings import Settings
+
+    container = Container(Settings(data_dir=tmp_path, _env_file=None), embeddings=embeddings,
+                          clock=FixedClock(NOW))  # fmt: skip
+    container.ingest.add_records(
+        [Customer("s1", "Santander Bank, N.A."), Customer("s2", "Santander Consumer USA Inc.")],
+        source="test",
+    )
+    coined = container.briefs.resolve(
+        "show me the latest complaint about Santandor Lending Group", None
+    )
+    assert coined.status == "not_found" and not coined.candidates, coined
+    shared = container.briefs.resolve("Santander complaints", None)
+    assert shared.status == "ambiguous"
+    assert {c.customer_id for c in shared.candidates} == {"s1", "s2"}
+
+
+def test_a_value_listed_among_others_is_carried():
+    from retrieval.describe import _carries
+    from retrieval.fieldmatch import norm
+
+    assert _carries("Older American, Servicemember", norm("Servicemember"))
+    assert _carries("Servicemember", norm("servicemember"))
+    assert not _carries("Older American", norm("Servicemember"))

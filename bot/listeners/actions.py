@@ -1,4 +1,5 @@
-"""Buttons on answers: feedback, "Share in channel", and picking a customer when ambiguous."""
+"""Buttons on answers: feedback, "Full brief", "Share in channel", and picking a customer
+when ambiguous."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import re
 
 from bot import blocks, listeners
-from bot.answering import answer_picked, log_picked_moment, share_in_channel
+from bot.answering import answer_picked, log_picked_moment, send_full_brief, share_in_channel
 from bot.services import BotServices
 
 FEEDBACK_THANKS = {
@@ -42,6 +43,11 @@ def register(app, services: BotServices) -> None:
     def share(ack, body: dict, action: dict) -> None:
         ack()
         hand_off(body, share_in_channel, services, body, json.loads(action["value"]))
+
+    @app.action(blocks.ACTION_FULL_BRIEF)
+    def full_brief(ack, body: dict, action: dict) -> None:
+        ack()
+        hand_off(body, send_full_brief, services, body, json.loads(action["value"]))
 
     @app.action(re.compile(f"^{blocks.ACTION_PICK_CUSTOMER}_"))
     def pick_customer(ack, body: dict, action: dict) -> None:

@@ -5,7 +5,7 @@ thousands) by index, so the cost follows what is shown, not the size of the hist
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from c360.domain import Complaint, Customer, Moment
@@ -24,6 +24,10 @@ TONE_MAX = 400
 # (fewer round trips); beyond it, counts and the records shown, by index.
 SMALL_HISTORY = 150
 RECENT_QUESTIONS = 5
+# The lead weighs this many of the newest moments of the last LEAD_DAYS (any direction: a
+# colleague's note that the renewal is at risk is internal).
+LEAD_READ = 60
+LEAD_DAYS = 180
 UNCATEGORISED = "uncategorised"
 
 
@@ -44,6 +48,7 @@ class Facts:
     exchanges: list[Moment]
     last_contact: Moment | None
     all_complaints: list[Complaint] | None = None  # newest first, when the history is short
+    lead_moments: list[Moment] = field(default_factory=list)  # weighed for the lead lines
 
 
 def top_categories(digest: Q.ComplaintDigest) -> list[Q.CategoryCount]:
@@ -92,6 +97,9 @@ def gather(session, customer_id: str, now: datetime, recent_limit: int) -> Facts
         tone_c = Q.customer_complaints(session, cid, since=start, until=until, limit=TONE_MAX)
     tone_m = Q.recent_moments(session, cid, TONE_MAX, since=start, until=until, direction="inbound")
     exchanges = Q.exchange_moments(session, customer_id=cid, limit=RECENT_QUESTIONS)
+    lead_moments = Q.recent_moments(
+        session, cid, LEAD_READ, since=now - timedelta(days=LEAD_DAYS), until=until
+    )
     return Facts(
         customer,
         recent,
@@ -104,4 +112,5 @@ def gather(session, customer_id: str, now: datetime, recent_limit: int) -> Facts
         exchanges,
         recent[0] if recent else None,
         everything,
+        lead_moments=lead_moments,
     )

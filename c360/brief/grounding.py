@@ -8,8 +8,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
+from datetime import datetime
 
-from c360.brief.result import Citation, NextAction, Section
+from c360.brief.labels import citation_label
+from c360.brief.result import Citation, Item, NextAction, Section
 from c360.domain import Complaint, Customer, Moment, record_time
 from c360.safety.suspicious import is_suspicious
 from prompts import brief as W
@@ -70,8 +72,9 @@ class Citations:
     """The brief's citation registry and its guard: a record of any other customer is refused,
     whatever produced it (search, a query, the LLM)."""
 
-    def __init__(self, customer_id: str) -> None:
+    def __init__(self, customer_id: str, today: datetime | None = None) -> None:
         self.customer_id = customer_id
+        self.today = today  # labels name the year only when it is not today's
         self.by_id: dict[str, Citation] = {}
         self.refused: list[str] = []
 
@@ -100,6 +103,7 @@ class Citations:
                 snippet,
                 suspicious=is_suspicious(text),
                 url=record.url,
+                label=citation_label(record, self.today),
             )
         return rid
 
@@ -151,11 +155,15 @@ class Citations:
             out.append(Section(s.title, items))
         return out
 
-    def used(self, sections: list[Section], actions: list[NextAction]) -> list[Citation]:
+    def used(
+        self, sections: list[Section], actions: list[NextAction], lead: list[Item] = ()
+    ) -> list[Citation]:
         order: list[str] = []
         for s in sections:
             for it in s.items:
                 order.extend(c for c in it.citations if c not in order)
         for a in actions:
             order.extend(c for c in a.citations if c not in order)
+        for it in lead:  # the lead cites records of the sections, or a few more: last
+            order.extend(c for c in it.citations if c not in order)
         return [self.by_id[c] for c in order]

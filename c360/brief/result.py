@@ -52,6 +52,7 @@ class Citation:
     # and flagged beside the quote so the reader knows.
     suspicious: bool = False
     url: str | None = None  # where a person opens the record (None when it has no link)
+    label: str = ""  # what the record is, in words ("Email from Arjun Ivanova, 25 Nov")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +63,7 @@ class Citation:
             "snippet": self.snippet,
             "suspicious": self.suspicious,
             "url": self.url,
+            "label": self.label,
         }
 
 
@@ -83,6 +85,8 @@ class BriefResult:
     dropped_sentences: list[str] = field(default_factory=list)
     # How the customer was chosen: {method, evidence, score, runner_up} (``Resolution.explain``).
     resolution: dict[str, Any] | None = None
+    # What the answer says first: at most five cited lines (``c360.brief.lead``).
+    lead: list[Item] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the ``--json`` contract (issue 2)."""
@@ -96,6 +100,7 @@ class BriefResult:
             "citations": [c.to_dict() for c in self.citations],
             "logged_moment_id": self.logged_moment_id,
             "resolution": dict(self.resolution) if self.resolution else None,
+            "lead": [i.to_dict() for i in self.lead],
         }
 
     def section(self, title: str) -> Section | None:
@@ -122,7 +127,8 @@ class BriefResult:
             NextAction(scrub(a.text), scrub(a.reason), list(a.citations)) for a in self.next_actions
         ]
         citations = [replace(c, snippet=scrub(c.snippet)) for c in self.citations]
-        out = replace(self, sections=sections, next_actions=actions, citations=citations)
+        lead = [replace(it, text=scrub(it.text)) for it in self.lead]
+        out = replace(self, sections=sections, next_actions=actions, citations=citations, lead=lead)
         if self.customer:
             out.answer = render(out)
         else:

@@ -4,9 +4,11 @@ no reads; every record a line cites is registered with the brief's ``Citations``
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from c360.brief import lead as L
 from c360.brief.facts import (
     MAX_OPEN_LISTED,
     MAX_THEME_CITES,
@@ -15,9 +17,10 @@ from c360.brief.facts import (
     Facts,
 )
 from c360.brief.grounding import Citations
-from c360.brief.result import Item, NextAction
+from c360.brief.result import Item, NextAction, Section
 from c360.domain import Complaint, Customer, Moment
 from prompts import brief as W
+from retrieval.resolver import normalize_tokens
 from retrieval.sentiment import compound, trend
 
 FOLLOW_UP_AFTER_DAYS = 14
@@ -198,3 +201,36 @@ def actions(
     if len(actions) < 2:
         add(W.action_confirm_profile(), [c])
     return actions[:5]
+
+
+def lead(
+    facts: Facts,
+    reg: Citations,
+    tone,
+    question: str | None,
+    sections: list[Section],
+    now: datetime,
+) -> list[Item]:
+    """The answer's first lines (``c360.brief.lead``): a specific question's own answer
+    lines; for a general one, what matters first. Through the same citation guard."""
+    answer = next((s for s in sections if s.title == W.TITLE_ANSWER), None)
+    c = facts.customer
+    names = frozenset(w.lower() for n in (c.name, *c.aliases) for w in normalize_tokens(n))
+    if answer and answer.items and not L.is_general(question, names):
+        return [replace(it, citations=list(it.citations)) for it in answer.items[: L.MAX_LEAD]]
+    t, recent, _ = tone
+    account = L.Account(
+        customer=facts.customer,
+        moments=[*facts.lead_moments, *facts.recent],
+        open_complaints=facts.open_complaints,
+        open_total=facts.digest.open,
+        complaints_total=facts.digest.total,
+        latest_complaints=facts.latest_complaints,
+        last_contact=facts.last_contact,
+        tone=(t.direction, t.recent_mean, t.previous_mean),
+        tone_records=[r for _, r in sorted(recent, key=lambda x: x[0])],
+        tone_days=SENTIMENT_WINDOW_DAYS,
+    )
+    items = [Item(line.text, reg.ids(line.records)) for line in L.general_lead(account, now)]
+    [guarded], _ = reg.guard([Section("lead", items)], [])
+    return guarded.items

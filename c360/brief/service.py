@@ -186,7 +186,7 @@ class BriefService:
         now = self.clock.now()
         facts, found = self.read(resolution.customer_id, question)
         cust = facts.customer
-        reg = Citations(cust.customer_id)
+        reg = Citations(cust.customer_id, today=now)
         cust_id = reg.add(cust)
         sections: list[Section] = []
 
@@ -214,6 +214,7 @@ class BriefService:
 
         sections, actions = reg.guard(sections, actions)
         sections = reg.flag(sections)
+        lead = S.lead(facts, reg, tone, question, sections, now)
         result = BriefResult(
             question=question,
             customer={"customer_id": cust.customer_id, "name": cust.name},
@@ -221,12 +222,13 @@ class BriefService:
             answer="",
             sections=sections,
             next_actions=actions,
-            citations=reg.used(sections, actions),
+            citations=reg.used(sections, actions, lead),
             customer_record=cust,
             status="resolved",
             method=resolution.method,
             llm_used=llm_used,
             dropped_sentences=dropped,
+            lead=lead,
         )
         result.answer = render(result)
         return result

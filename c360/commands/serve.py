@@ -60,7 +60,7 @@ def _socket_mode(container, app_token: str) -> int:
     from bot.app import build_app
     from bot.http import limit_model_threads
 
-    limit_model_threads(container.settings.slack_model_threads)
+    limit_model_threads(container, container.settings.slack_model_threads)
     app = build_app(container, socket_mode=True)
     container.briefs.warm()  # the model and indexes load now, not on the first question
     print("c360: connected to Slack through Socket Mode; Ctrl-C stops.", file=sys.stderr)

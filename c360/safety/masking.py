@@ -112,6 +112,23 @@ def _hide_labelled(line: str, labels: list[str]) -> str:
     return line
 
 
+_HIDDEN_KINDS = (
+    (EMAIL_HIDDEN, "e-mail addresses"),
+    (PHONE_HIDDEN, "phone numbers"),
+    (AMOUNT_HIDDEN, "amounts of money"),
+)
+
+
+def hidden_note(shown: str, full: str) -> str | None:
+    """What masking hid in ``shown`` that ``full`` has, in words for the private note (None
+    when it hid nothing): "Hidden in the channel: amounts of money, e-mail addresses."."""
+    if shown == full:
+        return None
+    kinds = [words for marker, words in _HIDDEN_KINDS if shown.count(marker) > full.count(marker)]
+    what = ", ".join(kinds) if kinds else "some profile fields"
+    return f"Hidden in the channel: {what}. This copy is for you only."
+
+
 def mask_brief(brief: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     """A copy of a BriefResult dict with sensitive values hidden in every user-visible text."""
     fields = list(fields)
@@ -125,6 +142,10 @@ def mask_brief(brief: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     for action in out.get("next_actions") or []:
         action["text"] = mask_text(action.get("text") or "", fields)
         action["reason"] = mask_text(action.get("reason") or "", fields)
+    for item in out.get("lead") or []:
+        item["text"] = mask_text(item.get("text") or "", fields)
     for citation in out.get("citations") or []:
         citation["snippet"] = mask_text(citation.get("snippet") or "", fields)
+        if citation.get("label"):
+            citation["label"] = mask_text(citation["label"], fields)
     return out

@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import timedelta
 
+from c360.ports import ChannelMessage
 from store import slack_events
+
+log = logging.getLogger(__name__)
 
 
 class SlackEventService:
@@ -15,6 +20,21 @@ class SlackEventService:
         self.sessions = sessions
         self.clock = clock
         self._claims = 0
+        self._message_handlers: list[Callable[[ChannelMessage], None]] = []
+
+    def on_channel_message(self, handler: Callable[[ChannelMessage], None]) -> None:
+        """Subscribe to people's channel messages (the live capture of customer channels
+        registers here, from the composition root)."""
+        self._message_handlers.append(handler)
+
+    def channel_message(self, message: ChannelMessage) -> None:
+        """A person's message in a channel the app is in, from the bot's one ``message``
+        listener: every subscriber gets it; one failing does not keep it from the others."""
+        for handler in list(self._message_handlers):
+            try:
+                handler(message)
+            except Exception:
+                log.exception("channel message handler %r failed", handler)
 
     def first_delivery(self, event_key: str) -> bool:
         """True exactly once per key, whichever process asks first."""

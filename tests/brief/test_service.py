@@ -69,7 +69,7 @@ def test_every_cited_record_belongs_to_the_resolved_customer(loaded, question, c
 def test_json_contract_has_exactly_the_documented_keys_and_types(loaded):
     data = loaded.briefs.ask("What did Acme Corp complain about?", DANA, log=False).to_dict()
     assert list(data) == [
-        "question", "customer", "candidates", "answer", "sections", "next_actions", "citations", "logged_moment_id", "resolution",
+        "question", "customer", "candidates", "answer", "sections", "next_actions", "citations", "logged_moment_id", "resolution", "lead",
     ]  # fmt: skip
     assert data["question"] == "What did Acme Corp complain about?"
     assert set(data["resolution"]) == {"method", "evidence", "score", "runner_up"}
@@ -98,12 +98,19 @@ def test_json_contract_has_exactly_the_documented_keys_and_types(loaded):
             "snippet",
             "suspicious",
             "url",
+            "label",
         }
+        assert isinstance(cit["label"], str) and cit["label"]
         assert isinstance(cit["suspicious"], bool)
         assert cit["kind"] in ("customer", "moment", "complaint")
         assert cit["record_id"].startswith(cit["kind"] + ":")
         assert cit["occurred_at"] is None or isinstance(cit["occurred_at"], str)
     assert data["logged_moment_id"] is None
+    cited = {c["record_id"] for c in data["citations"]}
+    assert 1 <= len(data["lead"]) <= 5
+    for item in data["lead"]:
+        assert set(item) == {"text", "citations"} and item["citations"]
+        assert set(item["citations"]) <= cited
 
 
 def test_sections_come_in_a_fixed_order_with_the_answer_first(loaded):

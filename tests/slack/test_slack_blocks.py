@@ -23,7 +23,8 @@ def brief(**over):
             {"title": "Open complaints", "items": [{"text": "Double charge (21 days)", "citations": ["complaint:c-g1"]}]},
         ],
         "next_actions": [{"text": "Refund invoice 4471", "reason": "open billing complaint", "citations": ["complaint:c-g1"]}],
-        "citations": [{"record_id": "complaint:c-g1", "kind": "complaint", "customer_id": "globex-1", "occurred_at": None, "snippet": "Double charge"}],
+        "citations": [{"record_id": "complaint:c-g1", "kind": "complaint", "customer_id": "globex-1", "occurred_at": None, "snippet": "Double charge",
+                       "label": "Complaint c-g1, billing, opened 1 Sep", "url": None}],
         "logged_moment_id": "x-1",
     }  # fmt: skip
     base.update(over)
@@ -56,10 +57,10 @@ def test_a_brief_is_one_message_with_feedback_buttons_and_cited_lines():
     messages = blocks.brief_messages(brief())
     assert len(messages) == 1
     text = all_text(messages[0]["blocks"])
-    assert (
-        "Double charge (21 days) `complaint:c-g1`" in text
-        and "_why: open billing complaint_" in text
-    )
+    # lines name their sources in words; the raw ids are listed once, in the Sources line
+    assert "Double charge (21 days) _(Complaint c-g1, billing, opened 1 Sep)_" in text
+    assert "_why: open billing complaint_" in text
+    assert "Sources: `complaint:c-g1`" in text
     values = [json.loads(b["value"]) for b in buttons(messages[0]["blocks"])]
     assert [v["v"] for v in values] == ["helpful", "not_helpful", "wrong_customer"]
     assert all(v["m"] == "x-1" for v in values)
@@ -86,7 +87,7 @@ def test_a_long_brief_is_split_within_block_kit_limits_and_nothing_is_lost():
                 assert len(block["text"]["text"]) <= blocks.MAX_SECTION_TEXT
             Block.parse(block)  # slack_sdk accepts it
     text = "\n".join(all_text(m["blocks"]) for m in messages)
-    assert all(f"`moment:m{n}`" in text for n in range(400))
+    assert all(f"_(moment:m{n})_" in text for n in range(400))  # no label known: the id
     assert buttons(messages[-1]["blocks"]) and not any(buttons(m["blocks"]) for m in messages[:-1])
 
 
@@ -160,3 +161,30 @@ def test_home_explains_an_empty_state_when_ownership_is_not_set_up():
         and "&lt;!here&gt;" in text
         and view["type"] == "home"
     )
+
+
+def test_the_short_answer_links_each_line_to_its_source_and_lists_the_raw_ids():
+    lead = [
+        {"text": "At risk, today: \u201cthey may leave\u201d", "citations": ["moment:m1"]},
+        {"text": "2 open complaints", "citations": ["complaint:c-g1", "complaint:c-g2"]},
+    ]
+    cites = [
+        {"record_id": "moment:m1", "label": "Email from <!here> Ann, 25 Nov",
+         "url": "https://mail.example/m?a=1&b=2"},
+        {"record_id": "complaint:c-g1", "label": "Complaint c-g1, billing, opened 3 Feb", "url": None},
+        {"record_id": "complaint:c-g2", "label": "Complaint c-g2", "url": "javascript:alert(1)"},
+    ]  # fmt: skip
+    [message] = blocks.lead_messages(
+        brief(lead=lead, citations=cites), full={"c": "globex-1", "q": "q"}
+    )
+    text = all_text(message["blocks"])
+    assert (
+        "• At risk, today: \u201cthey may leave\u201d "
+        "_(<https://mail.example/m?a=1&amp;b=2|Email from &lt;!here&gt; Ann, 25 Nov>)_"
+    ) in text
+    assert "• 2 open complaints _(Complaint c-g1, billing, opened 3 Feb, +1 more)_" in text
+    assert "javascript" not in text  # not a web address: the label alone
+    assert "Sources: `moment:m1` `complaint:c-g1` `complaint:c-g2`" in text
+    assert "*Profile*" not in text
+    labels = [b["text"]["text"] for b in buttons(message["blocks"])]
+    assert labels == ["Full brief", "Helpful", "Not helpful", "Wrong customer"]

@@ -38,11 +38,14 @@ def test_customer_command_acks_with_progress_then_answers_privately_with_a_share
     assert "Looking up Globex" in ack_text(data)
     [answer] = fake_slack.wait_for_response(key)
     assert answer["response_type"] == "ephemeral"
-    assert "Globex Industries (globex-1)" in response_text(
-        answer
-    ) and "ops@globex.example" in response_text(answer)
+    assert "Globex Industries" in response_text(answer)
+    assert "*Profile*" not in response_text(answer)  # short first
     share = [b for b in buttons(answer["blocks"]) if b["action_id"] == blocks.ACTION_SHARE]
-    assert share and len(buttons(answer["blocks"])) == 4  # 3 feedback + share
+    assert share and len(buttons(answer["blocks"])) == 5  # full brief + 3 feedback + share
+    full = next(b for b in buttons(answer["blocks"]) if b["action_id"] == blocks.ACTION_FULL_BRIEF)
+    _, full_key = slack.click(full)
+    [whole] = fake_slack.wait_for_response(full_key)
+    assert whole["response_type"] == "ephemeral" and "ops@globex.example" in response_text(whole)
     [exchange] = seeded.moments.recent_exchanges(asker_id=ALICE)
     assert exchange.meta["channel_id"] == GENERAL and exchange.author == "Alice Archer"
 
@@ -73,9 +76,8 @@ def test_customer_command_ambiguous_offers_buttons_and_the_pick_replaces_them_wi
     choice = next(b for b in buttons(picker["blocks"]) if "acme-2" in b["text"]["text"])
     _, click_key = slack.click(choice)
     [brief] = fake_slack.wait_for_response(click_key)
-    assert brief["replace_original"] is True and "Acme Corporation Ltd (acme-2)" in response_text(
-        brief
-    )
+    assert brief["replace_original"] is True and "Acme Corporation Ltd" in response_text(brief)
+    assert "customer:acme-2" in response_text(brief)
 
 
 def test_customer_command_for_an_unknown_customer_says_so(slack, fake_slack, seeded):

@@ -22,6 +22,8 @@ def test_the_manifest_declares_what_the_app_listens_to_with_least_privilege():
     assert set(settings["event_subscriptions"]["bot_events"]) == {
         "app_mention",
         "message.im",
+        "message.channels",  # thread replies without an @mention (issue 10)
+        "message.groups",
         "app_home_opened",
     }
     assert settings["interactivity"]["is_enabled"] is True

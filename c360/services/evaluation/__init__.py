@@ -15,6 +15,9 @@ The metrics (all in [0, 1], each with the number of items it is computed over):
 - recall@k, MRR: ``expect == "answer"`` items with gold records: recall@k is the share of gold
   records among the first k cited records, over ``min(len(gold), k)`` (so a customer with 300
   matching complaints is not held to citing all of them); MRR is 1/rank of the first gold record.
+- lead@2: items with ``lead_record_ids`` ("what is going on with X?" where X's newest moment is
+  a risk signal and older ones are positive, ``eval/make_leadset.py``): one of those records is
+  cited by the answer's first two lines (``lead``; the baseline: its two top hits).
 - contamination: share of items whose citations include a record owned by another customer than
   the one the question is about (the item's ``customer_id``; for items about no single customer
   - clarify, unknown company - any cited record counts). Owners come from the store, never from

@@ -36,6 +36,9 @@ class EvalItem:
     kind: str | None = None
     cls: str | None = None  # the item's "class"; see item_class()
     asked_at: str | None = None  # ISO time the question is asked at (relative dates)
+    # Records the answer's first two lines must cite (one is enough): "what is going on" items
+    # whose newest moment is a risk signal (eval/make_leadset.py).
+    lead_record_ids: list[str] = field(default_factory=list)
 
 
 def item_class(item: EvalItem) -> str:
@@ -91,7 +94,7 @@ def _parse_item(raw: Any) -> EvalItem:
     if customer is not None and not isinstance(customer, str):
         raise ValueError("customer_id must be a string or null")
     lists = {}
-    for key in ("gold_record_ids", "candidates"):
+    for key in ("gold_record_ids", "candidates", "lead_record_ids"):
         value = raw.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{key} must be a list of strings")
@@ -117,4 +120,5 @@ def _parse_item(raw: Any) -> EvalItem:
         kind=raw.get("kind"),
         cls=cls,
         asked_at=asked_at,
+        lead_record_ids=lists["lead_record_ids"],
     )

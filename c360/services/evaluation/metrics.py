@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from c360.services.evaluation.items import CLASSES, EvalItem, item_class
@@ -18,6 +18,7 @@ METRICS = (
     "recall@5",
     "recall@10",
     "mrr",
+    "lead@2",
     "contamination",
     "citation_validity",
     "abstention",
@@ -41,6 +42,7 @@ class Outcome:
     answer: str
     latency_ms: float
     error: str | None = None
+    lead: list[str] = field(default_factory=list)  # ids cited by the first two lines read
 
 
 @dataclass
@@ -143,6 +145,10 @@ def score(
                 (item.id, recall_at_k(item.gold_record_ids, out.cited, 10))
             )
             checks["mrr"].append((item.id, reciprocal_rank(item.gold_record_ids, out.cited)))
+        if item.lead_record_ids:
+            checks["lead@2"].append(
+                (item.id, float(bool(set(item.lead_record_ids) & set(out.lead))))
+            )
         if item.expect == "abstain":
             checks["abstention"].append((item.id, float(abstained(item, out, markers))))
         checks["contamination"].append((item.id, float(is_contaminated(item, out, owners))))
@@ -197,6 +203,7 @@ def outcome_from_brief(item_id: str, result: dict[str, Any], latency_ms: float) 
         rid = citation["record_id"] if isinstance(citation, dict) else str(citation)
         if rid not in cited:
             cited.append(rid)
+    lead = [rid for line in (result.get("lead") or [])[:2] for rid in line.get("citations") or []]
     return Outcome(
         item_id=item_id,
         customer_id=customer["customer_id"] if customer else None,
@@ -204,6 +211,7 @@ def outcome_from_brief(item_id: str, result: dict[str, Any], latency_ms: float) 
         cited=cited,
         answer=result.get("answer") or "",
         latency_ms=latency_ms,
+        lead=lead,
     )
 
 
@@ -223,6 +231,7 @@ def baseline_outcome(item_id: str, documents: Sequence[Any], latency_ms: float) 
         cited=cited,
         answer="\n".join(doc.page_content for doc in documents),
         latency_ms=latency_ms,
+        lead=cited[:2],  # what a reader sees first: the two top hits
     )
 
 

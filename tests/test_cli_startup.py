@@ -1,0 +1,117 @@
+"""What a command line process loads, and what it prints besides its answer.
+
+`c360 --help` and an answer the store gives (counts, open complaints) import none of the heavy
+packages; an answer that needs a query vector loads ONNX Runtime, never PyTorch,
+sentence-transformers, Chroma, Bolt or LangChain. Nothing of a third party's (progress bars,
+warnings) reaches stderr of `ask`/`brief`. Each case runs `c360` as its own process, as a user
+would, and reads ``sys.modules`` at exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fixtures.brief_records import load
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = (
+    "torch",
+    "sentence_transformers",
+    "transformers",
+    "chromadb",
+    "slack_bolt",
+    "slack_sdk",
+    "langchain",
+    "langchain_core",
+    "langchain_chroma",
+    "alembic",
+)
+# Runs the real console entry point, then reports which top-level packages were imported.
+DRIVER = """
+import json, sys
+from c360.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+loaded = sorted({name.split(".")[0] for name in sys.modules})
+print(json.dumps({"code": code, "loaded": loaded}), file=sys.__stderr__)
+"""
+
+
+def run_c360(data_dir: Path, *argv: str) -> tuple[int, set[str], str, str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "C360_DATA_DIR": str(data_dir),
+        "PYTHONWARNINGS": "default",  # a warning anyone raises would show on stderr
+    }
+    env.pop("C360_LLM", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER, *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    *stderr_lines, report = proc.stderr.rstrip("\n").split("\n")
+    result = json.loads(report)
+    assert result["code"] == proc.returncode
+    return proc.returncode, set(result["loaded"]), proc.stdout, "\n".join(stderr_lines)
+
+
+@pytest.fixture
+def store(container):
+    load(container)
+    _ = container.briefs  # name and field indexes built once here, like any earlier run
+    return container.settings.data_dir
+
+
+def test_help_imports_nothing_heavy(tmp_path):
+    code, loaded, out, err = run_c360(tmp_path, "--help")
+    assert code == 0 and "ask" in out and err == ""
+    assert loaded.isdisjoint(HEAVY + ("onnxruntime", "numpy", "sqlalchemy")), loaded & set(HEAVY)
+
+
+def test_an_answer_from_the_store_loads_no_model_and_no_index(store):
+    code, loaded, out, err = run_c360(
+        store, "ask", "Which open complaints does Globex Industries have?", "--no-log"
+    )
+    assert code == 0, err
+    assert out.startswith("Globex Industries (customer C-GLOBEX)")
+    assert err == ""
+    assert loaded.isdisjoint(HEAVY + ("onnxruntime", "tokenizers")), loaded & set(HEAVY)
+
+
+def test_an_answer_that_needs_a_query_vector_runs_onnx_and_stays_quiet(store):
+    code, loaded, out, err = run_c360(
+        store, "ask", "What did Acme Corp say about the dashboard?", "--no-log"
+    )
+    assert code == 0, err
+    assert out.startswith("Acme Corp (customer C-ACME)")
+    assert "onnxruntime" in loaded, "this question needs a query vector"
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+    assert err == "", err  # no "Loading weights ... 103/103", no warnings
+
+
+def test_a_brief_is_quiet_too(store):
+    code, loaded, out, err = run_c360(store, "brief", "Globex Industries", "--no-log")
+    assert code == 0 and out.startswith("Globex Industries (customer C-GLOBEX)")
+    assert err == ""
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+
+
+def test_the_pytorch_engine_is_quiet_as_well(store, monkeypatch):
+    """The reference engine (C360_EMBED_BACKEND=torch) loads PyTorch, as asked, but its loader's
+    progress bar stays off the user's terminal."""
+    monkeypatch.setenv("C360_EMBED_BACKEND", "torch")
+    code, loaded, out, err = run_c360(
+        store, "ask", "What did Acme Corp say about the dashboard?", "--no-log"
+    )
+    assert code == 0 and out.startswith("Acme Corp (customer C-ACME)")
+    assert "sentence_transformers" in loaded
+    assert "Loading weights" not in err and err == "", err
