@@ -405,25 +405,31 @@ def _with_values(
     return Q.ComplaintFields(complaint_id, "", opened_at, named.get("category"), attrs)
 
 
-def best_complaints(
-    session,
-    customer_id: str,
-    question: str,
-    index: FieldIndex,
-    now: datetime | None,
-    open_only: bool = False,
-    complaints: Sequence[Any] | None = None,
-) -> BestComplaints | None:
+@dataclass(frozen=True)
+class FieldQuestion:
+    """A question about one customer's records, as field matching reads it."""
+
+    customer_id: str
+    question: str
+    index: FieldIndex  # the field values the store holds (``retrieval.fieldindex``)
+    now: datetime | None  # the reader's time, for days named relative to it
+    open_only: bool = False  # the open complaints among the best, when there are any
+    complaints: Sequence[Any] | None = None  # the whole history, newest first, when read
+
+
+def best_complaints(session, asked: FieldQuestion) -> BestComplaints | None:
     """The complaints the question names best by their fields (product, issue, state,
     channel, day, id; ``rank_by_fields``): how many, and the newest ``MATCH_CITES`` of them.
     With ``open_only``, the open ones among them when there are any. From ``complaints`` (the
     whole history, newest first) when the caller read it; otherwise from the store's
     field-value index: ids, days and values of the complaints carrying a named value (index
     entries, not complaints), scored once per combination of values."""
-    if complaints is not None:
-        return _best_tier(rank_by_fields(question, complaints, (), now), open_only)
-    terms = question_terms(question, now)
-    values = index.named_values(question)
+    customer_id, question, open_only = asked.customer_id, asked.question, asked.open_only
+    if asked.complaints is not None:
+        ranked = rank_by_fields(question, asked.complaints, (), asked.now)
+        return _best_tier(ranked, open_only)
+    terms = question_terms(question, asked.now)
+    values = asked.index.named_values(question)
     days = _named_days(terms)
     ids = sorted(terms.numbers)
     periods = [
@@ -482,24 +488,16 @@ def _hydrated(session, customer_id: str, records: list[Any]) -> list[Any]:
     return out
 
 
-def records_named(
-    session,
-    customer_id: str,
-    question: str,
-    index: FieldIndex,
-    now: datetime | None,
-    open_only: bool = False,
-    complaints: Sequence[Any] | None = None,
-) -> NamedRecords | None:
+def records_named(session, asked: FieldQuestion) -> NamedRecords | None:
     """The records of one customer the question names by their fields, ready to cite: the
     best-matching complaints (``best_complaints``), then the responses linked to them. When
     the complaints alone fill the cited slots, no moment is read; otherwise only the moments
     linked to those complaints, never every moment of a large customer. Only the cited
     complaints are read in full. None when the question names no record by a field."""
-    found = best_complaints(session, customer_id, question, index, now, open_only, complaints)
+    found = best_complaints(session, asked)
     if found is None:
         return None
-    top = found.newest
+    customer_id, top = asked.customer_id, found.newest
     moments = (
         Q.linked_moments(session, customer_id, [c.complaint_id for c in top])
         if found.count < MATCH_CITES

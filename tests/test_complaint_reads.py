@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from c360.domain import Asker, Complaint, Customer, Moment, complaint_field_values
 from prompts import brief as W
-from retrieval.fieldmatch import best_complaints, rank_by_fields
+from retrieval.fieldmatch import FieldQuestion, best_complaints, rank_by_fields
 from store import queries as Q
 from store.models import ComplaintValueRow
 
@@ -170,7 +170,8 @@ def test_the_field_value_index_finds_what_reading_every_complaint_finds(loaded):
     fields, now = loaded.briefs.fields, loaded.clock.now()
 
     def match(session, question, open_only=False, complaints=None):
-        return best_complaints(session, "bureau", question, fields, now, open_only, complaints)
+        asked = FieldQuestion("bureau", question, fields, now, open_only, complaints)
+        return best_complaints(session, asked)
 
     with loaded.sessions() as session:
         for question in _questions():

@@ -125,15 +125,10 @@ def by_fields(
     structured values the text ranking cannot see. Responses follow their complaint; only the
     records the answer shows and cites are read in full. None when it names none."""
     cust = facts.customer
-    found = F.records_named(
-        session,
-        cust.customer_id,
-        matched_question,
-        fields,
-        now,
-        open_only,
-        complaints=facts.all_complaints,
+    asked = F.FieldQuestion(
+        cust.customer_id, matched_question, fields, now, open_only, facts.all_complaints
     )
+    found = F.records_named(session, asked)
     if found is None:
         return None
     named = [fields.raw[k] for k in fields.named(question)]

@@ -8,7 +8,9 @@ store's query functions in sessions opened here."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from c360.brief.vocabulary import Vocabulary
 from prompts import resolution as R
@@ -28,19 +30,13 @@ def evidence_of_days(days, states, periods=()) -> list[str]:
     )
 
 
+@dataclass(eq=False)
 class Descriptions:
-    def __init__(
-        self,
-        sessions,
-        fresh_resolver: Callable[[], CustomerResolver],
-        vocabulary: Vocabulary,
-        now: Callable[[], datetime],
-    ) -> None:
-        self.sessions = sessions
-        self.fresh_resolver = fresh_resolver
-        self.vocabulary = vocabulary
-        self.now = now
-        self._customer_fields: Ds.CustomerFields | None = None
+    sessions: Any
+    fresh_resolver: Callable[[], CustomerResolver]  # the name index, checked when due
+    vocabulary: Vocabulary
+    now: Callable[[], datetime]  # the reader's time ("yesterday")
+    _customer_fields: Ds.CustomerFields | None = None  # amounts on customer records
 
     @property
     def resolver(self) -> CustomerResolver:

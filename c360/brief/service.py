@@ -11,6 +11,9 @@ Without a chat model the result is deterministic (same store + same clock = same
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from c360.brief import facts as Fa
 from c360.brief import sections as S
 from c360.brief.answer import Answer, answer
@@ -29,24 +32,25 @@ from retrieval.resolver import Candidate, CustomerResolver, Resolution
 from store import queries as Q
 
 
+@dataclass(eq=False)
 class BriefService:
-    def __init__(
-        self, sessions, embeddings, index, settings, moments=None, chat_model=None, clock=None
-    ) -> None:
+    sessions: Any  # a session factory (``store.db.session_factory``)
+    embeddings: Any
+    index: Any  # the global vector index (descriptions, the baseline)
+    settings: Any
+    moments: Any = None  # logs each exchange (``MomentService``)
+    chat_model: Any = None  # optional LLM prose
+    clock: Any = None
+
+    def __post_init__(self) -> None:
         from c360.clock import SystemClock
 
-        self.sessions = sessions
-        self.embeddings = embeddings
-        self.index = index
-        self.settings = settings
-        self.moments = moments
-        self.chat_model = chat_model
-        self.clock = clock or SystemClock()
-        self.resolver = CustomerResolver(index, embeddings)
-        self.vocabulary = Vocabulary(sessions, embeddings)
+        self.clock = self.clock or SystemClock()
+        self.resolver = CustomerResolver(self.index, self.embeddings)
+        self.vocabulary = Vocabulary(self.sessions, self.embeddings)
         # The clock is read at each use: an evaluation swaps it for the set's own day.
         self.resolution = QuestionResolver(
-            sessions, self.resolver, self.vocabulary, lambda: self.clock.now()
+            self.sessions, self.resolver, self.vocabulary, lambda: self.clock.now()
         )
 
     @property

@@ -3,22 +3,10 @@ lines and its evidence (nothing shared is mutated), on the real store of the bri
 
 from __future__ import annotations
 
-import pytest
-from fixtures.brief_records import NOW, load
+from fixtures.brief_records import NOW
 
 from c360.brief import answer as A
 from c360.brief.facts import gather
-from c360.clock import FixedClock
-from c360.container import Container
-from c360.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory, embeddings):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("answer"), _env_file=None)
-    container = Container(settings, embeddings=embeddings, clock=FixedClock(NOW))
-    load(container)
-    return container
 
 
 def _answer(loaded, customer_id: str, question: str) -> tuple[A.Answer, object]:

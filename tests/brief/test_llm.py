@@ -6,17 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from fixtures.brief_records import INJECTION, NOW, load
+from fixtures.brief_records import INJECTION, NOW
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from pydantic import Field
 
 from c360.brief import BriefService
-from c360.clock import FixedClock
-from c360.container import Container
 from c360.domain import Asker
-from c360.settings import Settings
 from prompts.answer_llm import SYSTEM_PROMPT
 
 DANA = Asker(id="U-DANA", name="Dana")
@@ -30,14 +26,6 @@ class RecordingFakeChat(GenericFakeChatModel):
     def _generate(self, messages, stop=None, run_manager=None, **kwargs):
         self.seen.append(messages)
         return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory, embeddings):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("llm"), _env_file=None)
-    container = Container(settings, embeddings=embeddings, clock=FixedClock(NOW))
-    load(container)
-    return container
 
 
 def with_model(container, *replies: str) -> tuple[BriefService, RecordingFakeChat]:

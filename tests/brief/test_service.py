@@ -8,24 +8,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from fixtures.brief_records import INJECTION, NOW, load
+from fixtures.brief_records import INJECTION, load
 
-from c360.clock import FixedClock
-from c360.container import Container
 from c360.domain import Asker
-from c360.settings import Settings
 from store.queries import records_by_ids
 
 DANA = Asker(id="U-DANA", name="Dana", channel="cli")
-
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory, embeddings):
-    """One store for the read-only tests (they pass log=False so it never changes)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("brief"), _env_file=None)
-    container = Container(settings, embeddings=embeddings, clock=FixedClock(NOW))
-    load(container)
-    return container
 
 
 def owners_of(container, record_ids) -> dict[str, str]:
