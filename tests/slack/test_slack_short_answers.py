@@ -301,3 +301,23 @@ def test_the_first_message_about_the_demo_s_largest_customer_is_short(
     print(f"\nfirst message {len(shown)} visible characters; full brief {whole}")
     assert whole > 2 * len(shown)
     assert json.loads(full["value"])["c"] == cid
+
+
+# --- the picker -------------------------------------------------------------------------------
+def suggest(slack, typed: str) -> list[str]:
+    from fake_slack import TEAM_ID
+
+    status, data, elapsed = slack.interaction(
+        {"type": "block_suggestion", "user": {"id": ALICE, "team_id": TEAM_ID}, "value": typed,
+         "action_id": blocks.ACTION_CUSTOMER_SELECT, "block_id": blocks.BLOCK_CUSTOMER,
+         "view": {"id": "V1", "type": "modal", "callback_id": blocks.MODAL_LOG_MOMENT}}
+    )  # fmt: skip
+    assert status == 200 and elapsed < 3.0
+    return [o["text"]["text"] for o in json.loads(data)["options"]]
+
+
+def test_the_picker_finds_customers_by_the_first_letters_of_a_name_id_or_domain(slack, seeded):
+    assert suggest(slack, "g")[0] == "Globex Industries (globex-1)"
+    assert suggest(slack, "glob") == ["Globex Industries (globex-1)"]
+    assert suggest(slack, "acme-")[:2] == ["Acme Corp (acme-1)", "Acme Corporation Ltd (acme-2)"]
+    assert suggest(slack, "acmeltd.ex") == ["Acme Corporation Ltd (acme-2)"]
