@@ -26,8 +26,18 @@ def register(app, services: BotServices) -> None:
 
         listeners.hand_off(services, job, *args, tell=tell)
 
-    def record_feedback(body: dict, value: dict) -> None:
+    def record_feedback(body: dict, value: dict, action_id: str) -> None:
         services.moments.set_feedback(value["m"], value["v"], body["user"]["id"])
+        message = body.get("message") or {}
+        if message.get("blocks"):  # the pressed button shows as chosen
+            services.slack.respond(
+                body.get("response_url"),
+                {
+                    "text": message.get("text") or "",
+                    "blocks": blocks.with_choice(message["blocks"], action_id),
+                },
+                replace_original=True,
+            )
         services.slack.respond(
             body.get("response_url"),
             blocks.text_message(FEEDBACK_THANKS[value["v"]]),
@@ -37,7 +47,35 @@ def register(app, services: BotServices) -> None:
     @app.action(re.compile(f"^{blocks.ACTION_FEEDBACK}_"))
     def feedback(ack, body: dict, action: dict) -> None:
         ack()
-        hand_off(body, record_feedback, body, json.loads(action["value"]))
+        value = json.loads(action["value"])
+        if value.get("v") == "not_helpful" and body.get("trigger_id"):
+            # a trigger id lives 3 s: the one-question form opens now, before the pool
+            services.slack.open_view(body["trigger_id"], blocks.reason_modal(value["m"]))
+        hand_off(body, record_feedback, body, value, action["action_id"])
+
+    @app.view(blocks.MODAL_FEEDBACK_REASON)
+    def feedback_reason(ack, body: dict, view: dict) -> None:
+        ack()
+        moment_id = json.loads(view.get("private_metadata") or "{}").get("m")
+        state = (view.get("state") or {}).get("values") or {}
+        reason = ((state.get(blocks.BLOCK_REASON) or {}).get(blocks.ACTION_REASON) or {}).get(
+            "value"
+        )
+        if moment_id and reason:
+            user_id = body["user"]["id"]
+
+            def tell(message: dict) -> None:
+                services.slack.dm(user_id, message)
+
+            listeners.hand_off(
+                services,
+                services.moments.set_feedback,
+                moment_id,
+                "not_helpful",
+                user_id,
+                reason,
+                tell=tell,
+            )
 
     @app.action(blocks.ACTION_SHARE)
     def share(ack, body: dict, action: dict) -> None:

@@ -1081,6 +1081,7 @@ class BriefService:
                 question or f"brief {ref}",
                 short,
                 [c.record_id for c in result.citations],
+                meta={"customer_name": result.customer["name"]},  # App Home shows names
             )
         return result
 

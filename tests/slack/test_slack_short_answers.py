@@ -321,3 +321,60 @@ def test_the_picker_finds_customers_by_the_first_letters_of_a_name_id_or_domain(
     assert suggest(slack, "glob") == ["Globex Industries (globex-1)"]
     assert suggest(slack, "acme-")[:2] == ["Acme Corp (acme-1)", "Acme Corporation Ltd (acme-2)"]
     assert suggest(slack, "acmeltd.ex") == ["Acme Corporation Ltd (acme-2)"]
+
+
+# --- feedback -----------------------------------------------------------------------------------
+def test_a_pressed_feedback_button_shows_as_chosen(slack, fake_slack, seeded):
+    (_, _, _), event = slack.mention("what is going on with Globex?")
+    [answer] = wait_posts(fake_slack, GENERAL, event["ts"])
+    helpful = next(
+        b
+        for b in buttons(answer.args["blocks"])
+        if b["action_id"].endswith("_helpful") and "not" not in b["action_id"]
+    )
+    _, key = slack.click(helpful, message_blocks=answer.args["blocks"])
+    responses = fake_slack.wait_for(
+        lambda s: len(s.responses.get(key, [])) >= 2 and s.responses[key], 10, "two responses"
+    )
+    redrawn = next(r for r in responses if r.get("replace_original") is True)
+    labels = {b["text"]["text"]: b.get("style") for b in buttons(redrawn["blocks"])}
+    assert labels["\u2713 Helpful"] == "primary"
+    assert "Not helpful" in labels and labels["Not helpful"] is None
+    assert "Full brief" in labels  # the rest of the message is unchanged
+    assert (
+        all_text(redrawn["blocks"]).split("Full brief")[0]
+        == all_text(answer.args["blocks"]).split("Full brief")[0]
+    )
+
+
+def test_not_helpful_asks_one_question_and_keeps_the_answer(slack, fake_slack, seeded):
+    (_, _, _), event = slack.mention("what is going on with Globex?")
+    [answer] = wait_posts(fake_slack, GENERAL, event["ts"])
+    not_helpful = next(
+        b for b in buttons(answer.args["blocks"]) if b["action_id"].endswith("_not_helpful")
+    )
+    moment_id = json.loads(not_helpful["value"])["m"]
+    slack.click(not_helpful)
+    [opened] = fake_slack.wait_for_call("views.open")
+    view = opened.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == blocks.MODAL_FEEDBACK_REASON
+    assert [b["label"]["text"] for b in view["blocks"]] == ["What was wrong or missing?"]
+    state = {blocks.BLOCK_REASON: {blocks.ACTION_REASON: {"type": "plain_text_input",
+                                                          "value": "It missed the refund"}}}  # fmt: skip
+    status, _, _ = slack.interaction(
+        {"type": "view_submission", "user": {"id": ALICE, "name": "alice"}, "trigger_id": "t-1",
+         "view": {"id": "V2", "type": "modal", "callback_id": blocks.MODAL_FEEDBACK_REASON,
+                  "private_metadata": view["private_metadata"], "state": {"values": state}}}
+    )  # fmt: skip
+    assert status == 200
+
+    def vote():
+        from store.queries import get_moment
+
+        with seeded.sessions() as session:
+            moment = get_moment(session, moment_id)
+        return ((moment.meta.get("feedback") or {}).get(ALICE) or {}) if moment else {}
+
+    fake_slack.wait_for(lambda s: vote().get("reason"), 10, "the stored reason")
+    assert vote() == {**vote(), "value": "not_helpful", "reason": "It missed the refund"}
