@@ -308,6 +308,19 @@ def brief_messages(
     return out
 
 
+def other_customers(brief: dict[str, Any], limit: int = 4) -> list[list[str]]:
+    """[id, name] of the customers the question could also have meant (the other candidates,
+    then the resolver's runner-up), for "Wrong customer" to offer."""
+    answered = (brief.get("customer") or {}).get("customer_id")
+    runner_up = (brief.get("resolution") or {}).get("runner_up")
+    out: list[list[str]] = []
+    for cand in [*(brief.get("candidates") or []), *([runner_up] if runner_up else [])]:
+        cid = cand.get("customer_id")
+        if cid and cid != answered and all(cid != o[0] for o in out):
+            out.append([cid[:100], (cand.get("name") or cid)[:60]])
+    return out[:limit]
+
+
 def with_choice(message_blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
     """The message's blocks with the pressed feedback button shown as chosen ("✓ Helpful",
     primary) and the other feedback buttons plain: a vote that is seen to have counted."""
@@ -371,9 +384,11 @@ def lead_messages(
     moment_id = brief.get("logged_moment_id") if feedback else None
     if moment_id:
         for value, label in FEEDBACK_CHOICES:
-            elements.append(
-                _button(label, f"{ACTION_FEEDBACK}_{value}", {"m": moment_id, "v": value})
-            )
+            vote: dict[str, Any] = {"m": moment_id, "v": value}
+            if value == "wrong_customer" and full:
+                vote.update(_fit_value({"o": other_customers(brief), "q": full.get("q") or "",
+                                        "t": full.get("t"), "dm": full.get("dm")}))  # fmt: skip
+            elements.append(_button(label, f"{ACTION_FEEDBACK}_{value}", vote))
     if share:
         elements.append(_button("Share in channel", ACTION_SHARE, share, style="primary"))
     if elements:

@@ -17,6 +17,9 @@ FEEDBACK_THANKS = {
 }
 
 
+FEEDBACK_THANKS_WRONG = "Sorry about that. Noted as the wrong customer. Did you mean one of these?"
+
+
 def register(app, services: BotServices) -> None:
     def hand_off(body: dict, job, *args) -> None:
         response_url = body.get("response_url")
@@ -38,11 +41,19 @@ def register(app, services: BotServices) -> None:
                 },
                 replace_original=True,
             )
-        services.slack.respond(
-            body.get("response_url"),
-            blocks.text_message(FEEDBACK_THANKS[value["v"]]),
-            replace_original=False,
-        )
+        reply = blocks.text_message(FEEDBACK_THANKS[value["v"]])
+        others = value.get("o") or []
+        if value["v"] == "wrong_customer" and others:  # offer the others; a pick re-answers
+            channel_id = (body.get("channel") or {}).get("id")
+            context = {"k": "ask", "q": value.get("q") or "", "ch": channel_id,
+                       "t": value.get("t"), "dm": bool(value.get("dm")), "w": 1}  # fmt: skip
+            candidates = [{"customer_id": cid, "name": name} for cid, name in others]
+            reply = blocks.candidates_message(
+                {"question": value.get("q") or "", "candidates": candidates}, context=context
+            )
+            reply["text"] = FEEDBACK_THANKS_WRONG
+            reply["blocks"][0]["text"]["text"] = FEEDBACK_THANKS_WRONG
+        services.slack.respond(body.get("response_url"), reply, replace_original=False)
 
     @app.action(re.compile(f"^{blocks.ACTION_FEEDBACK}_"))
     def feedback(ack, body: dict, action: dict) -> None:

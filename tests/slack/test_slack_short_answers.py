@@ -378,3 +378,41 @@ def test_not_helpful_asks_one_question_and_keeps_the_answer(slack, fake_slack, s
 
     fake_slack.wait_for(lambda s: vote().get("reason"), 10, "the stored reason")
     assert vote() == {**vote(), "value": "not_helpful", "reason": "It missed the refund"}
+
+
+# --- the reader's time zone -------------------------------------------------------------------
+def test_the_asker_carries_the_readers_time_zone_from_users_info(fake_slack, bolt_app):
+    fake_slack.add_user("U0KIWI0001", "kiri", real_name="Kiri Kiwi", tz="Pacific/Auckland")
+    asker = bolt_app.c360.slack.asker("U0KIWI0001", channel_id=GENERAL)
+    assert asker.tz == "Pacific/Auckland" and asker.name == "Kiri Kiwi"
+
+
+def test_wrong_customer_offers_the_other_candidates_and_a_pick_re_answers(
+    slack, fake_slack, seeded, clock
+):
+    from c360.domain import Customer
+
+    look_alike = [Customer("globex-2", "Globex Inc", domain="globexinc.example"),
+                  Moment("m-gi1", "globex-2", clock.now() - timedelta(days=3),
+                         "Globex Inc renewal call went fine.", channel="call")]  # fmt: skip
+    assert not seeded.ingest.add_records(look_alike, source="tests/slack").errors
+    (_, _, _), event = slack.mention("how is Globex Inc doing?")
+    [answer] = wait_posts(fake_slack, GENERAL, event["ts"])
+    answered = set(owners(seeded, source_ids(answer)).values())
+    assert len(answered) == 1
+    wrong = next(
+        b for b in buttons(answer.args["blocks"]) if b["action_id"].endswith("_wrong_customer")
+    )
+    _, key = slack.click(wrong)
+    [offer] = fake_slack.wait_for_response(key)
+    assert "wrong customer" in offer["text"].lower()
+    picks = buttons(offer["blocks"])
+    assert picks and not any(next(iter(answered)) in b["text"]["text"] for b in picks)
+    slack.click(picks[0])
+    again = fake_slack.wait_for(
+        lambda s: len(posts(s, GENERAL, event["ts"])) >= 2 and posts(s, GENERAL, event["ts"]),
+        20,
+        "the answer about the other customer",
+    )[-1]
+    picked = json.loads(picks[0]["value"])["c"]
+    assert set(owners(seeded, source_ids(again)).values()) == {picked} != answered
