@@ -1,8 +1,9 @@
 """Ingest throughput against the model's own speed.
 
 Generates N moment texts of realistic length (a mix of short notes and long call summaries)
-plus their customers, times raw ``SentenceTransformer.encode`` on exactly the texts the
-pipeline will embed (same batch size), then times the full ingest pipeline (files -> parse
+plus their customers, times the raw embedding engine (``--backend``: ONNX Runtime by default,
+or sentence-transformers on PyTorch) on exactly the texts the pipeline will embed (same batch
+size), then times the full ingest pipeline (files -> parse
 -> store -> embed -> Chroma) on a fresh data directory, and prints both throughputs and their
 ratio (goal >= 0.85). The model is loaded before timing in both cases.
 

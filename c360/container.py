@@ -99,7 +99,7 @@ class Container:
     def moments(self):
         from c360.services.moments import MomentService
 
-        return MomentService(self.sessions, self.ingest, clock=self.clock)
+        return MomentService(self.sessions, lambda: self.ingest, clock=self.clock)
 
     @cached_property
     def briefs(self):

@@ -290,7 +290,7 @@ def describe_by_days(
         state = (values.get("state") or "").upper()
         if wanted_states and state not in wanted_states:
             continue
-        if any(norm(values.get(f, "")) != v for f, v in exact):
+        if not all(_carries(values.get(f, ""), v) for f, v in exact):
             continue
         if record_states and not all(
             rs.carried_by(*(rest + [None, None])[:2], attributes) for rs in record_states
@@ -317,6 +317,12 @@ def describe_by_days(
         # The read stopped at its cap: complaints of other customers may fit beyond it.
         status = "ambiguous"
     return Described(status, fits[:MAX_CANDIDATES], evidence)
+
+
+def _carries(raw: str, wanted: str) -> bool:
+    """Whether a field value is the named value (normalised), or lists it among others
+    ("Older American, Servicemember" carries "Servicemember")."""
+    return norm(raw) == wanted or any(norm(part) == wanted for part in raw.split(","))
 
 
 def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:

@@ -621,3 +621,38 @@ def test_the_complaint_a_piece_of_its_id_names_is_cited_first(described):
     )
     cited = [c.record_id for c in result.citations if c.kind == "complaint"]
     assert result.customer["customer_id"] == "maple" and cited[:1] == ["complaint:9017"], cited
+
+
+def test_a_coined_name_near_several_by_spelling_is_not_found(embeddings, tmp_path):
+    """ "Santandor Lending Group" is no company of ours; by spelling it is near both
+    Santanders, which share the word: not found, not a list of look-alikes. The shared word
+    itself still asks which Santander."""
+    from fixtures.brief_records import NOW
+
+    from c360.clock import FixedClock
+    from c360.container import Container
+    from c360.domain import Customer
+    from c360.settings import Settings
+
+    container = Container(Settings(data_dir=tmp_path, _env_file=None), embeddings=embeddings,
+                          clock=FixedClock(NOW))  # fmt: skip
+    container.ingest.add_records(
+        [Customer("s1", "Santander Bank, N.A."), Customer("s2", "Santander Consumer USA Inc.")],
+        source="test",
+    )
+    coined = container.briefs._resolve(
+        "show me the latest complaint about Santandor Lending Group", None
+    )
+    assert coined.status == "not_found" and not coined.candidates, coined
+    shared = container.briefs._resolve("Santander complaints", None)
+    assert shared.status == "ambiguous"
+    assert {c.customer_id for c in shared.candidates} == {"s1", "s2"}
+
+
+def test_a_value_listed_among_others_is_carried():
+    from retrieval.describe import _carries
+    from retrieval.fieldmatch import norm
+
+    assert _carries("Older American, Servicemember", norm("Servicemember"))
+    assert _carries("Servicemember", norm("servicemember"))
+    assert not _carries("Older American", norm("Servicemember"))

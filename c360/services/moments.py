@@ -239,11 +239,17 @@ class ExchangeLog:
 
 
 class MomentService:
-    def __init__(self, sessions, ingest, clock) -> None:
+    def __init__(self, sessions, ingest: Callable[[], Any], clock) -> None:
+        """``ingest`` provides the ingest service on first write: answering a question with
+        logging off never loads the ingest pipeline, its connectors or the ownership rules."""
         self.sessions = sessions
-        self.ingest = ingest
+        self._ingest = ingest
         self.clock = clock
         self.exchange_log: ExchangeLog | None = None  # None: exchanges are written at once
+
+    @property
+    def ingest(self):
+        return self._ingest()
 
     def write_behind(self, **options: Any) -> ExchangeLog:
         """From now on, write exchanges in batches from a background thread (see the module
