@@ -124,6 +124,7 @@ class _RunMemory:
         self.customers: dict[str, Customer] = {}
         self.complaint_customers: dict[str, str] = {}
         self.deleted: set[str] = set()  # complaints deleted in this run
+        self.rejected: set[str] = set()  # complaints rejected in this run
         self.line = 0
 
 
@@ -257,6 +258,7 @@ class SyncService:
             return ZendeskConnector(
                 name, str(entry.get("subdomain") or ""), self.settings.zendesk_email or "",
                 secret(self.settings.zendesk_api_token), base_url=entry.get("base_url"), pace=pace,
+                per_page=int(entry.get("per_page") or 1000),
             )  # fmt: skip
         if kind == "hubspot":
             from connectors.hubspot import HubSpotConnector
@@ -352,11 +354,16 @@ class SyncService:
                     continue
                 owner = memory.complaint_customers.get(complaint)
                 if owner is None:
-                    out.append(("moment", ApiRowError(where, memory.line, NO_COMPLAINT)))
+                    # Its ticket was rejected in this run: say so. Otherwise the ticket was
+                    # deleted (or rejected) in an earlier run, and its comments go with it.
+                    if complaint in memory.rejected:
+                        out.append(("moment", ApiRowError(where, memory.line, NO_COMPLAINT)))
                     continue
                 data = {**data, "customer_id": owner}
             elif row.kind in ("moment", "complaint") and not data.get("customer_id"):
                 out.append((row.kind, ApiRowError(where, memory.line, NO_CUSTOMER)))
+                if row.kind == "complaint":
+                    memory.rejected.add(str(data.get("complaint_id")))
                 continue
             try:
                 parsed.append((row, parse_record(row.kind, data, now=now)))

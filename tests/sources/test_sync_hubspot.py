@@ -3,7 +3,7 @@ associations, owners, archived objects and merges; one customer across CRM and h
 
 from __future__ import annotations
 
-from conftest import write_sources
+from sources_testkit import write_sources
 from sqlalchemy import select
 
 from c360.domain import Asker
