@@ -58,9 +58,9 @@ PLACE_BEFORE = {"in", "from", "within", "across", "near", "around", "based", "lo
 PLACE_AFTER = {"borrower", "borrowers", "consumer", "consumers", "customer", "customers",
                "resident", "residents", "complaint", "complaints", "complainant", "caller",
                "client", "clients", "user", "users", "person", "homeowner", "member", "state",
-               "applicant", "debtor", "cardholder", "veteran", "servicemember", "student",
-               "retiree", "family", "household", "filer", "tenant", "renter", "buyer",
-               "homeowners", "members", "applicants", "students", "families"}  # fmt: skip
+               "applicant", "applicants", "debtor", "cardholder", "servicemember", "retiree",
+               "filer", "renter"}  # fmt: skip
+# (Not "student", "veteran", "family": words of names such as "Vermont Student Assistance".)
 # Legal or entity words after a code make the code part of a name ("... of VT Inc").
 _NAME_AFTER = {"inc", "llc", "corp", "corporation", "co", "company", "ltd", "bank", "lp", "na",
                "group", "holdings", "financial", "services", "credit", "federal", "trust"}  # fmt: skip
