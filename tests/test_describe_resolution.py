@@ -673,9 +673,11 @@ def test_record_states_in_words_and_what_is_not_one():
     assert named_states("a fixed rate mortgage") == []
 
 
-def test_an_id_piece_fitting_a_customer_id_and_a_complaint_id_offers_both(embeddings, tmp_path):
-    """ "5575" starts the telco id 5575-GNVDE; once a complaint id starts with it too, both
-    customers are offered."""
+def test_an_id_piece_fitting_a_customer_id_and_a_complaint_id_is_the_kind_named(
+    embeddings, tmp_path
+):
+    """ "5575" starts the telco id 5575-GNVDE and, once ingested, the complaint 5575001: the
+    question's own word says which kind of id it means."""
     from fixtures.brief_records import NOW
 
     from c360.clock import FixedClock
@@ -686,11 +688,12 @@ def test_an_id_piece_fitting_a_customer_id_and_a_complaint_id_offers_both(embedd
     container = Container(Settings(data_dir=tmp_path, _env_file=None), embeddings=embeddings,
                           clock=FixedClock(NOW))  # fmt: skip
     container.ingest.add_records(records(), source="test")
-    assert container.briefs._resolve("the ID starting 5575", None).customer_id == "5575-GNVDE"
     container.ingest.add_records(
         [Complaint("5575001", "maple", datetime(2022, 2, 2, tzinfo=UTC), "Fees.", "Mortgage")],
         source="test",
     )
-    both = container.briefs._resolve("the ID starting 5575", None)
-    assert both.status == "ambiguous"
-    assert {c.customer_id for c in both.candidates} == {"5575-GNVDE", "maple"}
+    resolve = container.briefs._resolve
+    assert resolve("the customer ID starting 5575", None).customer_id == "5575-GNVDE"
+    assert resolve("the account starting 5575-", None).customer_id == "5575-GNVDE"
+    complaint = resolve("the complaint with ID starting 5575", None)
+    assert (complaint.customer_id, complaint.method) == ("maple", "complaint id prefix")

@@ -284,19 +284,7 @@ def evidence_of_days(days, states, periods=()) -> list[str]:
     )
 
 
-def _either(one: Resolution, other: Resolution) -> Resolution:
-    """Two readings of one id piece (customer ids and complaint ids): the customer when both
-    name the same one, else every customer either fits, to pick from."""
-    cands: dict[str, Candidate] = {}
-    for c in [*one.candidates, *other.candidates]:
-        cands.setdefault(c.customer_id, replace(c, score=min(c.score, 0.6)))
-    if len(cands) == 1 and one.resolved:
-        return one
-    ranked = list(cands.values())
-    return Resolution(
-        "ambiguous", candidates=ranked[:10], evidence=[*one.evidence, *other.evidence],
-        score=ranked[0].score, runner_up=ranked[1] if len(ranked) > 1 else None,
-    )  # fmt: skip
+_COMPLAINT_WORD = re.compile(r"\bcomplaints?\b", re.I)
 
 
 def _kind_words_after(text: str, words: list[str]) -> set[str]:
@@ -692,13 +680,15 @@ class BriefService:
                         "not_found", evidence=[R.EVIDENCE_UNKNOWN_NAME.format(coined[0])]
                     )
         if parsed.id_prefixes or parsed.id_suffixes:
-            # No customer id fits the piece: a complaint id may ("ID starting 31970"); when
-            # both kinds of id fit, every customer they fit is offered.
+            # No customer id fits the piece: a complaint id may ("ID starting 31970"). When
+            # both kinds fit, the kind the question names: "the complaint with ID starting
+            # 5575" is a complaint's id, "the customer ID starting 5575" a customer's.
             by_piece = self._resolve_by_id_fragments(parsed)
-            if by_piece is not None and result.status == "not_found":
+            if by_piece is not None and (
+                result.status == "not_found"
+                or (result.method in ("id prefix", "id suffix") and _COMPLAINT_WORD.search(text))
+            ):
                 return by_piece
-            if by_piece is not None and result.method in ("id prefix", "id suffix"):
-                return _either(result, by_piece)
         # A capitalized name no customer has ("Zorblatt Lending"): not a description either.
         unknown = result.status == "not_found" and self._names_unknown(text, parsed)
         if (

@@ -24,6 +24,16 @@ class SourcedBriefs:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
+    @property
+    def clock(self):
+        """The answering service's clock: setting it (``c360 eval``'s ``asked_at``) sets the
+        clock the question is read with, not a copy on this wrapper."""
+        return self._inner.clock
+
+    @clock.setter
+    def clock(self, value) -> None:
+        self._inner.clock = value
+
     def ask(self, *args: Any, **kwargs: Any):
         return self.annotate(self._inner.ask(*args, **kwargs))
 
