@@ -103,6 +103,14 @@ class Container:
 
     @cached_property
     def briefs(self):
+        """The brief service as users see it: every answer ends with how fresh each live
+        source is, and each citation names its source (issue 11)."""
+        from c360.services.source_notes import SourcedBriefs
+
+        return SourcedBriefs(self.brief_service, lambda: self.sync, self.sessions, self.clock)
+
+    @cached_property
+    def brief_service(self):
         from c360.services.briefs import BriefService
 
         return BriefService(

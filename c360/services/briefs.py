@@ -130,6 +130,7 @@ class Citation:
     suspicious: bool = False
     url: str | None = None  # where a person opens the record (None when it has no link)
     label: str = ""  # what the record is, in words ("Email from Arjun Ivanova, 25 Nov")
+    source: str | None = None  # the source it was read from (set by c360.services.source_notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -141,6 +142,7 @@ class Citation:
             "suspicious": self.suspicious,
             "url": self.url,
             "label": self.label,
+            "source": self.source,
         }
 
 
@@ -281,6 +283,9 @@ def evidence_of_days(days, states, periods=()) -> list[str]:
         + [R.period(start, end) for start, end in periods]
         + [R.EVIDENCE_STATE.format(st) for st in states]
     )
+
+
+_COMPLAINT_WORD = re.compile(r"\bcomplaints?\b", re.I)
 
 
 def _kind_words_after(text: str, words: list[str]) -> set[str]:
@@ -678,10 +683,15 @@ class BriefService:
                     return Resolution(
                         "not_found", evidence=[R.EVIDENCE_UNKNOWN_NAME.format(coined[0])]
                     )
-        if result.status == "not_found" and (parsed.id_prefixes or parsed.id_suffixes):
-            # No customer id fits the piece: a complaint id may ("ID starting 31970").
+        if parsed.id_prefixes or parsed.id_suffixes:
+            # No customer id fits the piece: a complaint id may ("ID starting 31970"). When
+            # both kinds fit, the kind the question names: "the complaint with ID starting
+            # 5575" is a complaint's id, "the customer ID starting 5575" a customer's.
             by_piece = self._resolve_by_id_fragments(parsed)
-            if by_piece is not None:
+            if by_piece is not None and (
+                result.status == "not_found"
+                or (result.method in ("id prefix", "id suffix") and _COMPLAINT_WORD.search(text))
+            ):
                 return by_piece
         # A capitalized name no customer has ("Zorblatt Lending"): not a description either.
         unknown = result.status == "not_found" and self._names_unknown(text, parsed)

@@ -522,6 +522,21 @@ class SyncService:
             stop.wait(poll)
 
     # --- live capture -------------------------------------------------------------------------
+    def capture_channel_message(self, message) -> str | None:
+        """The bot's channel-message hook (``SlackEventService.on_channel_message``): a
+        ``ChannelMessage`` (channel_id, user_id, ts, text, thread_ts, channel_type)."""
+        event = {
+            "type": "message",
+            "channel": message.channel_id,
+            "user": message.user_id,
+            "ts": message.ts,
+            "text": message.text,
+            "channel_type": getattr(message, "channel_type", None),
+        }
+        if getattr(message, "thread_ts", None):
+            event["thread_ts"] = message.thread_ts
+        return self.capture_slack_message(event)
+
     def capture_slack_message(self, event: dict[str, Any]) -> str | None:
         """A ``message`` event -> a moment, when its channel maps to a customer through a slack
         source of ``C360_SOURCES_FILE``; the same id as the sync gives it (by ts), so the next
