@@ -57,7 +57,10 @@ PLACE_BEFORE = {"in", "from", "within", "across", "near", "around", "based", "lo
 # Words after a state that make it a place ("a Vermont borrower", "VT consumer").
 PLACE_AFTER = {"borrower", "borrowers", "consumer", "consumers", "customer", "customers",
                "resident", "residents", "complaint", "complaints", "complainant", "caller",
-               "client", "clients", "user", "users", "person", "homeowner", "member", "state"}  # fmt: skip
+               "client", "clients", "user", "users", "person", "homeowner", "member", "state",
+               "applicant", "applicants", "debtor", "cardholder", "servicemember", "retiree",
+               "filer", "renter"}  # fmt: skip
+# (Not "student", "veteran", "family": words of names such as "Vermont Student Assistance".)
 # Legal or entity words after a code make the code part of a name ("... of VT Inc").
 _NAME_AFTER = {"inc", "llc", "corp", "corporation", "co", "company", "ltd", "bank", "lp", "na",
                "group", "holdings", "financial", "services", "credit", "federal", "trust"}  # fmt: skip
@@ -422,6 +425,8 @@ def _one_slip(a: str, b: str) -> bool:
 
 def _place_word_before(lower: list[str], i: int) -> str:
     """The word before token i, read as a place word: "out of Rhode Island" as "from"."""
+    if i >= 2 and lower[i - 1] == "the":  # "in the District of Columbia"
+        i -= 1
     before = lower[i - 1] if i else ""
     if before == "of" and i >= 2 and lower[i - 2] == "out":
         return "from"

@@ -98,6 +98,27 @@ def reset_cursor(session: Session, name: str, connector: str, now: datetime) -> 
     _row(session, name, connector, now).cursor = None
 
 
+def record_sources(session: Session, record_ids: Sequence[str]) -> dict[str, str]:
+    """record id (``kind:id``) -> the source it was read from (sources file name, file path)."""
+    by_kind: dict[str, list[str]] = {}
+    for rid in record_ids:
+        kind, sid = split_record_id(rid)
+        by_kind.setdefault(kind, []).append(sid)
+    found: dict[str, str] = {}
+    for kind, row_class, column in (
+        ("customer", CustomerRow, CustomerRow.customer_id),
+        ("moment", MomentRow, MomentRow.moment_id),
+        ("complaint", ComplaintRow, ComplaintRow.complaint_id),
+    ):
+        for part in _slices(sorted(set(by_kind.get(kind, [])))):
+            for sid, source in session.execute(
+                select(column, row_class.source).where(column.in_(part))
+            ):
+                if source:
+                    found[f"{kind}:{sid}"] = source
+    return found
+
+
 # --- identities ---------------------------------------------------------------------------
 def links(session: Session, alias_ids: Iterable[str]) -> dict[str, str]:
     """alias id -> the c360 customer id it stands for (only ids that have a link)."""

@@ -41,6 +41,9 @@ FULL_NAME_METHODS = frozenset(
 _PLACE_WORDS = frozenset(w for name in Qn.STATES.values() for w in name.lower().split())
 
 
+_COMPLAINT_WORD = re.compile(r"\bcomplaints?\b", re.I)
+
+
 def _kind_words_after(text: str, words: list[str]) -> set[str]:
     """The company-kind words ("lending", "services", "group") right after any of ``words``."""
     tokens = normalize_tokens(text)
@@ -88,13 +91,6 @@ class QuestionResolver:
                 self.resolver.refresh(session)
         return self.resolver
 
-    def on_ingest_names(self, summary, records) -> None:
-        """Signature of ``IngestService.add_listener``: new or renamed customers resolve at once."""
-        ids = self.resolver.changed_customers(records)
-        if ids:
-            with self.sessions() as session:
-                self.resolver.customers_changed(session, ids)
-
     def resolve(self, text: str, context_customer_id: str | None, tz=None) -> Resolution:
         names = self.fresh_resolver().names
         # Days, months, places, amounts and id pieces in the asker's words ("March 3, 2022",
@@ -132,10 +128,15 @@ class QuestionResolver:
                     return Resolution(
                         "not_found", evidence=[R.EVIDENCE_UNKNOWN_NAME.format(coined[0])]
                     )
-        if result.status == "not_found" and (parsed.id_prefixes or parsed.id_suffixes):
-            # No customer id fits the piece: a complaint id may ("ID starting 31970").
+        if parsed.id_prefixes or parsed.id_suffixes:
+            # No customer id fits the piece: a complaint id may ("ID starting 31970"). When
+            # both kinds fit, the kind the question names: "the complaint with ID starting
+            # 5575" is a complaint's id, "the customer ID starting 5575" a customer's.
             by_piece = self.descriptions.by_id_fragments(parsed)
-            if by_piece is not None:
+            if by_piece is not None and (
+                result.status == "not_found"
+                or (result.method in ("id prefix", "id suffix") and _COMPLAINT_WORD.search(text))
+            ):
                 return by_piece
         # A capitalized name no customer has ("Zorblatt Lending"): not a description either.
         unknown = result.status == "not_found" and self._names_unknown(text, parsed)

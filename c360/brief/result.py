@@ -53,6 +53,7 @@ class Citation:
     suspicious: bool = False
     url: str | None = None  # where a person opens the record (None when it has no link)
     label: str = ""  # what the record is, in words ("Email from Arjun Ivanova, 25 Nov")
+    source: str | None = None  # the source it was read from (set by c360.services.source_notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class Citation:
             "suspicious": self.suspicious,
             "url": self.url,
             "label": self.label,
+            "source": self.source,
         }
 
 

@@ -20,6 +20,7 @@ from c360.brief.answer import Answer, answer
 from c360.brief.facts import Facts
 from c360.brief.grounding import Citations
 from c360.brief.llm import llm_items
+from c360.brief.picker import CustomerPicker
 from c360.brief.resolve import QuestionResolver, reader_tz
 from c360.brief.result import BriefResult, Item, Section, render
 from c360.brief.vocabulary import Vocabulary
@@ -48,6 +49,7 @@ class BriefService:
         self.clock = self.clock or SystemClock()
         self.resolver = CustomerResolver(self.index, self.embeddings)
         self.vocabulary = Vocabulary(self.sessions, self.embeddings)
+        self.picker = CustomerPicker(self.sessions)  # typeahead: prefixes of names, ids, domains
         # The clock is read at each use: an evaluation swaps it for the set's own day.
         self.resolution = QuestionResolver(
             self.sessions, self.resolver, self.vocabulary, lambda: self.clock.now()
@@ -57,7 +59,15 @@ class BriefService:
     def ingest_listeners(self) -> tuple:
         """What must see every committed ingest batch (the container wires them): new or
         renamed customers resolve at once, new field values count at once."""
-        return (self.resolution.on_ingest_names, self.vocabulary.on_ingest)
+        return (self.on_ingest_names, self.vocabulary.on_ingest)
+
+    def on_ingest_names(self, summary, records) -> None:
+        """New or renamed customers resolve at once and show in the picker."""
+        ids = self.resolver.changed_customers(records)
+        if ids:
+            self.picker.invalidate()
+            with self.sessions() as session:
+                self.resolver.customers_changed(session, ids)
 
     @property
     def fields(self) -> FieldIndex:
@@ -99,7 +109,8 @@ class BriefService:
                 pass
 
     def find_customers(self, text: str, limit: int = 10) -> list[Candidate]:
-        return self.resolution.fresh_resolver().find(text, limit)
+        """For pickers: prefixes of names, aliases, ids, domains, then name matches."""
+        return self.picker.find(text, limit, self.resolution.fresh_resolver().find(text, limit))
 
     def resolve_reference(self, ref: str, limit: int = 5) -> ResolvedReference:
         """A bare customer reference (``/moment Acme: ...``): the customer when exactly one
@@ -162,6 +173,7 @@ class BriefService:
                 question or f"brief {ref}",
                 short,
                 [c.record_id for c in result.citations],
+                meta={"customer_name": result.customer["name"]},  # App Home shows names
             )
         return result
 

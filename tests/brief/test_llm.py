@@ -71,7 +71,7 @@ def test_when_nothing_survives_the_deterministic_answer_stands(loaded):
         loaded, "Everything is fine. Ask Acme Corporation Ltd [complaint:cp-acl-1]."
     )
     with_llm = service.ask("What is wrong with Acme Corp's billing?", DANA, log=False)
-    without = loaded.briefs.ask("What is wrong with Acme Corp's billing?", DANA, log=False)
+    without = loaded.brief_service.ask("What is wrong with Acme Corp's billing?", DANA, log=False)
     assert not with_llm.llm_used
     assert with_llm.to_dict() == without.to_dict()
 

@@ -87,6 +87,7 @@ def test_json_contract_has_exactly_the_documented_keys_and_types(loaded):
             "suspicious",
             "url",
             "label",
+            "source",
         }
         assert isinstance(cit["label"], str) and cit["label"]
         assert isinstance(cit["suspicious"], bool)
@@ -276,6 +277,6 @@ def test_brief_on_postgresql_cites_only_the_customer_and_logs_the_exchange(pg_co
 def test_find_customers_lists_matches_with_scores_for_pickers(loaded):
     found = loaded.briefs.find_customers("acme")
     assert [(c.customer_id, c.score, c.reasons) for c in found] == [
-        ("C-ACME", 0.9, ["core name"]),
-        ("C-ACMELTD", 0.9, ["core name"]),
+        ("C-ACME", 1.0, ["name starts with 'acme'"]),
+        ("C-ACMELTD", 1.0, ["name starts with 'acme'"]),
     ]
