@@ -317,7 +317,7 @@ class SyncService:
         deleted = [
             d for d in page.deleted if not (d.startswith("customer:") and d[9:] in memory.links)
         ]
-        return Effects(deleted=deleted, merged=dict(page.merged), apply=apply)
+        return Effects(deleted=deleted, merged=dict(page.merged), apply=apply, source=name)
 
     def _items(self, connector, page: Page, memory: _RunMemory) -> list[Any]:
         from store import sync as sync_store
