@@ -385,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
             if "Brief:" in (b.get("text") or "") or "Several customers" in (b.get("text") or "")
         )
 
+        if answered and not real_answers:  # say what the answers were instead
+            sample = next(iter(answered.values()))
+            print(f"sample answer: {str(sample.get('text') or sample)[:200]!r}")
         ms = [a * 1000 for a in acks]
         print()
         print(f"sent {total} in {load_seconds:.1f} s (scheduler at most {late * 1000:.0f} ms late)")
