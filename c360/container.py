@@ -128,7 +128,10 @@ class Container:
         """What the bot remembers between Slack deliveries (dedupe, a thread's customer)."""
         from c360.services.slack_events import SlackEventService
 
-        return SlackEventService(self.sessions, self.clock)
+        service = SlackEventService(self.sessions, self.clock)
+        if self.settings.sources_file is not None:  # live capture of mapped channels (issue 11)
+            service.on_channel_message(self.sync.capture_channel_message)
+        return service
 
     @cached_property
     def notifier(self):

@@ -146,7 +146,11 @@ def _scan(args, container) -> int:
 
 
 def _report(args, container) -> int:
+    from datetime import timedelta
+
     report = container.ownership.report(since_days=args.since)
+    since = container.clock.now() - timedelta(days=args.since)
+    report["feedback"] = container.moments.feedback_summary(since)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -181,6 +185,17 @@ def render_report(report: dict) -> str:
     lines = [
         f"Ownership, {report['since'][:10]} to {report['until'][:10]} (SLA {report['sla_minutes']:g} min)"
     ]
+    feedback = report.get("feedback")
+    if feedback:
+        votes = feedback["votes"]
+        rate = feedback["wrong_customer_rate"]
+        lines += [
+            "",
+            f"Answers: {feedback['answers']}, with feedback {feedback['answers_with_feedback']}: "
+            f"helpful {votes.get('helpful', 0)}, not helpful {votes.get('not_helpful', 0)}, "
+            f"wrong customer {votes.get('wrong_customer', 0)}; wrong-customer rate "
+            + (f"{rate:.1%}" if rate is not None else "- (no feedback yet)"),
+        ]
     for title, groups in (
         ("overall", {"all": report["overall"]}),
         ("by team", report["by_team"]),

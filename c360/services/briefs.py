@@ -21,6 +21,7 @@ from typing import Any
 
 from c360.brief import lead as L
 from c360.brief.labels import citation_label
+from c360.brief.picker import CustomerPicker
 from c360.domain import Asker, Complaint, Customer, Moment, record_time
 from c360.ports import ResolvedReference
 from c360.safety.masking import mask_text
@@ -526,6 +527,7 @@ class BriefService:
         self.chat_model = chat_model
         self.clock = clock or SystemClock()
         self.resolver = CustomerResolver(index, embeddings)
+        self.picker = CustomerPicker(sessions)  # typeahead: prefixes of names, ids, domains
         self._fields: F.FieldIndex | None = None
         self._fields_since: datetime | None = None  # newest complaint write the index has seen
         self._fields_checked = 0.0  # time.monotonic() of the last look for new complaints
@@ -575,7 +577,8 @@ class BriefService:
                 pass
 
     def find_customers(self, text: str, limit: int = 10) -> list[Candidate]:
-        return self._fresh_resolver().find(text, limit)
+        """For pickers: prefixes of names, aliases, ids, domains, then name matches."""
+        return self.picker.find(text, limit, self._fresh_resolver().find(text, limit))
 
     def resolve_reference(self, ref: str, limit: int = 5) -> ResolvedReference:
         """A bare customer reference (``/moment Acme: ...``): the customer when exactly one
@@ -639,6 +642,7 @@ class BriefService:
     def _on_ingest_names(self, summary, records) -> None:
         ids = self.resolver.changed_customers(records)
         if ids:
+            self.picker.invalidate()
             with self.sessions() as session:
                 self.resolver.customers_changed(session, ids)
 
@@ -1121,6 +1125,7 @@ class BriefService:
                 question or f"brief {ref}",
                 short,
                 [c.record_id for c in result.citations],
+                meta={"customer_name": result.customer["name"]},  # App Home shows names
             )
         return result
 

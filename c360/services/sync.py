@@ -125,6 +125,7 @@ class _RunMemory:
         self.complaint_customers: dict[str, str] = {}
         self.deleted: set[str] = set()  # complaints deleted in this run
         self.rejected: set[str] = set()  # complaints rejected in this run
+        self.written: dict[tuple[str, str], str] = {}  # (kind, id) -> hash handed to the pipeline
         self.line = 0
 
 
@@ -453,17 +454,25 @@ class SyncService:
             out.append(Item(record, connector.name, memory.line,
                             error_factory=_located(connector.name, row.where, memory.line)))  # fmt: skip
         page._new_links = new_links  # type: ignore[attr-defined]  # read by _effects
-        # One write per record and page: its last state (an object read twice in a page).
+        # One write per record and page: its last state (an object read twice in a page); and
+        # none for a state this run already wrote (a page boundary read twice).
         last: dict[tuple[str, str], int] = {}
         for n, entry in enumerate(out):
             if isinstance(entry, Item):
                 entry.revision = True
                 last[(entry.record.kind, entry.record.source_id)] = n
-        return [
-            e
-            for n, e in enumerate(out)
-            if not isinstance(e, Item) or last[(e.record.kind, e.record.source_id)] == n
-        ]
+        kept = []
+        for n, entry in enumerate(out):
+            if isinstance(entry, Item):
+                key = (entry.record.kind, entry.record.source_id)
+                if last[key] != n:
+                    continue
+                digest = entry.record.hash()
+                if memory.written.get(key) == digest:
+                    continue
+                memory.written[key] = digest
+            kept.append(entry)
+        return kept
 
     # --- c360 sources, freshness ------------------------------------------------------------
     def states(self) -> list[dict[str, Any]]:

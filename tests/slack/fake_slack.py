@@ -87,6 +87,7 @@ class UserProfile:
     is_bot: bool = False
     is_stranger: bool = False  # Slack Connect: a user of another organisation
     team_id: str | None = None  # None: this workspace (TEAM_ID)
+    tz: str = "America/Los_Angeles"  # users.info always carries the user's IANA zone
 
 
 @dataclass
@@ -337,6 +338,7 @@ class FakeSlack:
                     "is_restricted": user.is_restricted,
                     "is_ultra_restricted": user.is_ultra_restricted,
                     **({"is_stranger": True} if user.is_stranger else {}),
+                    "tz": user.tz,
                     "profile": {"real_name": user.real_name, "display_name": user.name},
                 },
             }
