@@ -12,6 +12,7 @@ over as ids (``Ping``, ``ActionResult.who``, ``OwnerBrief.by``); the markup is b
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,7 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
-from bot.blocks import escape, split_text
+from bot.blocks import ACTION_FULL_BRIEF, escape, split_text
 
 ACTIONS_BLOCK_PREFIX = "c360_alert:"  # + alert_id
 ACTION_CLAIM = "c360_alert_claim"
@@ -144,6 +145,16 @@ def _actions(view: AlertView) -> ActionsBlock | None:
             ButtonElement(text="Release", action_id=ACTION_RELEASE, value=view.alert_id)
         )
     elements.append(ButtonElement(text="Resolved", action_id=ACTION_RESOLVE, value=view.alert_id))
+    # The customer's whole brief, to whoever presses it (privately, as the audience policy
+    # allows): the same button and listener as "Full brief" under an answer.
+    brief = {"k": "alert", "c": view.customer_id, "q": "", "t": None, "dm": False}
+    elements.append(
+        ButtonElement(
+            text="View brief",
+            action_id=ACTION_FULL_BRIEF,
+            value=json.dumps(brief, separators=(",", ":")),
+        )
+    )
     return ActionsBlock(block_id=f"{ACTIONS_BLOCK_PREFIX}{view.alert_id}", elements=elements)
 
 

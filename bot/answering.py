@@ -383,7 +383,10 @@ def answer_picked(services: BotServices, body: dict[str, Any], value: dict[str, 
     question = value.get("q") or ""
     if question and looks_like_question(question):
         result = services.briefs.ask(question, asker, context_customer_id=value["c"])
-        if not result.to_dict().get("customer"):  # the question still names several: use the pick
+        customer = result.to_dict().get("customer")
+        # the question still names several, or (after "Wrong customer", ``w``) the one it
+        # names was not meant: answer about the pick
+        if not customer or (value.get("w") and customer["customer_id"] != value["c"]):
             result = services.briefs.brief(value["c"], asker)
     else:
         result = services.briefs.brief(value["c"], asker)

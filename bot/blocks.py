@@ -61,6 +61,9 @@ ACTION_SHARE = "c360_share_brief"  # value: {"c": customer_id, "q": question}
 ACTION_FULL_BRIEF = "c360_full_brief"  # value: {"c": customer_id, "q": question, "t": thread}
 ACTION_PICK_MOMENT_CUSTOMER = "c360_pick_moment_customer"
 MODAL_LOG_MOMENT = "c360_log_moment_modal"
+MODAL_FEEDBACK_REASON = "c360_feedback_reason_modal"  # private_metadata: {"m": moment_id}
+BLOCK_REASON = "reason_block"
+ACTION_REASON = "c360_feedback_reason"
 BLOCK_CUSTOMER = "customer_block"
 ACTION_CUSTOMER_SELECT = "c360_customer_select"
 BLOCK_TEXT = "text_block"
@@ -160,6 +163,18 @@ def sources_block(record_ids: Sequence[str]) -> ContextBlock | None:
 
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def whole_line(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a word, never inside a ``[citation]``: a cut
+    citation reads as a broken id."""
+    flat = " ".join(str(text or "").split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    if cut.rfind("[") > cut.rfind("]"):
+        cut = cut[: cut.rfind("[")]
+    return cut.rstrip(" ,;:.") + "…"
 
 
 def to_dicts(blocks: Iterable[Block]) -> list[dict[str, Any]]:
@@ -293,6 +308,39 @@ def brief_messages(
     return out
 
 
+def other_customers(brief: dict[str, Any], limit: int = 4) -> list[list[str]]:
+    """[id, name] of the customers the question could also have meant (the other candidates,
+    then the resolver's runner-up), for "Wrong customer" to offer."""
+    answered = (brief.get("customer") or {}).get("customer_id")
+    runner_up = (brief.get("resolution") or {}).get("runner_up")
+    out: list[list[str]] = []
+    for cand in [*(brief.get("candidates") or []), *([runner_up] if runner_up else [])]:
+        cid = cand.get("customer_id")
+        if cid and cid != answered and all(cid != o[0] for o in out):
+            out.append([cid[:100], (cand.get("name") or cid)[:60]])
+    return out[:limit]
+
+
+def with_choice(message_blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
+    """The message's blocks with the pressed feedback button shown as chosen ("✓ Helpful",
+    primary) and the other feedback buttons plain: a vote that is seen to have counted."""
+    out = json.loads(json.dumps(message_blocks))
+    for block in out:
+        if block.get("type") != "actions":
+            continue
+        for element in block.get("elements") or []:
+            aid = element.get("action_id", "")
+            if not aid.startswith(f"{ACTION_FEEDBACK}_"):
+                continue
+            label = dict(FEEDBACK_CHOICES).get(aid.removeprefix(f"{ACTION_FEEDBACK}_"), "")
+            element.pop("style", None)
+            element["text"] = {"type": "plain_text", "text": label}
+            if aid == action_id:
+                element["text"]["text"] = f"\u2713 {label}"
+                element["style"] = "primary"
+    return out
+
+
 def lead_messages(
     brief: dict[str, Any],
     *,
@@ -336,9 +384,11 @@ def lead_messages(
     moment_id = brief.get("logged_moment_id") if feedback else None
     if moment_id:
         for value, label in FEEDBACK_CHOICES:
-            elements.append(
-                _button(label, f"{ACTION_FEEDBACK}_{value}", {"m": moment_id, "v": value})
-            )
+            vote: dict[str, Any] = {"m": moment_id, "v": value}
+            if value == "wrong_customer" and full:
+                vote.update(_fit_value({"o": other_customers(brief), "q": full.get("q") or "",
+                                        "t": full.get("t"), "dm": full.get("dm")}))  # fmt: skip
+            elements.append(_button(label, f"{ACTION_FEEDBACK}_{value}", vote))
     if share:
         elements.append(_button("Share in channel", ACTION_SHARE, share, style="primary"))
     if elements:
@@ -501,6 +551,28 @@ def moment_modal(
     return view.to_dict()
 
 
+def reason_modal(moment_id: str) -> dict[str, Any]:
+    """ "Not helpful": one question, what was wrong or missing (optional to answer)."""
+    view = View(
+        type="modal",
+        callback_id=MODAL_FEEDBACK_REASON,
+        title=PlainTextObject(text="Not helpful"),
+        submit=PlainTextObject(text="Send"),
+        close=PlainTextObject(text="Skip"),
+        private_metadata=json.dumps({"m": moment_id}),
+        blocks=[
+            InputBlock(
+                block_id=BLOCK_REASON,
+                label=PlainTextObject(text="What was wrong or missing?"),
+                element=PlainTextInputElement(
+                    action_id=ACTION_REASON, multiline=True, max_length=1000
+                ),
+            )
+        ],
+    )
+    return view.to_dict()
+
+
 # --- App Home --------------------------------------------------------------------------------
 def home_view(
     *,
@@ -527,7 +599,7 @@ def home_view(
         else:
             for row in rows[:10]:
                 lines.append(
-                    f"• *{escape(row.get('customer', '?'))}* — {escape(_truncate(row.get('text', ''), 200))}"
+                    f"• *{escape(row.get('customer', '?'))}* — {escape(whole_line(row.get('text', ''), 200))}"
                     + (f" _({escape(row['when'])})_" if row.get("when") else "")
                 )
         blocks.extend(_sections("\n".join(lines)))

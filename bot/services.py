@@ -152,6 +152,8 @@ class SlackIO:
             channel_id=channel_id,
             permalink=self.permalink(channel_id, message_ts),
             team=team,
+            # users.info's IANA zone: "yesterday" and "last week" are the reader's
+            tz=(self.user(user_id) or {}).get("tz") or None,
         )
 
     # --- replies ------------------------------------------------------------------------------

@@ -103,6 +103,14 @@ class Container:
 
     @cached_property
     def briefs(self):
+        """The brief service as users see it: every answer ends with how fresh each live
+        source is, and each citation names its source (issue 11)."""
+        from c360.services.source_notes import SourcedBriefs
+
+        return SourcedBriefs(self.brief_service, lambda: self.sync, self.sessions, self.clock)
+
+    @cached_property
+    def brief_service(self):
         from c360.services.briefs import BriefService
 
         return BriefService(
@@ -120,7 +128,10 @@ class Container:
         """What the bot remembers between Slack deliveries (dedupe, a thread's customer)."""
         from c360.services.slack_events import SlackEventService
 
-        return SlackEventService(self.sessions, self.clock)
+        service = SlackEventService(self.sessions, self.clock)
+        if self.settings.sources_file is not None:  # live capture of mapped channels (issue 11)
+            service.on_channel_message(self.sync.capture_channel_message)
+        return service
 
     @cached_property
     def notifier(self):

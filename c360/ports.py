@@ -109,7 +109,9 @@ class MomentsPort(Protocol):
         meta: dict[str, Any] | None = None,
     ) -> Moment: ...
 
-    def set_feedback(self, moment_id: str, value: str, user_id: str) -> None: ...
+    def set_feedback(
+        self, moment_id: str, value: str, user_id: str, reason: str | None = None
+    ) -> None: ...
 
     def recent_exchanges(
         self, asker_id: str | None = None, customer_id: str | None = None, limit: int = 10

@@ -96,6 +96,7 @@ class SlackChannels:
         self.pace = DEFAULT_PACE if pace is None else pace
         self._last_call: dict[str, float] = {}
         self._users: dict[str, dict[str, Any]] = {}
+        self._channel_info: dict[str, dict[str, Any]] = {}
         self._team_id: str | None = None
         self._bot_user_id: str | None = None
         self.calls = 0
@@ -180,7 +181,11 @@ class SlackChannels:
                 return found
 
     def channel_info(self, channel: str) -> dict[str, Any]:
-        return self.call("conversations.info", channel=channel).get("channel") or {}
+        """conversations.info, read once per channel and connector (live capture asks often)."""
+        if channel not in self._channel_info:
+            info = self.call("conversations.info", channel=channel).get("channel") or {}
+            self._channel_info[channel] = info
+        return self._channel_info[channel]
 
     def _customer_of_shared(self, channel: str) -> str | None:
         if self.customer_by_domain is None:

@@ -16,12 +16,15 @@ id>-c<comment id>``. Deep links go to the agent interface on ``<subdomain>.zende
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import ApiRow, Page, SourceError
 from connectors.http import ApiClient
+
+log = logging.getLogger(__name__)
 
 STATUS = {
     "new": "open",
@@ -51,6 +54,15 @@ def _iso(epoch: Any) -> str | None:
     return datetime.fromtimestamp(int(epoch), UTC).isoformat()
 
 
+def _advance(start: int, end: int, body: dict[str, Any]) -> int:
+    """The next start_time of a time-based export. A full page whose items all share its start
+    second would be asked for again forever; the next page then starts one second later."""
+    if end <= start and not body.get("end_of_stream", True):
+        log.warning("zendesk: a full page within one second (%s); moving on by a second", start)
+        return start + 1
+    return end
+
+
 class ZendeskConnector:
     connector = "zendesk"
 
@@ -64,6 +76,7 @@ class ZendeskConnector:
         pace: float | None = None,
         per_page: int = PER_PAGE,
         sleep=None,
+        retries: int = 5,
     ) -> None:
         if not subdomain:
             raise SourceError(
@@ -76,7 +89,9 @@ class ZendeskConnector:
             )
         self.name = name
         self.web = f"https://{subdomain}.zendesk.com"
-        kwargs = {"sleep": sleep} if sleep else {}
+        kwargs: dict[str, Any] = {"retries": retries}
+        if sleep:
+            kwargs["sleep"] = sleep
         self.api = ApiClient(
             name,
             base_url or self.web,
@@ -85,7 +100,9 @@ class ZendeskConnector:
             pace=DEFAULT_PACE if pace is None else pace,
             **kwargs,
         )
-        self.per_page = per_page
+        if not 1 <= int(per_page) <= 1000:
+            raise SourceError(f"{name}: per_page must be 1..1000 (Zendesk's limit)")
+        self.per_page = int(per_page)
         self._users: dict[int, dict[str, Any]] = {}
 
     def close(self) -> None:
@@ -117,7 +134,7 @@ class ZendeskConnector:
             rows = [r for r in rows if r is not None]
             end = body.get("end_time")
             if end is not None:
-                state["orgs"] = int(end)
+                state["orgs"] = _advance(state["orgs"], int(end), body)
             yield Page(rows, cursor=json.dumps(state), deleted=deleted)
             if body.get("end_of_stream", True) or end is None:
                 return
@@ -220,7 +237,7 @@ class ZendeskConnector:
             rows = [self._comment(event, child) for event, child in comments]
             end = body.get("end_time")
             if end is not None:
-                state["events"] = int(end)
+                state["events"] = _advance(state["events"], int(end), body)
             yield Page([r for r in rows if r is not None], cursor=json.dumps(state))
             if body.get("end_of_stream", True) or end is None:
                 return

@@ -56,6 +56,14 @@ def account_owner(owner: str) -> str:
     return f"account owner {owner}"
 
 
+def account_owner_unmapped(owner: str) -> str:
+    """Said once per alert, on its first escalation, when the CRM owner maps to no Slack user."""
+    return (
+        f"account owner {owner} (not mapped to a Slack user, so not notified: add them under "
+        "`owners:` in the rules file)"
+    )
+
+
 def owner_dm(
     how: str,
     customer: str,

@@ -63,6 +63,7 @@ EVIDENCE_STATE = "state {}"
 EVIDENCE_VALUE = "{}: {}"
 EVIDENCE_ISSUE = "issue in other words: {} ~ {} ({:.2f})"
 EVIDENCE_ID_FRAGMENT = "id {} {}"
+EVIDENCE_UNKNOWN_NAME = "name not in the data: {}"
 EVIDENCE_NAME_DOUBTED = "name word {} only; the description fits other customers"
 
 

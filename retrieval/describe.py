@@ -238,13 +238,16 @@ def complaints_on_days(session, days: Sequence[date]) -> list[tuple[Any, ...]]:
     return complaints_in(session, [(d, d + timedelta(days=1)) for d in days])
 
 
-def complaints_in(session, periods: Sequence[tuple[date, date]]) -> list[tuple[Any, ...]]:
+def complaints_in(
+    session, periods: Sequence[tuple[date, date]], states: Sequence[str] = ()
+) -> list[tuple[Any, ...]]:
     """(complaint id, customer id, opened_at, category, attributes, status, resolution) of
-    every complaint opened in one of the periods (first day, day after; UTC), at most
-    ``MAX_DAY_ROWS``."""
+    every complaint opened in one of the periods (first day, day after; UTC), from one of the
+    ``states`` when given (found in the field-value index first: a year holds thousands of
+    complaints, a year and a state a few dozen), at most ``MAX_DAY_ROWS``."""
     from sqlalchemy import or_, select
 
-    from store.models import ComplaintRow
+    from store.models import ComplaintRow, ComplaintValueRow
 
     if not periods:
         return []
@@ -261,6 +264,17 @@ def complaints_in(session, periods: Sequence[tuple[date, date]]) -> list[tuple[A
         .where(or_(*[(c.opened_at >= at(a)) & (c.opened_at < at(b)) for a, b in sorted(set(periods))]))
         .limit(MAX_DAY_ROWS)
     )  # fmt: skip
+    if states:
+        v = ComplaintValueRow
+        stmt = stmt.where(
+            c.complaint_id.in_(
+                select(v.complaint_id).where(
+                    v.field == "state",
+                    v.value.in_(sorted({s.upper() for s in states})),
+                    or_(*[(v.opened_at >= at(a)) & (v.opened_at < at(b)) for a, b in set(periods)]),
+                )
+            )
+        )
     return list(session.execute(stmt))
 
 
@@ -290,7 +304,7 @@ def describe_by_days(
         state = (values.get("state") or "").upper()
         if wanted_states and state not in wanted_states:
             continue
-        if any(norm(values.get(f, "")) != v for f, v in exact):
+        if not all(_carries(values.get(f, ""), v) for f, v in exact):
             continue
         if record_states and not all(
             rs.carried_by(*(rest + [None, None])[:2], attributes) for rs in record_states
@@ -317,6 +331,12 @@ def describe_by_days(
         # The read stopped at its cap: complaints of other customers may fit beyond it.
         status = "ambiguous"
     return Described(status, fits[:MAX_CANDIDATES], evidence)
+
+
+def _carries(raw: str, wanted: str) -> bool:
+    """Whether a field value is the named value (normalised), or lists it among others
+    ("Older American, Servicemember" carries "Servicemember")."""
+    return norm(raw) == wanted or any(norm(part) == wanted for part in raw.split(","))
 
 
 def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:

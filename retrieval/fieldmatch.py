@@ -96,6 +96,7 @@ RECORD_STATES: dict[str, tuple[str, ...]] = {
     "refund": ("monetary relief", "refund"),
     "money back": ("monetary relief", "refund"),
     "compensated": ("monetary relief",),
+    "fixed": ("relief",),  # monetary or not; "fixed without a refund": not monetary
     "explained": ("with explanation",),
     "explanation": ("with explanation",),
 }

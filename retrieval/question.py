@@ -57,7 +57,10 @@ PLACE_BEFORE = {"in", "from", "within", "across", "near", "around", "based", "lo
 # Words after a state that make it a place ("a Vermont borrower", "VT consumer").
 PLACE_AFTER = {"borrower", "borrowers", "consumer", "consumers", "customer", "customers",
                "resident", "residents", "complaint", "complaints", "complainant", "caller",
-               "client", "clients", "user", "users", "person", "homeowner", "member", "state"}  # fmt: skip
+               "client", "clients", "user", "users", "person", "homeowner", "member", "state",
+               "applicant", "applicants", "debtor", "cardholder", "servicemember", "retiree",
+               "filer", "renter"}  # fmt: skip
+# (Not "student", "veteran", "family": words of names such as "Vermont Student Assistance".)
 # Legal or entity words after a code make the code part of a name ("... of VT Inc").
 _NAME_AFTER = {"inc", "llc", "corp", "corporation", "co", "company", "ltd", "bank", "lp", "na",
                "group", "holdings", "financial", "services", "credit", "federal", "trust"}  # fmt: skip
@@ -175,7 +178,11 @@ _ID_SUFFIX = [
 # "7590-something", "7590-xxxx", "7590-...": the written-out rest of an id piece.
 _ELLIPSIS = re.compile(r"-?(?:something|x{2,}|\*+|\?+|\.{3}|…)$", re.I)
 # An id spoken of: a lower-case piece ("the customer ID ending in ippbe") is an id's piece.
-_ID_NEAR = re.compile(r"\b(?:ID|id|Id|IDs|identifier)\b")
+_ID_NEAR = re.compile(
+    r"\b(?:ID|id|Id|IDs|identifier)\b|\b(?:customer|account|number)\s+(?:whose\s+\w+\s+|that\s+|which\s+)?"
+    r"(?:ends?|ending|starts?|starting|begins?|beginning)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -356,10 +363,12 @@ def parse_states(text: str) -> tuple[list[str], list[tuple[int, int]]]:
                 continue
             phrase = " ".join(lower[i : i + n])
             code = _STATE_BY_NAME.get(phrase)
-            if code is None:
-                continue
             after = lower[i + n] if i + n < len(words) else ""
             before = _place_word_before(lower, i)
+            if code is None and (before in PLACE_BEFORE or after in PLACE_AFTER):
+                code = _slipped_state(phrase)  # "a borrower in Pensylvania"
+            if code is None:
+                continue
             # "Armed Forces ..." names a place wherever it stands; other names where a place
             # goes ("Texas Capital Bank", "R & B of Virginia": where a name goes).
             armed = "armed forces" in phrase and after not in _NAME_AFTER
@@ -383,8 +392,41 @@ def parse_states(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     return found, spans
 
 
+def _slipped_state(phrase: str) -> str | None:
+    """The state whose name the phrase is one slip from (a letter dropped, added or changed,
+    or two neighbours swapped), when the name is long enough (6+ letters) and no other
+    state's name is as close; read only where a place goes."""
+    if len(phrase) < 6:
+        return None
+    near = [
+        code
+        for name, code in _STATE_BY_NAME.items()
+        if len(name) >= 6 and abs(len(name) - len(phrase)) <= 1 and _one_slip(phrase, name)
+    ]
+    return near[0] if len(set(near)) == 1 else None
+
+
+def _one_slip(a: str, b: str) -> bool:
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+
+
 def _place_word_before(lower: list[str], i: int) -> str:
     """The word before token i, read as a place word: "out of Rhode Island" as "from"."""
+    if i >= 2 and lower[i - 1] == "the":  # "in the District of Columbia"
+        i -= 1
     before = lower[i - 1] if i else ""
     if before == "of" and i >= 2 and lower[i - 2] == "out":
         return "from"

@@ -25,6 +25,10 @@ _NEGATION = re.compile(
 )
 
 
+# Words after a state's phrase that make it something else: "a fixed rate", "fixed income".
+_NOT_A_STATE = re.compile(r" (?:rate|rates|income|term|amount|fee|fees|payment|payments)\b")
+
+
 @dataclass(frozen=True)
 class RecordState:
     """One state the question names: its phrase, what carries it, and whether it is negated."""
@@ -50,6 +54,8 @@ def named_states(question: str) -> list[RecordState]:
         for m in re.finditer(rf" {re.escape(phrase)} ", text):
             start, end = m.start() + 1, m.end() - 1
             if any(s < end and start < e for s, e in taken):
+                continue
+            if _NOT_A_STATE.match(text, end):  # "fixed rate mortgage", "fixed income"
                 continue
             taken.append((start, end))
             negated = bool(_NEGATION.search(text[:start]))

@@ -152,6 +152,8 @@ def _questions() -> list[str]:
         "complaints from IN about fees or interest",
         "complaints in ca",  # lower-case "ca" is a word, not California
         f"the complaint received on {day}",
+        f"complaints from {c.attributes['state']} in {c.opened_at:%B %Y}",  # a month
+        f"what came in during {c.opened_at.year}?",  # a year
         f"what happened with complaint {BIG[3].complaint_id}?",
         f"Credit card or prepaid card complaints about {ISSUES[4]} sent by Postal mail",
         "Their investigation did not fix an error: how did they respond?",

@@ -9,7 +9,7 @@ company."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fixtures.described import COMPANIES, ROWS, records
@@ -621,3 +621,79 @@ def test_the_complaint_a_piece_of_its_id_names_is_cited_first(described):
     )
     cited = [c.record_id for c in result.citations if c.kind == "complaint"]
     assert result.customer["customer_id"] == "maple" and cited[:1] == ["complaint:9017"], cited
+
+
+def test_a_coined_name_near_several_by_spelling_is_not_found(embeddings, tmp_path):
+    """ "Santandor Lending Group" is no company of ours; by spelling it is near both
+    Santanders, which share the word: not found, not a list of look-alikes. The shared word
+    itself still asks which Santander."""
+    from fixtures.brief_records import NOW
+
+    from c360.clock import FixedClock
+    from c360.container import Container
+    from c360.domain import Customer
+    from c360.settings import Settings
+
+    container = Container(Settings(data_dir=tmp_path, _env_file=None), embeddings=embeddings,
+                          clock=FixedClock(NOW))  # fmt: skip
+    container.ingest.add_records(
+        [Customer("s1", "Santander Bank, N.A."), Customer("s2", "Santander Consumer USA Inc.")],
+        source="test",
+    )
+    coined = container.briefs._resolve(
+        "show me the latest complaint about Santandor Lending Group", None
+    )
+    assert coined.status == "not_found" and not coined.candidates, coined
+    shared = container.briefs._resolve("Santander complaints", None)
+    assert shared.status == "ambiguous"
+    assert {c.customer_id for c in shared.candidates} == {"s1", "s2"}
+
+
+def test_a_value_listed_among_others_is_carried():
+    from retrieval.describe import _carries
+    from retrieval.fieldmatch import norm
+
+    assert _carries("Older American, Servicemember", norm("Servicemember"))
+    assert _carries("Servicemember", norm("servicemember"))
+    assert not _carries("Older American", norm("Servicemember"))
+
+
+def test_record_states_in_words_and_what_is_not_one():
+    from retrieval.recordstate import named_states
+
+    fixed = named_states("a complaint from Ohio fixed without a refund in 2021")
+    assert {(r.phrase, r.negated) for r in fixed} == {("fixed", False), ("refund", True)}
+    assert all(r.carried_by("closed", "Closed with non-monetary relief", {}) for r in fixed)
+    assert not all(r.carried_by("closed", "Closed with monetary relief", {}) for r in fixed)
+    late = named_states("a complaint answered late")[0]
+    assert late.carried_by("closed", "Closed", {"timely_response": "No"})
+    assert not late.carried_by("closed", "Closed", {"timely_response": "Yes"})
+    pending = named_states("still pending")[0]
+    assert not pending.carried_by("closed", "Closed", {"issue": "Opening an account"})
+    assert named_states("a fixed rate mortgage") == []
+
+
+def test_an_id_piece_fitting_a_customer_id_and_a_complaint_id_is_the_kind_named(
+    embeddings, tmp_path
+):
+    """ "5575" starts the telco id 5575-GNVDE and, once ingested, the complaint 5575001: the
+    question's own word says which kind of id it means."""
+    from fixtures.brief_records import NOW
+
+    from c360.clock import FixedClock
+    from c360.container import Container
+    from c360.domain import Complaint
+    from c360.settings import Settings
+
+    container = Container(Settings(data_dir=tmp_path, _env_file=None), embeddings=embeddings,
+                          clock=FixedClock(NOW))  # fmt: skip
+    container.ingest.add_records(records(), source="test")
+    container.ingest.add_records(
+        [Complaint("5575001", "maple", datetime(2022, 2, 2, tzinfo=UTC), "Fees.", "Mortgage")],
+        source="test",
+    )
+    resolve = container.briefs._resolve
+    assert resolve("the customer ID starting 5575", None).customer_id == "5575-GNVDE"
+    assert resolve("the account starting 5575-", None).customer_id == "5575-GNVDE"
+    complaint = resolve("the complaint with ID starting 5575", None)
+    assert (complaint.customer_id, complaint.method) == ("maple", "complaint id prefix")

@@ -370,3 +370,16 @@ def test_eval_reports_several_files_one_after_the_other(slice_container, capsys)
     out = capsys.readouterr().out
     assert out.count(f"== {SLICE}") == 2 and out.count("wrong_customer") >= 2
     assert "c360 by class" in out
+
+
+def test_asked_at_reaches_the_service_the_container_hands_out(container):
+    """The container's briefs may be a wrapper (sources notes): the clock ``asked_at`` sets
+    must be the one the question is read with ("yesterday" is the day before asked_at)."""
+    restore = _ask_at(container.briefs, "2023-01-07T14:30:00+00:00")
+    try:
+        result = container.briefs._resolve(
+            "Which company had a complaint yesterday from Georgia?", None
+        )
+    finally:
+        restore()
+    assert "day 2023-01-06" in result.evidence, result

@@ -239,3 +239,93 @@ def test_names_carrying_a_whole_place_or_typed_whole_still_resolve(places):
     assert decide(places.match("AmeriCash complaints")).customer_id == "americash"
     assert decide(places.match("New York Community Bank complaints")).customer_id == "nycb"
     assert decide(places.match("Northern Trust complaints")).customer_id == "northern"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a week ago today", date(2026, 11, 16)),
+        ("two weeks ago", date(2026, 11, 9)),
+        ("3 weeks ago", date(2026, 11, 2)),
+    ],
+)
+def test_weeks_ago_is_that_day_not_today(text, expected):
+    assert parse_dates(f"what came in {text}?", TODAY)[0] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in March 2022", (date(2022, 3, 1), date(2022, 4, 1))),
+        ("during Mar 2022", (date(2022, 3, 1), date(2022, 4, 1))),
+        ("in March of 2022", (date(2022, 3, 1), date(2022, 4, 1))),
+        ("in 3/2022", (date(2022, 3, 1), date(2022, 4, 1))),
+        ("in 2022-03", (date(2022, 3, 1), date(2022, 4, 1))),
+        ("in December 2021", (date(2021, 12, 1), date(2022, 1, 1))),
+        ("in March", (date(2026, 3, 1), date(2026, 4, 1))),  # the latest March not ahead
+        ("in December", (date(2025, 12, 1), date(2026, 1, 1))),
+        ("last month", (date(2026, 10, 1), date(2026, 11, 1))),
+        ("this month", (date(2026, 11, 1), date(2026, 12, 1))),
+        ("two months ago", (date(2026, 9, 1), date(2026, 10, 1))),
+        ("in 2021", (date(2021, 1, 1), date(2022, 1, 1))),
+        ("during 2019", (date(2019, 1, 1), date(2020, 1, 1))),
+        ("back in 2020", (date(2020, 1, 1), date(2021, 1, 1))),
+        ("last year", (date(2025, 1, 1), date(2026, 1, 1))),
+    ],
+)
+def test_months_and_years_are_periods_not_days(text, expected):
+    question = f"which lender had a complaint {text} from Ohio?"
+    parsed = parse(question, datetime(2026, 11, 23, 12, tzinfo=UTC))
+    assert parsed.periods == [expected] and parsed.dates == []
+    assert parsed.states == ["OH"]
+    assert text.split()[-1] not in parsed.without_spans(question)  # never read as a name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "complaint 3571115",  # an id, not a year
+        "the ID starting 2022-",
+        "on March 3, 2022",  # a day, not a month
+        "the 2021 complaints of Acme",  # a number beside a name: left alone
+        "what may happen",  # "may" the verb
+    ],
+)
+def test_what_is_not_a_month_or_year(text):
+    assert parse(text, datetime(2026, 11, 23, tzinfo=UTC)).periods == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("a borrower in Pensylvania", "PA"),
+        ("from a Vermnot consumer", "VT"),
+        ("lodged in New Yrok", "NY"),
+        ("a complaint out of Rhode Island", "RI"),
+        ("from Mississipi", "MS"),
+    ],
+)
+def test_a_state_name_with_one_slip_where_a_place_goes_is_that_state(text, code):
+    assert parse_states(text)[0] == [code]
+
+
+def test_a_slip_near_two_states_or_where_a_name_goes_is_no_state():
+    assert parse_states("Kansass Capital Bank complaints")[0] == []  # where a name goes
+    assert parse_states("a complaint from Texsa")[0] == []  # too short to tell a slip
+
+
+@pytest.mark.parametrize(
+    ("text", "prefixes", "suffixes"),
+    [
+        ("customer ending in -VHVEG", [], ["VHVEG"]),
+        ("the customer ID ending in ippbe", [], ["ippbe"]),  # lower case beside "ID"
+        ("the account ending in vhveg", [], ["vhveg"]),
+        ("account 7590-something", ["7590"], []),
+        ("complaint ID starting 901-something", ["901"], []),
+        ("which complaint starts with a late fee", [], []),  # words, not an id
+    ],
+)
+def test_pieces_of_ids(text, prefixes, suffixes):
+    from retrieval.question import parse_id_fragments
+
+    assert parse_id_fragments(text)[:2] == (prefixes, suffixes)

@@ -17,6 +17,9 @@ FEEDBACK_THANKS = {
 }
 
 
+FEEDBACK_THANKS_WRONG = "Sorry about that. Noted as the wrong customer. Did you mean one of these?"
+
+
 def register(app, services: BotServices) -> None:
     def hand_off(body: dict, job, *args) -> None:
         response_url = body.get("response_url")
@@ -26,18 +29,64 @@ def register(app, services: BotServices) -> None:
 
         listeners.hand_off(services, job, *args, tell=tell)
 
-    def record_feedback(body: dict, value: dict) -> None:
+    def record_feedback(body: dict, value: dict, action_id: str) -> None:
         services.moments.set_feedback(value["m"], value["v"], body["user"]["id"])
-        services.slack.respond(
-            body.get("response_url"),
-            blocks.text_message(FEEDBACK_THANKS[value["v"]]),
-            replace_original=False,
-        )
+        message = body.get("message") or {}
+        if message.get("blocks"):  # the pressed button shows as chosen
+            services.slack.respond(
+                body.get("response_url"),
+                {
+                    "text": message.get("text") or "",
+                    "blocks": blocks.with_choice(message["blocks"], action_id),
+                },
+                replace_original=True,
+            )
+        reply = blocks.text_message(FEEDBACK_THANKS[value["v"]])
+        others = value.get("o") or []
+        if value["v"] == "wrong_customer" and others:  # offer the others; a pick re-answers
+            channel_id = (body.get("channel") or {}).get("id")
+            context = {"k": "ask", "q": value.get("q") or "", "ch": channel_id,
+                       "t": value.get("t"), "dm": bool(value.get("dm")), "w": 1}  # fmt: skip
+            candidates = [{"customer_id": cid, "name": name} for cid, name in others]
+            reply = blocks.candidates_message(
+                {"question": value.get("q") or "", "candidates": candidates}, context=context
+            )
+            reply["text"] = FEEDBACK_THANKS_WRONG
+            reply["blocks"][0]["text"]["text"] = FEEDBACK_THANKS_WRONG
+        services.slack.respond(body.get("response_url"), reply, replace_original=False)
 
     @app.action(re.compile(f"^{blocks.ACTION_FEEDBACK}_"))
     def feedback(ack, body: dict, action: dict) -> None:
         ack()
-        hand_off(body, record_feedback, body, json.loads(action["value"]))
+        value = json.loads(action["value"])
+        if value.get("v") == "not_helpful" and body.get("trigger_id"):
+            # a trigger id lives 3 s: the one-question form opens now, before the pool
+            services.slack.open_view(body["trigger_id"], blocks.reason_modal(value["m"]))
+        hand_off(body, record_feedback, body, value, action["action_id"])
+
+    @app.view(blocks.MODAL_FEEDBACK_REASON)
+    def feedback_reason(ack, body: dict, view: dict) -> None:
+        ack()
+        moment_id = json.loads(view.get("private_metadata") or "{}").get("m")
+        state = (view.get("state") or {}).get("values") or {}
+        reason = ((state.get(blocks.BLOCK_REASON) or {}).get(blocks.ACTION_REASON) or {}).get(
+            "value"
+        )
+        if moment_id and reason:
+            user_id = body["user"]["id"]
+
+            def tell(message: dict) -> None:
+                services.slack.dm(user_id, message)
+
+            listeners.hand_off(
+                services,
+                services.moments.set_feedback,
+                moment_id,
+                "not_helpful",
+                user_id,
+                reason,
+                tell=tell,
+            )
 
     @app.action(blocks.ACTION_SHARE)
     def share(ack, body: dict, action: dict) -> None:

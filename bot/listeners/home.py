@@ -7,12 +7,13 @@ not vouch for sees the lists masked, with the reason; a member sees everything."
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from c360.domain import Moment
+from c360.domain import Moment, utc
 from c360.safety.masking import mask_text
 from c360.safety.policy import Content, Surface, decide
+from prompts import lead as words
 
 from bot import blocks
 from bot.listeners import hand_off
@@ -21,34 +22,45 @@ from bot.services import BotServices
 log = logging.getLogger(__name__)
 
 
-def _day(when: datetime | str | None) -> str | None:
-    """``YYYY-MM-DD`` of a datetime or of an ISO string (an alert's JSON form)."""
-    if isinstance(when, datetime):
-        return when.strftime("%Y-%m-%d")
-    return str(when)[:10] if when else None
+def _when(value: datetime | str | None, now: datetime) -> str | None:
+    """A date in words with its age ("20 Nov, 3 days ago"), as the answers write it."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value[:10] or None
+    if value is None:
+        return None
+    value = utc(value)
+    return f"{words.day_words(value, now)}, {words.age_words(value, now)}"
 
 
-def _moment_row(moment: Moment) -> dict[str, Any]:
-    """A logged question (an exchange moment) as a Home row."""
+def _moment_row(moment: Moment, now: datetime, name_of) -> dict[str, Any]:
+    """A logged question (an exchange moment) as a Home row: the customer's name (an exchange
+    logged before names were kept in its meta is looked up)."""
     meta = moment.meta or {}
     return {
-        "customer": meta.get("customer_name") or moment.customer_id or "?",
+        "customer": meta.get("customer_name") or name_of(moment.customer_id) or "?",
         "text": meta.get("question") or moment.text or "",
-        "when": _day(moment.occurred_at),
+        "when": _when(moment.occurred_at, now),
     }
 
 
-def _alert_row(alert: dict[str, Any]) -> dict[str, Any]:
-    """An ownership alert (``home_summary``'s dict form) as a Home row."""
+def _alert_row(alert: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """An ownership alert (``home_summary``'s dict form) as a Home row, aged from when it was
+    raised (the SLA clock) and, once owned, from when it was taken."""
+    when = _when(alert.get("owned_at") or alert.get("created_at"), now)
+    if alert.get("owned_at") and when:
+        when = f"owned {when}"
     return {
         "customer": alert.get("customer_name") or alert.get("customer_id") or "?",
         "text": alert.get("summary") or "",
-        "when": _day(alert.get("created_at")),
+        "when": when,
     }
 
 
 def ownership_rows(
-    services: BotServices, user_id: str
+    services: BotServices, user_id: str, now: datetime | None = None
 ) -> tuple[list | None, list | None, str | None]:
     """(owned, waiting, outcomes) from the ownership service, or Nones when there is none."""
     ownership = services.ownership
@@ -64,9 +76,10 @@ def ownership_rows(
             f"{metrics.get('median_minutes_to_owner') or '-'} min; owned within SLA "
             f"{_percent(metrics.get('owned_within_sla'))}."
         )
+    now = now or datetime.now(UTC)
     return (
-        [_alert_row(i) for i in summary.get("owned") or []],
-        [_alert_row(i) for i in summary.get("waiting") or []],
+        [_alert_row(i, now) for i in summary.get("owned") or []],
+        [_alert_row(i, now) for i in summary.get("waiting") or []],
         outcomes,
     )
 
@@ -89,8 +102,20 @@ def publish_home(services: BotServices, user_id: str, team_id: str | None = None
         if not services.slack.publish_home(user_id, blocks.refused_home(decision.reason)):
             log.warning("App Home for %s not published", user_id)
         return
-    owned, waiting, outcomes = ownership_rows(services, user_id)
-    recent = [_moment_row(m) for m in services.moments.recent_exchanges(asker_id=user_id, limit=10)]
+    now = datetime.now(UTC)
+    owned, waiting, outcomes = ownership_rows(services, user_id, now)
+    names: dict[str, str] = {}
+
+    def name_of(customer_id: str | None) -> str | None:
+        if customer_id and customer_id not in names:
+            found = services.briefs.find_customers(customer_id, limit=1)
+            names[customer_id] = next(
+                (c.name for c in found if c.customer_id == customer_id), customer_id
+            )
+        return names.get(customer_id) if customer_id else None
+
+    exchanges = services.moments.recent_exchanges(asker_id=user_id, limit=10)
+    recent = [_moment_row(m, now, name_of) for m in exchanges]
     if decision.masked:
         fields = services.settings.sensitive_fields
         owned, waiting, recent = (_masked(rows, fields) for rows in (owned, waiting, recent))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from c360.safety.terminal import printable
+
 
 def register(sub) -> None:
     parser = sub.add_parser(
@@ -15,7 +17,9 @@ def register(sub) -> None:
             "no chunk in the store), stale_vectors (Chroma's customer, record or text differ "
             "from the store), unfinished_runs (ingests whose process died) and, for "
             "information, suspicious_records (text addressed to an AI). Exit 0 when the first "
-            "four are 0, else 1. --repair fixes them from the stored vectors (no embedding)."
+            "four are 0, else 1. --repair fixes them from the stored vectors (no embedding). "
+            "Live sources that failed their last sync or are older than 3x their interval are "
+            "listed as stale sources (stale_sources in --json)."
         ),
     )
     parser.add_argument(
@@ -42,5 +46,33 @@ def run(args, container) -> int:
             )
     else:
         report = doctor.check()
-        print(json.dumps(report.to_dict()) if args.json else report.describe())
+        if args.json:
+            print(json.dumps(report.to_dict() | {"stale_sources": _stale_sources(container)}))
+        else:
+            print(report.describe())
+    if not args.json:
+        for line in _stale_sources(container, text=True):
+            print(printable(line))
     return 0 if report.healthy else 1
+
+
+def _stale_sources(container, text: bool = False) -> list:
+    """Live sources that failed their last sync or are older than 3x their interval
+    (informational: the index can be healthy while a source is behind)."""
+    from prompts.sources import source_line
+
+    now = container.clock.now()
+    bad = [s for s in container.sync.freshness() if s["stale"] or s["failing"]]
+    if text:
+        return [
+            "stale source: " + source_line(s["name"], s["connector"], s["last_success_at"], now,
+                                           s["failing"], s["stale"])
+            + (f" (last error: {s['last_error']})" if s["failing"] else "")
+            for s in bad
+        ]  # fmt: skip
+    return [
+        {"name": s["name"], "connector": s["connector"], "failing": s["failing"],
+         "stale": s["stale"], "last_success": s["last_success_at"].isoformat() if s["last_success_at"] else None,
+         "last_error": s["last_error"]}
+        for s in bad
+    ]  # fmt: skip

@@ -69,6 +69,11 @@ def register(sub) -> None:
 
 
 def _worker(args, container) -> int:
+    sources = container.settings.sources_file
+    if sources is not None and (
+        container.notifier is None or not container.settings.alerts_channel
+    ):
+        return _sync_worker(args, container, sources)  # live sources only: no alerts to post
     service = container.ownership
     if container.notifier is None:
         print(
@@ -83,11 +88,27 @@ def _worker(args, container) -> int:
         )
         return 2
     if args.once:
+        if sources is not None:
+            _print_sync(container.sync.run_due(sources))
         done = service.run_once()
         print(
             f"timers fired: {done['fired']}, messages sent: {done['sent']}, still queued: {service.pending_messages()}"
         )
         return 0
+    stop = _stop_event()
+    if sources is not None:  # each live source on its own interval, beside the alerts
+        threading.Thread(
+            target=container.sync.run_schedule, args=(sources, stop), name="c360-sync", daemon=True
+        ).start()
+    print(
+        f"c360 worker {service.worker_id}: posting to {container.settings.alerts_channel}",
+        flush=True,
+    )
+    service.run_worker(stop=stop, poll_seconds=args.poll)
+    return 0
+
+
+def _stop_event() -> threading.Event:
     stop = threading.Event()
 
     def _stop(signum, _frame) -> None:  # finish the current message, then exit
@@ -96,12 +117,26 @@ def _worker(args, container) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    print(
-        f"c360 worker {service.worker_id}: posting to {container.settings.alerts_channel}",
-        flush=True,
-    )
-    service.run_worker(stop=stop, poll_seconds=args.poll)
+    return stop
+
+
+def _sync_worker(args, container, sources) -> int:
+    """`c360 worker` with C360_SOURCES_FILE and no alert settings: syncs each source on its
+    interval (the sources file's `interval:`, else C360_SYNC_INTERVAL_SECONDS)."""
+    if args.once:
+        report = container.sync.run_due(sources)
+        _print_sync(report)
+        return 0 if report.completed else 1
+    stop = _stop_event()
+    print(f"c360 worker: syncing the sources of {sources} on their intervals", flush=True)
+    container.sync.run_schedule(sources, stop, poll=args.poll or 5.0)
     return 0
+
+
+def _print_sync(report) -> None:
+    from c360.safety.terminal import printable
+
+    print(printable(report.describe() if report.sources else "no source due"))
 
 
 def _scan(args, container) -> int:
@@ -111,7 +146,11 @@ def _scan(args, container) -> int:
 
 
 def _report(args, container) -> int:
+    from datetime import timedelta
+
     report = container.ownership.report(since_days=args.since)
+    since = container.clock.now() - timedelta(days=args.since)
+    report["feedback"] = container.moments.feedback_summary(since)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -146,6 +185,17 @@ def render_report(report: dict) -> str:
     lines = [
         f"Ownership, {report['since'][:10]} to {report['until'][:10]} (SLA {report['sla_minutes']:g} min)"
     ]
+    feedback = report.get("feedback")
+    if feedback:
+        votes = feedback["votes"]
+        rate = feedback["wrong_customer_rate"]
+        lines += [
+            "",
+            f"Answers: {feedback['answers']}, with feedback {feedback['answers_with_feedback']}: "
+            f"helpful {votes.get('helpful', 0)}, not helpful {votes.get('not_helpful', 0)}, "
+            f"wrong customer {votes.get('wrong_customer', 0)}; wrong-customer rate "
+            + (f"{rate:.1%}" if rate is not None else "- (no feedback yet)"),
+        ]
     for title, groups in (
         ("overall", {"all": report["overall"]}),
         ("by team", report["by_team"]),

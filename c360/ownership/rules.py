@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from c360.domain import Complaint, Customer, Moment
+from c360.safety.escaping import is_user_id
 from retrieval.sentiment import compound
 
 RULE_TYPES = ("new_complaint", "negative_inbound", "repeat_contact", "key_account", "needs_owner")
@@ -56,6 +57,15 @@ class RulesConfig:
     backlog_hours: float = 48
     teams: dict[str, str] = field(default_factory=dict)  # Slack user id -> team
     source: str = "rules.yml"
+    # The CRM's owner value (a handle, a name, an e-mail; compared case-insensitively) -> the
+    # Slack user id to mention for it, so an escalation pings the account owner.
+    owners: dict[str, str] = field(default_factory=dict)
+
+    def slack_user_for(self, owner: str | None) -> str | None:
+        """The Slack user id mapped to a CRM owner value, or None when there is no mapping."""
+        if not owner:
+            return None
+        return self.owners.get(owner.strip().lower())
 
     def team_of(self, user_id: str | None, fallback: str | None = None) -> str:
         if user_id and user_id in self.teams:
@@ -167,7 +177,35 @@ def load_rules(path: str | Path | None = None) -> RulesConfig:
     backlog = doc.get("backlog_hours", 48)
     if not isinstance(backlog, int | float) or backlog < 0:
         raise RulesError(source, doc["__line__"], "`backlog_hours` must be a number of hours >= 0")
-    return RulesConfig(rules=rules, backlog_hours=float(backlog), teams=teams, source=source)
+    owners = _owners(source, doc)
+    return RulesConfig(
+        rules=rules, backlog_hours=float(backlog), teams=teams, source=source, owners=owners
+    )
+
+
+def _owners(source: str, doc: dict[str, Any]) -> dict[str, str]:
+    """``owners:`` maps a CRM owner value to a Slack user id (``U…``/``W…``)."""
+    raw = doc.get("owners") or {}
+    if not isinstance(raw, dict):
+        raise RulesError(
+            source,
+            doc["__line__"],
+            "`owners:` must map a CRM owner (name, handle or e-mail) to a Slack user id",
+        )
+    line = raw.get("__line__", doc["__line__"])
+    owners: dict[str, str] = {}
+    for owner, user_id in raw.items():
+        if owner == "__line__":
+            continue
+        if not isinstance(user_id, str) or not is_user_id(user_id):
+            raise RulesError(
+                source,
+                line,
+                f"owner {str(owner)!r}: {str(user_id)!r} is not a Slack user id (U… or W…; "
+                "Slack shows it under the person's profile, More -> Copy member ID)",
+            )
+        owners[str(owner).strip().lower()] = user_id.strip()
+    return owners
 
 
 def _check_params(source: str, line: int, name: str, rtype: str, params: dict[str, Any]) -> None:

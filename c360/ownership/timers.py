@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from c360.ownership import outbox
 from c360.ownership.types import Ping
+from c360.safety.escaping import is_user_id
 from prompts import ownership as words
 from store import ownership as db
 from store import queries
@@ -43,7 +44,7 @@ def fire_timers(ctx: OwnershipService) -> int:
             next_due = now + escalate_after if n < settings.max_escalations else None
             if not db.advance_escalation(session, alert, next_due, now):
                 continue
-            ping = escalation_ping(ctx, session, alert.customer_id)
+            ping = escalation_ping(ctx, session, alert.customer_id, first=alert.escalations == 0)
             minutes = int((now - alert.created_at).total_seconds() // 60)
             payload = {
                 "ping": ping.to_dict() if ping else None,
@@ -72,15 +73,24 @@ def fire_timers(ctx: OwnershipService) -> int:
     return fired
 
 
-def escalation_ping(ctx: OwnershipService, session, customer_id: str) -> Ping | None:
-    """Who an escalation mentions: the configured group, else the customer's account owner.
-    Stored as the id (or whatever text the record holds) with its name; the bot builds the
-    mention, which pings only a well-formed Slack id and shows any other text escaped."""
+def escalation_ping(
+    ctx: OwnershipService, session, customer_id: str, first: bool = True
+) -> Ping | None:
+    """Who an escalation mentions: the configured group, else the customer's account owner,
+    through the rules file's ``owners:`` mapping to a Slack user id (a CRM handle such as
+    "@hannah.kim" pings nobody). Stored as the id (or whatever text the record holds) with its
+    name; the bot builds the mention, which pings only a well-formed Slack id and shows any
+    other text escaped. An owner with no mapping is named, and the first escalation says so."""
     group = ctx.settings.escalation_group
     if group:
         return Ping(group, words.escalation_group(group))
     customer = queries.get_customer(session, customer_id)
     if customer and customer.owner:
+        user_id = ctx.rules.slack_user_for(customer.owner)
+        if user_id:
+            return Ping(user_id, words.account_owner(customer.owner))
+        if first and not is_user_id(customer.owner):
+            return Ping(customer.owner, words.account_owner_unmapped(customer.owner))
         return Ping(customer.owner, words.account_owner(customer.owner))
     return None
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from c360.brief import lead as L
 from c360.brief.labels import citation_label
+from c360.brief.picker import CustomerPicker
 from c360.domain import Asker, Complaint, Customer, Moment, record_time
 from c360.ports import ResolvedReference
 from c360.safety.masking import mask_text
@@ -32,7 +33,7 @@ from retrieval import describe as Ds
 from retrieval import fieldmatch as F
 from retrieval import question as Qn
 from retrieval import recordstate as RS
-from retrieval.names import coined_company_words
+from retrieval.names import COMPANY_KIND, coined_company_words
 from retrieval.resolver import (
     STOPWORDS,
     WEAK,
@@ -129,6 +130,7 @@ class Citation:
     suspicious: bool = False
     url: str | None = None  # where a person opens the record (None when it has no link)
     label: str = ""  # what the record is, in words ("Email from Arjun Ivanova, 25 Nov")
+    source: str | None = None  # the source it was read from (set by c360.services.source_notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,6 +142,7 @@ class Citation:
             "suspicious": self.suspicious,
             "url": self.url,
             "label": self.label,
+            "source": self.source,
         }
 
 
@@ -280,6 +283,19 @@ def evidence_of_days(days, states, periods=()) -> list[str]:
         + [R.period(start, end) for start, end in periods]
         + [R.EVIDENCE_STATE.format(st) for st in states]
     )
+
+
+_COMPLAINT_WORD = re.compile(r"\bcomplaints?\b", re.I)
+
+
+def _kind_words_after(text: str, words: list[str]) -> set[str]:
+    """The company-kind words ("lending", "services", "group") right after any of ``words``."""
+    tokens = normalize_tokens(text)
+    wanted = {t for w in words for t in normalize_tokens(w)}
+    return {
+        after for word, after in zip(tokens, tokens[1:], strict=False)
+        if word in wanted and after in COMPANY_KIND
+    }  # fmt: skip
 
 
 def _reader_tz(asker: Asker | None):
@@ -511,6 +527,7 @@ class BriefService:
         self.chat_model = chat_model
         self.clock = clock or SystemClock()
         self.resolver = CustomerResolver(index, embeddings)
+        self.picker = CustomerPicker(sessions)  # typeahead: prefixes of names, ids, domains
         self._fields: F.FieldIndex | None = None
         self._fields_since: datetime | None = None  # newest complaint write the index has seen
         self._fields_checked = 0.0  # time.monotonic() of the last look for new complaints
@@ -560,7 +577,8 @@ class BriefService:
                 pass
 
     def find_customers(self, text: str, limit: int = 10) -> list[Candidate]:
-        return self._fresh_resolver().find(text, limit)
+        """For pickers: prefixes of names, aliases, ids, domains, then name matches."""
+        return self.picker.find(text, limit, self._fresh_resolver().find(text, limit))
 
     def resolve_reference(self, ref: str, limit: int = 5) -> ResolvedReference:
         """A bare customer reference (``/moment Acme: ...``): the customer when exactly one
@@ -624,6 +642,7 @@ class BriefService:
     def _on_ingest_names(self, summary, records) -> None:
         ids = self.resolver.changed_customers(records)
         if ids:
+            self.picker.invalidate()
             with self.sessions() as session:
                 self.resolver.customers_changed(session, ids)
 
@@ -647,10 +666,32 @@ class BriefService:
             # of it shared with the product or issue the question names ("payday loan").
             if whole.status == "resolved" and whole.method in FULL_NAME_METHODS:
                 result = whole
-        if result.status == "not_found" and (parsed.id_prefixes or parsed.id_suffixes):
-            # No customer id fits the piece: a complaint id may ("ID starting 31970").
+        if result.status == "ambiguous" and not context_customer_id:
+            # Look-alikes of a name we do not have ("Halvora Lending Services" near several
+            # names by spelling): when the candidates rest on that word alone, not found.
+            coined = self._unknown_words(text, parsed)
+            kinds = _kind_words_after(text, coined)
+            if (
+                coined
+                and kinds
+                and not any(kinds & set(normalize_tokens(c.name)) for c in result.candidates)
+            ):
+                pattern = r"\b(?:" + "|".join(re.escape(w) for w in coined) + r")\b"
+                rest = re.sub(pattern, " ", masked, flags=re.IGNORECASE)
+                again = self.resolver.resolve(rest, use_description=False, weak=weak)
+                if again.status == "not_found":
+                    return Resolution(
+                        "not_found", evidence=[R.EVIDENCE_UNKNOWN_NAME.format(coined[0])]
+                    )
+        if parsed.id_prefixes or parsed.id_suffixes:
+            # No customer id fits the piece: a complaint id may ("ID starting 31970"). When
+            # both kinds fit, the kind the question names: "the complaint with ID starting
+            # 5575" is a complaint's id, "the customer ID starting 5575" a customer's.
             by_piece = self._resolve_by_id_fragments(parsed)
-            if by_piece is not None:
+            if by_piece is not None and (
+                result.status == "not_found"
+                or (result.method in ("id prefix", "id suffix") and _COMPLAINT_WORD.search(text))
+            ):
                 return by_piece
         # A capitalized name no customer has ("Zorblatt Lending"): not a description either.
         unknown = result.status == "not_found" and self._names_unknown(text, parsed)
@@ -736,9 +777,13 @@ class BriefService:
         return self._field_words[1]
 
     def _names_unknown(self, text: str, parsed) -> bool:
-        """Whether the question names, in capitals, a company no customer is: a capitalized
-        word inside it (or a first word followed by one: "Zorblatt Lending complaints") that
-        no name, field value, place or day word has. Parsed days and places are left out."""
+        return bool(self._unknown_words(text, parsed))
+
+    def _unknown_words(self, text: str, parsed) -> list[str]:
+        """The words by which the question names, in capitals, a company no customer is: a
+        capitalized word inside it (or a first word followed by one: "Zorblatt Lending
+        complaints") that no name, field value, place or day word has; in any case, a coined
+        word before a company-kind word. Parsed days and places are left out."""
         rest = parsed.without_spans(text)
         fields = self.fields
         if self._value_words[0] != len(fields.raw):  # rebuilt only when new values arrive
@@ -754,10 +799,13 @@ class BriefService:
             words += coined_company_words(
                 rest, lambda w: is_word(w) or any(w in v for v in vocabularies)
             )
-        return any(
-            w.lower() not in STOPWORDS and w.lower() not in WEAK and w.lower() not in _PLACE_WORDS
+        return [
+            w
             for w in words
-        )
+            if w.lower() not in STOPWORDS
+            and w.lower() not in WEAK
+            and w.lower() not in _PLACE_WORDS
+        ]
 
     def _describe_by_amount(self, text: str, parsed) -> Resolution | None:
         """A customer described by what it pays ("the customer paying $29.85 a month on a
@@ -915,7 +963,7 @@ class BriefService:
         day, state and value, ranked by how well its issue fits the question's words
         (``retrieval.describe``). None when the question names too little or nobody fits."""
         parsed = parsed or Qn.parse(text, now=self.clock.now())
-        names = self.resolver.names.names
+        names = self._fresh_resolver().names.names
         keys = self.fields.named(text)
         record_states = RS.named_states(text)
         phrase = Ds.issue_phrase(parsed.without_spans(text, Ds.MARK))
@@ -944,7 +992,7 @@ class BriefService:
             products = [self.fields.raw[k] for k in keys if k[0] in Ds.PRODUCT_FIELDS]
             with self.sessions() as session:
                 if parsed.when:
-                    rows = Ds.complaints_in(session, parsed.when)
+                    rows = Ds.complaints_in(session, parsed.when, states)
                 else:  # a state and a record state, no time: that state's complaints
                     rows = Q.complaints_of_states(session, states, Ds.MAX_DAY_ROWS)
             described = Ds.describe_by_days(
@@ -1077,6 +1125,7 @@ class BriefService:
                 question or f"brief {ref}",
                 short,
                 [c.record_id for c in result.citations],
+                meta={"customer_name": result.customer["name"]},  # App Home shows names
             )
         return result
 
@@ -1169,14 +1218,21 @@ class BriefService:
         values = self.fields.named_values(question)
         days = _named_days(terms)
         ids = sorted(terms.numbers)
-        if not (values or days or ids):
+        periods = [
+            (
+                datetime.fromisoformat(a).replace(tzinfo=UTC),
+                datetime.fromisoformat(b).replace(tzinfo=UTC),
+            )
+            for a, b in terms.periods
+        ]
+        if not (values or days or ids or periods):
             return None
         pairs = [(name, value) for name, spellings in values.items() for value in spellings]
         # Every complaint carrying a named value, as (day, which values): a few columns from
         # one covering index. Scored once per combination of values; those named by day or id
         # (a few) one by one, as their day and id add to the score.
         entries = Q.value_hits(session, cid, pairs)
-        named = Q.complaint_days_named(session, cid, days, ids)
+        named = Q.complaint_days_named(session, cid, days, ids, periods)
         for c, key in named.items():
             entries.setdefault(c, (key, 0))
         by_mask: dict[int, float] = {}

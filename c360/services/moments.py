@@ -25,7 +25,9 @@ from typing import Any
 from c360.domain import Asker, Moment
 from c360.safety.escaping import is_web_url
 from prompts.brief import exchange_text
-from store.queries import exchange_moments, get_customer, get_moment
+from store.queries import exchange_meta_since, exchange_moments, get_customer, get_moment
+
+REASON_CHARS = 1000  # a feedback reason is kept up to this long
 
 
 def permalink_url(asker: Asker) -> str | None:
@@ -359,8 +361,11 @@ class MomentService:
         self._store(moment, source=f"logged:{channel}")
         return moment
 
-    def set_feedback(self, moment_id: str, value: str, user_id: str) -> None:
-        """Feedback on an answer, kept in the exchange moment's meta (one vote per user)."""
+    def set_feedback(
+        self, moment_id: str, value: str, user_id: str, reason: str | None = None
+    ) -> None:
+        """Feedback on an answer, kept in the exchange moment's meta (one vote per user; a
+        ``reason``, from the "Not helpful" form, is kept beside it)."""
         if value not in FEEDBACK_VALUES:
             raise MomentError(
                 f"feedback must be one of {', '.join(FEEDBACK_VALUES)}, not {value!r}"
@@ -371,9 +376,36 @@ class MomentService:
         if moment is None:
             raise MomentError(f"no moment {moment_id!r}: feedback needs the id of a logged answer")
         feedback = dict(moment.meta.get("feedback") or {})
-        feedback[user_id] = {"value": value, "at": self.clock.now().isoformat()}
+        vote = {"value": value, "at": self.clock.now().isoformat()}
+        if reason and reason.strip():
+            vote["reason"] = reason.strip()[:REASON_CHARS]
+        feedback[user_id] = vote
         moment.meta = {**moment.meta, "feedback": feedback}
         self._store(moment, source="feedback")
+
+    def feedback_summary(self, since: datetime) -> dict[str, Any]:
+        """Answers logged since ``since`` and the votes on them: counts per value, the answers
+        with any vote, and the wrong-customer rate (answers voted wrong customer / answers
+        voted on; None when nobody voted), for `c360 report`."""
+        if self.exchange_log is not None:
+            self.exchange_log.flush(timeout=FLUSH_WAIT_SECONDS)
+        with self.sessions() as session:
+            metas = exchange_meta_since(session, since)
+        counts = dict.fromkeys(FEEDBACK_VALUES, 0)
+        voted = wrong = 0
+        for meta in metas:
+            votes = [v.get("value") for v in (meta.get("feedback") or {}).values()]
+            votes = [v for v in votes if v in counts]
+            for value in votes:
+                counts[value] += 1
+            voted += bool(votes)
+            wrong += "wrong_customer" in votes
+        return {
+            "answers": len(metas),
+            "answers_with_feedback": voted,
+            "votes": counts,
+            "wrong_customer_rate": round(wrong / voted, 3) if voted else None,
+        }
 
     def _wait_for_exchange(self, moment_id: str) -> None:
         exchange_log = self.exchange_log

@@ -124,6 +124,8 @@ class _RunMemory:
         self.customers: dict[str, Customer] = {}
         self.complaint_customers: dict[str, str] = {}
         self.deleted: set[str] = set()  # complaints deleted in this run
+        self.rejected: set[str] = set()  # complaints rejected in this run
+        self.written: dict[tuple[str, str], str] = {}  # (kind, id) -> hash handed to the pipeline
         self.line = 0
 
 
@@ -250,6 +252,9 @@ class SyncService:
         name, kind = str(entry["name"]), entry["connector"]
         pace = entry.get("pace")
         pace = float(pace) if pace is not None else None
+        retries = int(
+            entry.get("retries", 5)
+        )  # 429/5xx retries of one call before the source fails
         secret = lambda s: s.get_secret_value() if s is not None else ""  # noqa: E731
         if kind == "zendesk":
             from connectors.zendesk import ZendeskConnector
@@ -257,6 +262,7 @@ class SyncService:
             return ZendeskConnector(
                 name, str(entry.get("subdomain") or ""), self.settings.zendesk_email or "",
                 secret(self.settings.zendesk_api_token), base_url=entry.get("base_url"), pace=pace,
+                per_page=int(entry.get("per_page") or 1000), retries=retries,
             )  # fmt: skip
         if kind == "hubspot":
             from connectors.hubspot import HubSpotConnector
@@ -264,7 +270,7 @@ class SyncService:
             return HubSpotConnector(
                 name, secret(self.settings.hubspot_token), base_url=entry.get("base_url"),
                 arr_property=str(entry.get("arr_property") or "arr"),
-                external_id_property=entry.get("external_id_property"), pace=pace,
+                external_id_property=entry.get("external_id_property"), pace=pace, retries=retries,
             )  # fmt: skip
         from connectors.slack import SlackChannels
 
@@ -311,7 +317,7 @@ class SyncService:
         deleted = [
             d for d in page.deleted if not (d.startswith("customer:") and d[9:] in memory.links)
         ]
-        return Effects(deleted=deleted, merged=dict(page.merged), apply=apply)
+        return Effects(deleted=deleted, merged=dict(page.merged), apply=apply, source=name)
 
     def _items(self, connector, page: Page, memory: _RunMemory) -> list[Any]:
         from store import sync as sync_store
@@ -352,11 +358,16 @@ class SyncService:
                     continue
                 owner = memory.complaint_customers.get(complaint)
                 if owner is None:
-                    out.append(("moment", ApiRowError(where, memory.line, NO_COMPLAINT)))
+                    # Its ticket was rejected in this run: say so. Otherwise the ticket was
+                    # deleted (or rejected) in an earlier run, and its comments go with it.
+                    if complaint in memory.rejected:
+                        out.append(("moment", ApiRowError(where, memory.line, NO_COMPLAINT)))
                     continue
                 data = {**data, "customer_id": owner}
             elif row.kind in ("moment", "complaint") and not data.get("customer_id"):
                 out.append((row.kind, ApiRowError(where, memory.line, NO_CUSTOMER)))
+                if row.kind == "complaint":
+                    memory.rejected.add(str(data.get("complaint_id")))
                 continue
             try:
                 parsed.append((row, parse_record(row.kind, data, now=now)))
@@ -446,17 +457,25 @@ class SyncService:
             out.append(Item(record, connector.name, memory.line,
                             error_factory=_located(connector.name, row.where, memory.line)))  # fmt: skip
         page._new_links = new_links  # type: ignore[attr-defined]  # read by _effects
-        # One write per record and page: its last state (an object read twice in a page).
+        # One write per record and page: its last state (an object read twice in a page); and
+        # none for a state this run already wrote (a page boundary read twice).
         last: dict[tuple[str, str], int] = {}
         for n, entry in enumerate(out):
             if isinstance(entry, Item):
                 entry.revision = True
                 last[(entry.record.kind, entry.record.source_id)] = n
-        return [
-            e
-            for n, e in enumerate(out)
-            if not isinstance(e, Item) or last[(e.record.kind, e.record.source_id)] == n
-        ]
+        kept = []
+        for n, entry in enumerate(out):
+            if isinstance(entry, Item):
+                key = (entry.record.kind, entry.record.source_id)
+                if last[key] != n:
+                    continue
+                digest = entry.record.hash()
+                if memory.written.get(key) == digest:
+                    continue
+                memory.written[key] = digest
+            kept.append(entry)
+        return kept
 
     # --- c360 sources, freshness ------------------------------------------------------------
     def states(self) -> list[dict[str, Any]]:
@@ -515,6 +534,21 @@ class SyncService:
             stop.wait(poll)
 
     # --- live capture -------------------------------------------------------------------------
+    def capture_channel_message(self, message) -> str | None:
+        """The bot's channel-message hook (``SlackEventService.on_channel_message``): a
+        ``ChannelMessage`` (channel_id, user_id, ts, text, thread_ts, channel_type)."""
+        event = {
+            "type": "message",
+            "channel": message.channel_id,
+            "user": message.user_id,
+            "ts": message.ts,
+            "text": message.text,
+            "channel_type": getattr(message, "channel_type", None),
+        }
+        if getattr(message, "thread_ts", None):
+            event["thread_ts"] = message.thread_ts
+        return self.capture_slack_message(event)
+
     def capture_slack_message(self, event: dict[str, Any]) -> str | None:
         """A ``message`` event -> a moment, when its channel maps to a customer through a slack
         source of ``C360_SOURCES_FILE``; the same id as the sync gives it (by ts), so the next

@@ -54,6 +54,7 @@ from store.queries.fieldvalues import (
 )
 from store.queries.moments import (
     count_moments,
+    exchange_meta_since,
     exchange_moments,
     get_moment,
     linked_moments,
@@ -82,6 +83,7 @@ __all__ = [
     "customer_name_rows",
     "customers_fingerprint",
     "customers_with_a_complaint_carrying_all",
+    "exchange_meta_since",
     "exchange_moments",
     "get_complaint",
     "get_customer",

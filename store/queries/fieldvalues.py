@@ -64,13 +64,22 @@ def customers_with_a_complaint_carrying_all(
 
 
 def complaint_days_named(
-    session: Session, customer_id: str, days: Sequence[datetime], complaint_ids: Sequence[str]
+    session: Session,
+    customer_id: str,
+    days: Sequence[datetime],
+    complaint_ids: Sequence[str],
+    periods: Sequence[tuple[datetime, datetime]] = (),
 ) -> dict[str, Any]:
-    """A customer's complaints opened on one of ``days`` (UTC) or having one of the ids:
-    complaint id -> time key of when it was opened (as ``value_hits``, see ``stored_time``)."""
+    """A customer's complaints opened on one of ``days`` (UTC), in one of ``periods`` (start,
+    end; a month or year the question names) or having one of the ids: complaint id -> time
+    key of when it was opened (as ``value_hits``, see ``stored_time``)."""
     conditions = [
         and_(ComplaintRow.opened_at >= start, ComplaintRow.opened_at < start + _DAY)
         for start in (datetime(d.year, d.month, d.day, tzinfo=UTC) for d in days)
+    ]
+    conditions += [
+        and_(ComplaintRow.opened_at >= start, ComplaintRow.opened_at < end)
+        for start, end in periods
     ]
     if complaint_ids:
         conditions.append(ComplaintRow.complaint_id.in_([str(c) for c in complaint_ids]))

@@ -142,6 +142,14 @@ def exchange_moments(
     return found
 
 
+def exchange_meta_since(session: Session, since: datetime) -> list[dict]:
+    """The meta of every logged exchange since ``since`` (feedback counts for `c360 report`)."""
+    stmt = select(MomentRow.meta).where(
+        MomentRow.origin == "exchange", MomentRow.occurred_at >= since
+    )
+    return [dict(meta or {}) for (meta,) in _run(session, stmt)]
+
+
 def count_moments(
     session: Session, customer_id: str, origins: Sequence[str] = EVIDENCE_ORIGINS
 ) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,8 +43,12 @@ def test_an_open_alert_offers_own_assign_snooze_and_resolve():
         ab.ACTION_ASSIGN,
         ab.ACTION_SNOOZE,
         ab.ACTION_RESOLVE,
+        ab.ACTION_FULL_BRIEF,  # View brief: the customer's whole brief, privately
     ]
     actions = next(b for b in blocks if b["type"] == "actions")
+    view_brief = json.loads(actions["elements"][-1]["value"])
+    assert actions["elements"][-1]["text"]["text"] == "View brief"
+    assert view_brief["c"] == _view().customer_id
     assert ab.alert_id_from_block(actions["block_id"]) == "al_0123456789abcdef"
     assert [o["value"] for o in actions["elements"][2]["options"]] == ["1h", "4h", "tomorrow"]
     assert actions["elements"][1]["type"] == "users_select"
@@ -61,6 +66,7 @@ def test_a_claimed_alert_shows_its_owner_and_trades_the_claim_button_for_release
         ab.ACTION_SNOOZE,
         ab.ACTION_RELEASE,
         ab.ACTION_RESOLVE,
+        ab.ACTION_FULL_BRIEF,
     ]
     assert ":raising_hand: *Owned by* <@U0BOB> since 2026-11-23 12:07 UTC" in ab.render_text(blocks)
     assert ab.alert_text(_view(status="owned", owner_id="U0BOB")).startswith(

@@ -101,3 +101,29 @@ def test_the_0002_migration_upgrades_and_downgrades_cleanly(tmp_path):
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     assert tables <= set(sa.inspect(engine).get_table_names())
+
+
+def test_report_counts_feedback_and_the_wrong_customer_rate(store_env, capsys):
+    from c360.domain import Asker
+
+    asker = Asker("U0SUP1", "Sue", "slack")
+    answers = [
+        store_env.moments.log_exchange("C1", asker, f"q{n}", "a", ["customer:C1"]) for n in range(3)
+    ]
+    store_env.moments.set_feedback(answers[0], "helpful", "U0SUP1")
+    store_env.moments.set_feedback(answers[1], "wrong_customer", "U0SUP1")
+    store_env.moments.set_feedback(answers[1], "wrong_customer", "U0SUP2")
+    store_env.moments.close()
+    assert main(["report", "--json", "--since", "36500"]) == 0
+    feedback = json.loads(capsys.readouterr().out)["feedback"]
+    assert feedback == {
+        "answers": 3,
+        "answers_with_feedback": 2,
+        "votes": {"helpful": 1, "not_helpful": 0, "wrong_customer": 2},
+        "wrong_customer_rate": 0.5,
+    }
+    assert main(["report", "--since", "36500"]) == 0
+    assert (
+        "Answers: 3, with feedback 2: helpful 1, not helpful 0, wrong customer 2; "
+        "wrong-customer rate 50.0%"
+    ) in capsys.readouterr().out

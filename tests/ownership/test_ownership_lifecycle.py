@@ -60,6 +60,7 @@ def test_an_alert_is_posted_once_with_the_customer_the_reason_and_the_buttons(ow
         "c360_alert_assign",
         "c360_alert_snooze",
         "c360_alert_resolve",
+        "c360_full_brief",  # View brief (issue 10)
     ]
     assert post.args["metadata"]["event_payload"]["dedupe_key"] == f"post:{alert_id}"
     assert [e["kind"] for e in owned.ownership.events(alert_id)] == ["created", "posted"]

@@ -30,7 +30,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-READ_METHODS = {"auth.test", "users.info", "conversations.info", "chat.getPermalink"}
+READ_METHODS = {
+    "auth.test",
+    "users.info",
+    "conversations.info",
+    "chat.getPermalink",
+    "conversations.history",
+    "conversations.replies",
+    "users.conversations",
+    "team.info",
+}
 
 # Required arguments per method, as documented at api.slack.com/methods.
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -44,6 +53,10 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "reactions.remove": (("name",),),
     "users.info": (("user",),),
     "conversations.info": (("channel",),),
+    "conversations.history": (("channel",),),
+    "conversations.replies": (("channel",), ("ts",)),
+    "users.conversations": (),
+    "team.info": (),
     "conversations.open": (("users", "channel"),),
     "views.open": (("trigger_id", "interactivity_pointer"), ("view",)),
     "views.publish": (("user_id",), ("view",)),
@@ -74,6 +87,7 @@ class UserProfile:
     is_bot: bool = False
     is_stranger: bool = False  # Slack Connect: a user of another organisation
     team_id: str | None = None  # None: this workspace (TEAM_ID)
+    tz: str = "America/Los_Angeles"  # users.info always carries the user's IANA zone
 
 
 @dataclass
@@ -84,12 +98,14 @@ class ChannelInfo:
     is_private: bool = False
     is_ext_shared: bool = False
     is_shared: bool = False
+    connected_team_ids: list[str] = field(default_factory=list)  # Slack Connect: other orgs
+    is_member: bool = True  # the bot is in it (users.conversations lists it)
 
 
 class FakeSlack:
     """Start with ``with FakeSlack(token=...) as slack:``; ``slack.api_url`` is SLACK_API_URL."""
 
-    def __init__(self, token: str = "xoxb-test-token") -> None:
+    def __init__(self, token: str = "xoxb-test-token", start_ts: int | None = None) -> None:
         self.token = token
         self.calls: list[Call] = []
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url id -> bodies
@@ -98,10 +114,15 @@ class FakeSlack:
         ] = {}  # response_url id -> time.monotonic() of each POST
         self.users: dict[str, UserProfile] = {}
         self.channels: dict[str, ChannelInfo] = {}
+        # Channel history (conversations.history / .replies): channel id -> messages, and
+        # other organisations' teams (team.info) for Slack Connect.
+        self.history: dict[str, list[dict[str, Any]]] = {}
+        self.teams: dict[str, dict[str, Any]] = {}
+        self.page_size_cap = 1000  # conversations.history's documented maximum limit
         self._cues: dict[str, list[tuple[str, Any]]] = {}
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._ts = int(time.time())
+        self._ts = start_ts or int(time.time())  # message ts are counted from here
         self._seq = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -161,6 +182,21 @@ class FakeSlack:
         info = ChannelInfo(channel_id, name, **flags)
         self.channels[channel_id] = info
         return info
+
+    def post_history(self, channel: str, user: str | None, text: str, **fields: Any) -> str:
+        """A message as it would sit in a channel's history; returns its ts."""
+        ts = fields.pop("ts", None) or self._next_ts()
+        message = {"type": "message", "ts": ts, "text": text, **fields}
+        if user:
+            message["user"] = user
+        with self._lock:
+            self.history.setdefault(channel, []).append(message)
+            if message.get("thread_ts") and message["thread_ts"] != ts:
+                for parent in self.history[channel]:
+                    if parent["ts"] == message["thread_ts"]:
+                        parent["reply_count"] = parent.get("reply_count", 0) + 1
+                        parent.setdefault("thread_ts", parent["ts"])
+        return ts
 
     # --- cues ----------------------------------------------------------------------------
     def cue_rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
@@ -302,6 +338,7 @@ class FakeSlack:
                     "is_restricted": user.is_restricted,
                     "is_ultra_restricted": user.is_ultra_restricted,
                     **({"is_stranger": True} if user.is_stranger else {}),
+                    "tz": user.tz,
                     "profile": {"real_name": user.real_name, "display_name": user.name},
                 },
             }
@@ -319,8 +356,29 @@ class FakeSlack:
                     "is_private": channel.is_private,
                     "is_ext_shared": channel.is_ext_shared,
                     "is_shared": channel.is_shared,
+                    **(
+                        {"connected_team_ids": [TEAM_ID, *channel.connected_team_ids]}
+                        if channel.connected_team_ids
+                        else {}
+                    ),
                 },
             }
+        if method == "conversations.history":
+            return self._history(args)
+        if method == "conversations.replies":
+            return self._replies(args)
+        if method == "users.conversations":
+            chans = [c for c in self.channels.values() if c.is_member and not c.is_im]
+            return self._paged(
+                [{"id": c.id, "name": c.name, "is_channel": not c.is_private,
+                  "is_private": c.is_private, "is_ext_shared": c.is_ext_shared} for c in chans],
+                args, "channels", key=lambda c: c["id"],
+            )  # fmt: skip
+        if method == "team.info":
+            team = self.teams.get(args.get("team") or TEAM_ID)
+            if team is None:
+                return {"ok": False, "error": "team_not_found"}
+            return {"ok": True, "team": team}
         if method == "conversations.open":
             users = str(args.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + users.replace(",", "")[-9:].upper()}}
@@ -337,6 +395,67 @@ class FakeSlack:
                 }
             return {"ok": True, "view": {"id": "V" + uuid.uuid4().hex[:10].upper(), **view}}
         return {"ok": False, "error": "unknown_method"}
+
+    def _limit(self, args: dict[str, Any]) -> int:
+        limit = int(args.get("limit") or 100)
+        if not 1 <= limit <= self.page_size_cap:
+            raise ValueError("invalid_limit")
+        return limit
+
+    def _paged(self, items: list[dict[str, Any]], args: dict[str, Any], key_name: str, key):
+        """Cursor pagination as Slack does it: an opaque ``next_cursor`` ("" at the end)."""
+        import base64
+
+        try:
+            limit = self._limit(args)
+        except ValueError:
+            return {"ok": False, "error": "invalid_limit"}
+        start = 0
+        if args.get("cursor"):
+            try:
+                start = int(base64.b64decode(str(args["cursor"]))[len("next:") :])
+            except ValueError:
+                return {"ok": False, "error": "invalid_cursor"}
+        page = items[start : start + limit]
+        more = start + limit < len(items)
+        cursor = base64.b64encode(f"next:{start + limit}".encode()).decode() if more else ""
+        return {"ok": True, key_name: page, "has_more": more,
+                "response_metadata": {"next_cursor": cursor}}  # fmt: skip
+
+    def _channel_messages(self, args: dict[str, Any]) -> list[dict[str, Any]] | None:
+        if args["channel"] not in self.channels:
+            return None
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or 9e12)
+        inclusive = str(args.get("inclusive") or "").lower() in ("1", "true")
+        out = []
+        for m in self.history.get(args["channel"], []):
+            ts = float(m["ts"])
+            inside = (oldest <= ts <= latest) if inclusive else (oldest < ts < latest)
+            if inside:
+                out.append(dict(m))
+        return out
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        messages = self._channel_messages(args)
+        if messages is None:
+            return {"ok": False, "error": "channel_not_found"}
+        # The channel's own messages, newest first; thread replies only with the parent.
+        top = [m for m in messages if not m.get("thread_ts") or m["thread_ts"] == m["ts"]
+               or m.get("subtype") == "thread_broadcast"]  # fmt: skip
+        top.sort(key=lambda m: float(m["ts"]), reverse=True)
+        return self._paged(top, args, "messages", key=lambda m: m["ts"])
+
+    def _replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args["channel"] not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        parent = str(args["ts"])
+        thread = [m for m in self.history.get(args["channel"], [])
+                  if m["ts"] == parent or m.get("thread_ts") == parent]  # fmt: skip
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        thread.sort(key=lambda m: float(m["ts"]))
+        return self._paged([dict(m) for m in thread], args, "messages", key=lambda m: m["ts"])
 
 
 def _view_error(view: dict[str, Any]) -> str | None:

@@ -229,7 +229,9 @@ class SlackSender:
         user: str = ALICE,
         channel: str = GENERAL,
         message_ts: str = "1.000001",
+        message_blocks: list[dict[str, Any]] | None = None,
     ):
+        """A button press; ``message_blocks``: the message it sits in (Slack sends them)."""
         key = uuid.uuid4().hex
         payload = {
             "type": "block_actions",
@@ -242,7 +244,12 @@ class SlackSender:
             },
             "trigger_id": "trigger-" + uuid.uuid4().hex,
             "channel": {"id": channel, "name": "general"},
-            "message": {"type": "message", "ts": message_ts, "text": "brief"},
+            "message": {
+                "type": "message",
+                "ts": message_ts,
+                "text": "brief",
+                **({"blocks": message_blocks} if message_blocks else {}),
+            },
             "response_url": self.fake.response_url(key),
             "actions": [
                 {

@@ -188,3 +188,10 @@ def test_the_short_answer_links_each_line_to_its_source_and_lists_the_raw_ids():
     assert "*Profile*" not in text
     labels = [b["text"]["text"] for b in buttons(message["blocks"])]
     assert labels == ["Full brief", "Helpful", "Not helpful", "Wrong customer"]
+
+
+def test_a_home_row_is_cut_at_a_word_and_never_inside_a_citation():
+    text = "Angry call about the outage " + "word " * 30 + "[moment:m-angry-123456]"
+    line = blocks.whole_line(text, 170)
+    assert line.endswith("…") and "[" not in line and len(line) <= 171
+    assert blocks.whole_line("short [moment:m1]", 200) == "short [moment:m1]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -256,6 +257,9 @@ def test_app_home_shows_my_recent_questions_and_the_ownership_lists(
     text = all_text(published.args["view"]["blocks"])
     assert published.args["user_id"] == ALICE and published.args["view"]["type"] == "home"
     assert "My recent questions" in text and "is Globex happy?" in text
+    # the customer's name, not its id, and the day in words with its age (issue 10)
+    assert "• *Globex Industries* — is Globex happy?" in text and "globex-1" not in text
+    assert re.search(r"is Globex happy\? _\(\d{1,2} [A-Z][a-z]{2}( \d{4})?, [^)]*\)_", text), text
     assert "Moments I own" in text and "Moments waiting for an owner" in text
     assert f"extra for {ALICE}" in text
 

@@ -301,3 +301,118 @@ def test_the_first_message_about_the_demo_s_largest_customer_is_short(
     print(f"\nfirst message {len(shown)} visible characters; full brief {whole}")
     assert whole > 2 * len(shown)
     assert json.loads(full["value"])["c"] == cid
+
+
+# --- the picker -------------------------------------------------------------------------------
+def suggest(slack, typed: str) -> list[str]:
+    from fake_slack import TEAM_ID
+
+    status, data, elapsed = slack.interaction(
+        {"type": "block_suggestion", "user": {"id": ALICE, "team_id": TEAM_ID}, "value": typed,
+         "action_id": blocks.ACTION_CUSTOMER_SELECT, "block_id": blocks.BLOCK_CUSTOMER,
+         "view": {"id": "V1", "type": "modal", "callback_id": blocks.MODAL_LOG_MOMENT}}
+    )  # fmt: skip
+    assert status == 200 and elapsed < 3.0
+    return [o["text"]["text"] for o in json.loads(data)["options"]]
+
+
+def test_the_picker_finds_customers_by_the_first_letters_of_a_name_id_or_domain(slack, seeded):
+    assert suggest(slack, "g")[0] == "Globex Industries (globex-1)"
+    assert suggest(slack, "glob") == ["Globex Industries (globex-1)"]
+    assert suggest(slack, "acme-")[:2] == ["Acme Corp (acme-1)", "Acme Corporation Ltd (acme-2)"]
+    assert suggest(slack, "acmeltd.ex") == ["Acme Corporation Ltd (acme-2)"]
+
+
+# --- feedback -----------------------------------------------------------------------------------
+def test_a_pressed_feedback_button_shows_as_chosen(slack, fake_slack, seeded):
+    (_, _, _), event = slack.mention("what is going on with Globex?")
+    [answer] = wait_posts(fake_slack, GENERAL, event["ts"])
+    helpful = next(
+        b
+        for b in buttons(answer.args["blocks"])
+        if b["action_id"].endswith("_helpful") and "not" not in b["action_id"]
+    )
+    _, key = slack.click(helpful, message_blocks=answer.args["blocks"])
+    responses = fake_slack.wait_for(
+        lambda s: len(s.responses.get(key, [])) >= 2 and s.responses[key], 10, "two responses"
+    )
+    redrawn = next(r for r in responses if r.get("replace_original") is True)
+    labels = {b["text"]["text"]: b.get("style") for b in buttons(redrawn["blocks"])}
+    assert labels["\u2713 Helpful"] == "primary"
+    assert "Not helpful" in labels and labels["Not helpful"] is None
+    assert "Full brief" in labels  # the rest of the message is unchanged
+    assert (
+        all_text(redrawn["blocks"]).split("Full brief")[0]
+        == all_text(answer.args["blocks"]).split("Full brief")[0]
+    )
+
+
+def test_not_helpful_asks_one_question_and_keeps_the_answer(slack, fake_slack, seeded):
+    (_, _, _), event = slack.mention("what is going on with Globex?")
+    [answer] = wait_posts(fake_slack, GENERAL, event["ts"])
+    not_helpful = next(
+        b for b in buttons(answer.args["blocks"]) if b["action_id"].endswith("_not_helpful")
+    )
+    moment_id = json.loads(not_helpful["value"])["m"]
+    slack.click(not_helpful)
+    [opened] = fake_slack.wait_for_call("views.open")
+    view = opened.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == blocks.MODAL_FEEDBACK_REASON
+    assert [b["label"]["text"] for b in view["blocks"]] == ["What was wrong or missing?"]
+    state = {blocks.BLOCK_REASON: {blocks.ACTION_REASON: {"type": "plain_text_input",
+                                                          "value": "It missed the refund"}}}  # fmt: skip
+    status, _, _ = slack.interaction(
+        {"type": "view_submission", "user": {"id": ALICE, "name": "alice"}, "trigger_id": "t-1",
+         "view": {"id": "V2", "type": "modal", "callback_id": blocks.MODAL_FEEDBACK_REASON,
+                  "private_metadata": view["private_metadata"], "state": {"values": state}}}
+    )  # fmt: skip
+    assert status == 200
+
+    def vote():
+        from store.queries import get_moment
+
+        with seeded.sessions() as session:
+            moment = get_moment(session, moment_id)
+        return ((moment.meta.get("feedback") or {}).get(ALICE) or {}) if moment else {}
+
+    fake_slack.wait_for(lambda s: vote().get("reason"), 10, "the stored reason")
+    assert vote() == {**vote(), "value": "not_helpful", "reason": "It missed the refund"}
+
+
+# --- the reader's time zone -------------------------------------------------------------------
+def test_the_asker_carries_the_readers_time_zone_from_users_info(fake_slack, bolt_app):
+    fake_slack.add_user("U0KIWI0001", "kiri", real_name="Kiri Kiwi", tz="Pacific/Auckland")
+    asker = bolt_app.c360.slack.asker("U0KIWI0001", channel_id=GENERAL)
+    assert asker.tz == "Pacific/Auckland" and asker.name == "Kiri Kiwi"
+
+
+def test_wrong_customer_offers_the_other_candidates_and_a_pick_re_answers(
+    slack, fake_slack, seeded, clock
+):
+    from c360.domain import Customer
+
+    look_alike = [Customer("globex-2", "Globex Inc", domain="globexinc.example"),
+                  Moment("m-gi1", "globex-2", clock.now() - timedelta(days=3),
+                         "Globex Inc renewal call went fine.", channel="call")]  # fmt: skip
+    assert not seeded.ingest.add_records(look_alike, source="tests/slack").errors
+    (_, _, _), event = slack.mention("how is Globex Inc doing?")
+    [answer] = wait_posts(fake_slack, GENERAL, event["ts"])
+    answered = set(owners(seeded, source_ids(answer)).values())
+    assert len(answered) == 1
+    wrong = next(
+        b for b in buttons(answer.args["blocks"]) if b["action_id"].endswith("_wrong_customer")
+    )
+    _, key = slack.click(wrong)
+    [offer] = fake_slack.wait_for_response(key)
+    assert "wrong customer" in offer["text"].lower()
+    picks = buttons(offer["blocks"])
+    assert picks and not any(next(iter(answered)) in b["text"]["text"] for b in picks)
+    slack.click(picks[0])
+    again = fake_slack.wait_for(
+        lambda s: len(posts(s, GENERAL, event["ts"])) >= 2 and posts(s, GENERAL, event["ts"]),
+        20,
+        "the answer about the other customer",
+    )[-1]
+    picked = json.loads(picks[0]["value"])["c"]
+    assert set(owners(seeded, source_ids(again)).values()) == {picked} != answered

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))
@@ -46,8 +45,3 @@ def live_settings(settings):
 def live(live_settings, embeddings, clock) -> Container:
     embeddings.texts_embedded = 0
     return Container(live_settings, embeddings=embeddings, clock=clock)
-
-
-def write_sources(path: Path, *entries: dict) -> Path:
-    path.write_text(yaml.safe_dump({"sources": list(entries)}), encoding="utf-8")
-    return path

@@ -3,7 +3,8 @@ associations, owners, archived objects and merges; one customer across CRM and h
 
 from __future__ import annotations
 
-from conftest import write_sources
+import pytest
+from sources_testkit import write_sources
 from sqlalchemy import select
 
 from c360.domain import Asker
@@ -148,6 +149,14 @@ def test_the_same_company_in_crm_and_helpdesk_is_one_customer_found_by_either_id
     for ref in ("hs-1", "zd-org-10"):
         answer = live.briefs.brief(ref, ASKER, log=False)
         assert answer.customer_record.customer_id == "hs-1", (ref, answer.to_dict())
+    # The company archived in the CRM takes the CRM's records along, not the helpdesk's.
+    hubspot.archive("companies", "1")
+    assert live.sync.sync(sources).completed
+    with live.sessions() as s:
+        assert s.get(MomentRow, "hs-note-41") is None
+        assert s.get(ComplaintRow, "hs-ticket-51") is None
+        assert s.get(ComplaintRow, "zd-100").customer_id == "hs-1"
+        assert s.get(CustomerRow, "hs-1") is not None
 
 
 def test_a_bad_token_is_a_401_naming_hubspot_token(tmp_path, hubspot, live):
@@ -164,3 +173,38 @@ def test_a_rate_limited_search_waits_and_goes_on(tmp_path, hubspot, live):
     assert source.completed, source.to_dict()
     calls = hubspot.calls("contacts/search")
     assert calls[1].at - calls[0].at >= 0.95
+
+
+def test_past_the_search_cap_the_search_restarts_from_the_newest_time_read(
+    tmp_path, hubspot, live, monkeypatch
+):
+    import connectors.hubspot as hs
+
+    monkeypatch.setattr(hs, "SEARCH_LIMIT", 2)
+    monkeypatch.setattr(hs, "SEARCH_CAP", 4)  # HubSpot's is 10,000
+    for n in range(1, 10):
+        hubspot.put("companies", str(n), name=f"Company {n}", domain=f"c{n}.com")
+    source = live.sync.sync(_source(tmp_path, hubspot)).sources[0]
+    assert source.summary.counts["customer"]["inserted"] == 9
+    bodies = [c.body for c in hubspot.calls("companies/search")]
+    assert max(int(b.get("after") or 0) for b in bodies) < 4
+    restarts = [b["filterGroups"][0]["filters"][0]["value"] for b in bodies if not b.get("after")]
+    assert len(restarts) >= 2 and restarts[0] == "0" and int(restarts[1]) > 0
+
+
+@pytest.mark.postgres
+def test_a_hubspot_sync_on_postgres_redirects_a_merge_like_on_sqlite(
+    tmp_path, hubspot, pg_container
+):
+    from pydantic import SecretStr
+
+    live = pg_container
+    live.settings = live.settings.model_copy(update={"hubspot_token": SecretStr("hs-test-token")})
+    _crm(hubspot)
+    sources = _source(tmp_path, hubspot)
+    assert live.sync.sync(sources).completed
+    hubspot.merge_companies("1", "2")
+    assert live.sync.sync(sources).completed
+    with live.sessions() as s:
+        assert s.get(CustomerRow, "hs-2") is None
+        assert s.get(MomentRow, "hs-email-43").customer_id == "hs-1"

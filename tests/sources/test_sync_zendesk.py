@@ -3,8 +3,7 @@ export API (a strict local fake), deletes, cursors, errors."""
 
 from __future__ import annotations
 
-import pytest
-from conftest import write_sources
+from sources_testkit import write_sources
 from sqlalchemy import select
 
 from store.models import ChunkRow, ComplaintRow, CustomerRow, MomentRow
@@ -138,14 +137,12 @@ def test_a_ticket_of_no_organization_is_rejected_by_name_and_the_rest_is_synced(
     ]
 
 
-@pytest.mark.parametrize("per_page", [1])
-def test_pages_of_one_still_read_everything_once(tmp_path, zendesk, live, monkeypatch, per_page):
-    import connectors.zendesk as zd
-
-    monkeypatch.setattr(zd, "PER_PAGE", per_page)
+def test_small_pages_still_read_everything_once(tmp_path, zendesk, live):
     _acme(zendesk)
-    report = live.sync.sync(_source(tmp_path, zendesk))
+    report = live.sync.sync(_source(tmp_path, zendesk, per_page=1))
     assert report.completed
+    assert len(zendesk.calls("tickets/cursor")) == 2  # one ticket a page
+    assert len(zendesk.calls("ticket_events")) >= 3
     with live.sessions() as s:
         assert len(s.scalars(select(MomentRow)).all()) == 3
         assert len(s.scalars(select(ComplaintRow)).all()) == 2
