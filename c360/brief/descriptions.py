@@ -173,7 +173,7 @@ class Descriptions:
             products = [self.vocabulary.fields.raw[k] for k in keys if k[0] in Ds.PRODUCT_FIELDS]
             with self.sessions() as session:
                 if parsed.when:
-                    rows = Ds.complaints_in(session, parsed.when)
+                    rows = Ds.complaints_in(session, parsed.when, states)
                 else:  # a state and a record state, no time: that state's complaints
                     rows = Q.complaints_of_states(session, states, Ds.MAX_DAY_ROWS)
             described = Ds.describe_by_days(

@@ -1,5 +1,6 @@
-"""c360/freshness.py: an index looks at the store on first use, then at most once per interval,
-one thread at a time, handing each look the watermark the previous one returned."""
+"""c360/freshness.py (in-memory indexes kept fresh against the store): an index looks at the
+store on first use, then at most once per interval, one thread at a time, handing each look the
+watermark the previous one returned."""
 
 from __future__ import annotations
 
