@@ -11,6 +11,7 @@ import importlib
 from dataclasses import replace
 from typing import Any
 
+from c360.domain import Asker
 from prompts import sources as W
 
 
@@ -34,11 +35,17 @@ class SourcedBriefs:
     def clock(self, value) -> None:
         self._inner.clock = value
 
-    def ask(self, *args: Any, **kwargs: Any):
-        return self.annotate(self._inner.ask(*args, **kwargs))
+    def ask(
+        self,
+        question: str,
+        asker: Asker,
+        context_customer_id: str | None = None,
+        log: bool = True,
+    ):
+        return self.annotate(self._inner.ask(question, asker, context_customer_id, log=log))
 
-    def brief(self, *args: Any, **kwargs: Any):
-        return self.annotate(self._inner.brief(*args, **kwargs))
+    def brief(self, customer_ref: str, asker: Asker, log: bool = True):
+        return self.annotate(self._inner.brief(customer_ref, asker, log=log))
 
     def annotate(self, result):
         if result.customer is None:

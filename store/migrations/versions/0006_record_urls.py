@@ -24,6 +24,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35 has it): the batch mode would copy and
+    # drop `customers`, which foreign keys from moments and complaints forbid.
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("url")
+        op.drop_column(table, "url")
