@@ -70,7 +70,10 @@ def test_json_contract_has_exactly_the_documented_keys_and_types(loaded):
     data = loaded.briefs.ask("What did Acme Corp complain about?", DANA, log=False).to_dict()
     assert list(data) == [
         "question", "customer", "candidates", "answer", "sections", "next_actions", "citations", "logged_moment_id", "resolution",
+        "lead",  # issue 10: the answer's first lines
     ]  # fmt: skip
+    assert 1 <= len(data["lead"]) <= 5
+    assert all(set(i) == {"text", "citations"} and i["citations"] for i in data["lead"])
     assert data["question"] == "What did Acme Corp complain about?"
     assert set(data["resolution"]) == {"method", "evidence", "score", "runner_up"}
     assert data["resolution"]["method"] == "name" and data["resolution"]["score"] == 1.0
@@ -97,8 +100,11 @@ def test_json_contract_has_exactly_the_documented_keys_and_types(loaded):
             "occurred_at",
             "snippet",
             "suspicious",
+            "url",
+            "label",
+            "source",
         }
-        assert isinstance(cit["suspicious"], bool)
+        assert isinstance(cit["suspicious"], bool) and cit["label"]
         assert cit["kind"] in ("customer", "moment", "complaint")
         assert cit["record_id"].startswith(cit["kind"] + ":")
         assert cit["occurred_at"] is None or isinstance(cit["occurred_at"], str)
@@ -304,7 +310,8 @@ def test_the_guard_refuses_another_customers_record_whatever_produced_it():
 
 def test_find_customers_lists_matches_with_scores_for_pickers(loaded):
     found = loaded.briefs.find_customers("acme")
-    assert [(c.customer_id, c.score, c.reasons) for c in found] == [
-        ("C-ACME", 0.9, ["core name"]),
-        ("C-ACMELTD", 0.9, ["core name"]),
+    # issue 10: names that start with what was typed first (shortest first), with the reason
+    assert [(c.customer_id, c.score, c.reasons) for c in found][:2] == [
+        ("C-ACME", 1.0, ["name starts with 'acme'"]),
+        ("C-ACMELTD", 1.0, ["name starts with 'acme'"]),
     ]
