@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_brief.py
 	$(BIN)/python bench/bench_slack.py
+	$(BIN)/python bench/bench_sync.py
 
 devset: setup
 	$(BIN)/python eval/make_devset.py --out eval/devset.jsonl

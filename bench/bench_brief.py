@@ -71,18 +71,29 @@ def parse_size(text: str) -> int:
     return int(float(text[:-1] if factor > 1 else text) * factor)
 
 
+# Where the store lives: embedded (SQLite + a Chroma directory under bench/.cache) by default;
+# --database-url / --chroma-host put it on PostgreSQL and a Chroma server (the scale-out path).
+# Set only from the command line: a C360_DATABASE_URL or Chroma host in the environment must
+# not send the benchmark (or its bulk build) to someone's real store.
+SERVERS: dict[str, object] = {"database_url": None, "chroma_host": None, "chroma_port": 8000}
+
+
+def store_tag(size_name: str) -> str:
+    return size_name + ("-servers" if SERVERS["database_url"] or SERVERS["chroma_host"] else "")
+
+
 def store_dir(size_name: str) -> Path:
-    return CACHE / f"brief-{size_name}"
+    return CACHE / f"brief-{store_tag(size_name)}"
 
 
 def settings_for(directory: Path) -> Settings:
-    # Explicit Nones: a C360_DATABASE_URL or Chroma host in the environment must not send the
-    # benchmark (or its bulk build) to someone's real store.
     return Settings(
         data_dir=directory,
-        database_url=None,
+        database_url=SERVERS["database_url"],
         chroma_path=None,
-        chroma_host=None,
+        chroma_host=SERVERS["chroma_host"],
+        chroma_port=SERVERS["chroma_port"],
+        chroma_collection=f"bench-{directory.name}",
         llm=None,
         _env_file=None,
     )
@@ -118,7 +129,7 @@ def build_store(size_name: str, n_records: int, rebuild: bool) -> dict:
         if info.get("format") == FORMAT_VERSION and info.get("target_records") == n_records:
             log(f"{size_name}: reusing cached store at {directory} (built {info['built_at']})")
             return info
-    lock = CACHE / f"brief-{size_name}.building"
+    lock = CACHE / f"brief-{store_tag(size_name)}.building"
     builder = _live_builder(lock)
     if builder:
         raise SystemExit(
@@ -129,6 +140,8 @@ def build_store(size_name: str, n_records: int, rebuild: bool) -> dict:
         log(f"{size_name}: removing stale or partial store at {directory}")
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
+    if SERVERS["database_url"] or SERVERS["chroma_host"]:
+        _require_empty_servers(settings_for(directory))
     lock.write_text(str(os.getpid()))
 
     from sqlalchemy import insert
@@ -244,6 +257,25 @@ def build_store(size_name: str, n_records: int, rebuild: bool) -> dict:
     return info
 
 
+def _require_empty_servers(settings: Settings) -> None:
+    """A build on PostgreSQL / a Chroma server writes into what it is given: refuse one that
+    already holds records (give a new database, or drop the collection), never mix two."""
+    from sqlalchemy import func, select
+
+    from store.models import CustomerRow
+
+    container = Container(settings)
+    with container.sessions() as session:
+        customers = session.scalar(select(func.count()).select_from(CustomerRow))
+    vectors = container.index.count()
+    if customers or vectors:
+        raise SystemExit(
+            f"the servers already hold {customers} customers / {vectors} vectors in "
+            f"collection {settings.chroma_collection!r}: build into an empty database and "
+            "collection (createdb a new one; chroma: delete the collection)"
+        )
+
+
 def _live_builder(lock: Path) -> int | None:
     """The pid in a build lock file, if that process is still alive (a crashed build's lock
     is ignored: its partial store is rebuilt)."""
@@ -305,11 +337,31 @@ def percentile(values: list[float], p: float) -> float:
     return float(np.percentile(np.asarray(values), p)) if values else float("nan")
 
 
+def rss_mb() -> float:
+    """This process's resident memory now (not the peak)."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
 def run_store(
     size_name: str, info: dict, n_questions: int, n_baseline: int, with_log: bool
 ) -> dict:
     directory = store_dir(size_name)
+    # Start-up as a web worker does it (bot.http.create_wsgi_app: warm=True): the store,
+    # the model, the name and field indexes, one brief and one question per history shape.
+    started, rss_start = time.perf_counter(), rss_mb()
     container = Container(settings_for(directory))
+    container.embeddings.load()
+    _ = container.engine
+    rss_model = rss_mb()
+    container.briefs.warm()
+    startup_s, rss_warm = time.perf_counter() - started, rss_mb()
+    names = container.briefs.resolver.names
+    log(
+        f"{size_name}: start-up {startup_s:.1f} s; RSS {rss_start:.0f} MB at start, "
+        f"{rss_model:.0f} MB with the model and store open, {rss_warm:.0f} MB warm "
+        f"({len(names.names):,} names indexed)"
+    )
     asker = Asker(id="bench", name="Bench", channel="cli")
     briefs = container.briefs
     questions = make_questions(container, n_questions + 5, seed=SEED + 1)
@@ -370,6 +422,12 @@ def run_store(
         "query_embedding_p50_ms": percentile(embed_ms, 50),
         "query_embedding_p95_ms": percentile(embed_ms, 95),
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "startup_s": round(startup_s, 2),
+        "rss_model_mb": round(rss_model),
+        "rss_warm_mb": round(rss_warm),
+        "rss_end_mb": round(rss_mb()),
+        "database": "postgresql" if SERVERS["database_url"] else "sqlite",
+        "chroma": "server" if SERVERS["chroma_host"] else "embedded",
         "resolved_to_expected": resolved_right,
         "ambiguous": ambiguous,
         "baseline_questions": len(base_q),
@@ -415,6 +473,12 @@ def print_report(rows: list[dict]) -> None:
                 else ""
             )
         )
+    for r in rows:
+        print(
+            f"{r['store']} ({r['database']} + Chroma {r['chroma']}): start-up {r['startup_s']} s "
+            f"(store, model, name and field indexes, warm-up questions); RSS {r['rss_model_mb']} MB "
+            f"with the model, {r['rss_warm_mb']} MB warm (indexes built), {r['rss_end_mb']} MB after the run"
+        )
     print(
         "right = resolved to the customer the question was made from; ambig = answered with candidates."
     )
@@ -443,7 +507,17 @@ def main(argv: list[str] | None = None) -> int:
         "--log", action="store_true", help="log every exchange as a moment (grows the cached store)"
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--database-url",
+        help="build and time the store on this database (e.g. PostgreSQL) instead of SQLite; "
+        "a build needs it empty",
+    )
+    parser.add_argument("--chroma-host", help="a Chroma server instead of the embedded index")
+    parser.add_argument("--chroma-port", type=int, default=8000)
     args = parser.parse_args(argv)
+    SERVERS.update(
+        database_url=args.database_url, chroma_host=args.chroma_host, chroma_port=args.chroma_port
+    )
 
     rows = []
     for size_name in [s.strip().lower() for s in args.sizes.split(",") if s.strip()]:

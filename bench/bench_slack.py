@@ -77,11 +77,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def store_names(database_url: str) -> list[str]:
+    """The customer names of an existing store (the scale-out run: PostgreSQL + Chroma server)."""
+    from sqlalchemy import create_engine, select
+
+    from store.models import CustomerRow
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        names = list(
+            conn.execute(select(CustomerRow.name).order_by(CustomerRow.customer_id)).scalars()
+        )
+    engine.dispose()
+    return names
+
+
+def worker_rss(parent: int) -> dict[int, float]:
+    """Resident memory (MB) of each child process of ``parent`` (the gunicorn workers)."""
+    out = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == parent:
+                pages = int((stat.parent / "statm").read_text().split()[1])
+                out[int(stat.parent.name)] = pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
 def start_server(
-    data_dir: Path, port: int, api_url: str, threads: int, queue: int, work_threads: int
+    data_dir: Path,
+    port: int,
+    api_url: str,
+    threads: int,
+    queue: int,
+    work_threads: int,
+    workers: int = 1,
+    servers: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     env = {
         **os.environ,
+        **(servers or {}),
         "C360_SLACK_WORK_THREADS": str(work_threads),
         "C360_SLACK_WORK_QUEUE": str(queue),
         "C360_DATA_DIR": str(data_dir),
@@ -101,6 +138,8 @@ def start_server(
         str(port),
         "--threads",
         str(threads),
+        "--workers",
+        str(workers),
     ]
     return subprocess.Popen(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=(CACHE / "bench_slack_server.log").open("w")
@@ -243,24 +282,63 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="send empty /customer commands (answered by the ack alone): the ack path's floor here",
     )
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn worker processes")
+    parser.add_argument(
+        "--database-url",
+        help="serve an existing store on this database (e.g. the one bench_brief.py built on "
+        "PostgreSQL) instead of building the demo store",
+    )
+    parser.add_argument("--chroma-host", help="with --database-url: the Chroma server")
+    parser.add_argument("--chroma-port", type=int, default=8000)
+    parser.add_argument("--chroma-collection", help="with --database-url: the collection name")
     args = parser.parse_args(argv)
 
     CACHE.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    names = build_store(args.data_dir, args.customers)
+    servers: dict[str, str] = {}
+    if args.database_url:
+        names = store_names(args.database_url)
+        servers["C360_DATABASE_URL"] = args.database_url
+        if args.chroma_host:
+            servers |= {
+                "C360_CHROMA_HOST": args.chroma_host,
+                "C360_CHROMA_PORT": str(args.chroma_port),
+            }
+        if args.chroma_collection:
+            servers["C360_CHROMA_COLLECTION"] = args.chroma_collection
+        print(f"store: {len(names):,} customers on {args.database_url.split('@')[-1]}", flush=True)
+    else:
+        names = build_store(args.data_dir, args.customers)
     fake = FakeSlack(token=BOT_TOKEN).start()
     fake.add_user("U0BENCH001", "bench", real_name="Bench User")
     fake.add_channel("C0BENCH001", "bench")
     port = free_port()
     # The work queue holds the whole run, so a backlog is answered late rather than refused.
     queue = args.queue or int(args.rate * args.duration)
-    proc = start_server(args.data_dir, port, fake.api_url, args.threads, queue, args.work_threads)
+    started_at = time.monotonic()
+    proc = start_server(
+        args.data_dir, port, fake.api_url, args.threads, queue, args.work_threads,
+        workers=args.workers, servers=servers,
+    )  # fmt: skip
     try:
         print(
             f"server: c360 serve on 127.0.0.1:{port} (gunicorn, {args.threads} threads; work pool {args.work_threads} threads, queue {queue}); warming up...",
             flush=True,
         )
         wait_healthy(port, proc)
+
+        # Healthy once one worker answers; wait (bounded) for the others to finish warming.
+        def warming() -> bool:  # a warm worker holds the model and the indexes
+            rss = list(worker_rss(proc.pid).values())
+            return len(rss) < args.workers or min(rss) < 0.8 * max(rss)
+
+        while warming() and time.monotonic() - started_at < 300:
+            time.sleep(0.5)
+        print(
+            f"server healthy after {time.monotonic() - started_at:.1f} s; worker RSS "
+            + ", ".join(f"{mb:.0f} MB" for mb in worker_rss(proc.pid).values()),
+            flush=True,
+        )
         total = int(args.rate * args.duration)
         commands = [
             (f"b{n}", "" if args.ack_only else names[n % len(names)], fake.response_url(f"b{n}"))
@@ -307,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
             if "Brief:" in (b.get("text") or "") or "Several customers" in (b.get("text") or "")
         )
 
+        if answered and not real_answers:  # say what the answers were instead
+            sample = next(iter(answered.values()))
+            print(f"sample answer: {str(sample.get('text') or sample)[:200]!r}")
         ms = [a * 1000 for a in acks]
         print()
         print(f"sent {total} in {load_seconds:.1f} s (scheduler at most {late * 1000:.0f} ms late)")
@@ -314,6 +395,11 @@ def main(argv: list[str] | None = None) -> int:
             f"ack latency ms: p50 {pct(ms, 50):.1f}  p95 {pct(ms, 95):.1f}  p99 {pct(ms, 99):.1f}  max {max(ms, default=float('nan')):.1f}"
         )
         print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+        print(
+            f"workers: {args.workers}; RSS after the run "
+            + ", ".join(f"{mb:.0f} MB" for mb in worker_rss(proc.pid).values())
+            + f"; 1-min load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+        )
         print(
             f"answered at response_url: {len(answered)}/{total} ({real_answers} briefs or pickers, {busy_answers} 'busy', {busy_acks} busy acks)"
         )

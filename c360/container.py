@@ -111,9 +111,9 @@ class Container:
 
     @cached_property
     def brief_service(self):
-        from c360.services.briefs import BriefService
+        from c360.brief import BriefService
 
-        return BriefService(
+        service = BriefService(
             self.sessions,
             self.embeddings,
             self.index,
@@ -122,6 +122,10 @@ class Container:
             chat_model=self.chat_model,
             clock=self.clock,
         )
+        # New or renamed customers resolve at once; new field values count at once.
+        for listener in service.ingest_listeners:
+            self.ingest.add_listener(listener)
+        return service
 
     @cached_property
     def slack_events(self):

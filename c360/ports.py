@@ -36,7 +36,7 @@ class CandidateView(Protocol):
 
 @runtime_checkable
 class BriefAnswer(Protocol):
-    """A brief or an answer (``c360.services.briefs.BriefResult``): ``to_dict()`` is the JSON
+    """A brief or an answer (``c360.brief.BriefResult``): ``to_dict()`` is the JSON
     contract, ``masked(fields)`` the same answer with the sensitive fields hidden."""
 
     def to_dict(self) -> dict[str, Any]: ...
@@ -74,7 +74,7 @@ class QueueStats(Protocol):
 # --- the services --------------------------------------------------------------------------------
 @runtime_checkable
 class BriefsPort(Protocol):
-    """``c360.services.briefs.BriefService`` as the bot uses it."""
+    """``c360.brief.BriefService`` as the bot uses it."""
 
     def ask(
         self,

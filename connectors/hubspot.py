@@ -82,13 +82,16 @@ class HubSpotConnector:
         external_id_property: str | None = None,
         pace: float | None = None,
         sleep=None,
+        retries: int = 5,
     ) -> None:
         if not token:
             raise SourceError(
                 f"{name}: set HUBSPOT_TOKEN (a private app's access token) in the environment"
             )
         self.name = name
-        kwargs = {"sleep": sleep} if sleep else {}
+        kwargs: dict[str, Any] = {"retries": retries}
+        if sleep:
+            kwargs["sleep"] = sleep
         self.api = ApiClient(
             name,
             base_url or "https://api.hubapi.com",

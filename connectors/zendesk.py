@@ -76,6 +76,7 @@ class ZendeskConnector:
         pace: float | None = None,
         per_page: int = PER_PAGE,
         sleep=None,
+        retries: int = 5,
     ) -> None:
         if not subdomain:
             raise SourceError(
@@ -88,7 +89,9 @@ class ZendeskConnector:
             )
         self.name = name
         self.web = f"https://{subdomain}.zendesk.com"
-        kwargs = {"sleep": sleep} if sleep else {}
+        kwargs: dict[str, Any] = {"retries": retries}
+        if sleep:
+            kwargs["sleep"] = sleep
         self.api = ApiClient(
             name,
             base_url or self.web,

@@ -238,13 +238,16 @@ def complaints_on_days(session, days: Sequence[date]) -> list[tuple[Any, ...]]:
     return complaints_in(session, [(d, d + timedelta(days=1)) for d in days])
 
 
-def complaints_in(session, periods: Sequence[tuple[date, date]]) -> list[tuple[Any, ...]]:
+def complaints_in(
+    session, periods: Sequence[tuple[date, date]], states: Sequence[str] = ()
+) -> list[tuple[Any, ...]]:
     """(complaint id, customer id, opened_at, category, attributes, status, resolution) of
-    every complaint opened in one of the periods (first day, day after; UTC), at most
-    ``MAX_DAY_ROWS``."""
+    every complaint opened in one of the periods (first day, day after; UTC), from one of the
+    ``states`` when given (found in the field-value index first: a year holds thousands of
+    complaints, a year and a state a few dozen), at most ``MAX_DAY_ROWS``."""
     from sqlalchemy import or_, select
 
-    from store.models import ComplaintRow
+    from store.models import ComplaintRow, ComplaintValueRow
 
     if not periods:
         return []
@@ -261,6 +264,17 @@ def complaints_in(session, periods: Sequence[tuple[date, date]]) -> list[tuple[A
         .where(or_(*[(c.opened_at >= at(a)) & (c.opened_at < at(b)) for a, b in sorted(set(periods))]))
         .limit(MAX_DAY_ROWS)
     )  # fmt: skip
+    if states:
+        v = ComplaintValueRow
+        stmt = stmt.where(
+            c.complaint_id.in_(
+                select(v.complaint_id).where(
+                    v.field == "state",
+                    v.value.in_(sorted({s.upper() for s in states})),
+                    or_(*[(v.opened_at >= at(a)) & (v.opened_at < at(b)) for a, b in set(periods)]),
+                )
+            )
+        )
     return list(session.execute(stmt))
 
 

@@ -15,24 +15,34 @@ complaint's match, so "how did they respond to the complaint about X" finds both
 
 It also reads which field a question asks for (``asked_fields``), so an answer can say a field is
 not in the data instead of quoting whatever is nearest.
+
+``records_named`` is the whole walk for one customer in one call: the best-matching complaints
+(from the history the brief read, or from the store's field-value index when the history is
+long), the responses linked to them, and only the cited records read in full. The caller passes
+its session; nothing here opens one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from c360.domain import COMPLAINT_MATCH_FIELDS, FIELD_VALUE_MAX, complaint_field_values
+from c360.domain import COMPLAINT_MATCH_FIELDS, FIELD_VALUE_MAX, Moment
+from store import queries as Q
+
+if TYPE_CHECKING:
+    from retrieval.fieldindex import FieldIndex
 
 _NORM = re.compile(r"[^a-z0-9]+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _DIGITS = re.compile(r"\b(\d{4,})\b")
 
+MATCH_CITES = 10  # records cited for "these N match what you asked" (the rest are counted)
 # Complaint attributes worth matching (others are codes or free text: zip, consent, response).
 COMPLAINT_FIELDS = COMPLAINT_MATCH_FIELDS
 # Values too common to say anything when they appear ("Other", "None", "Yes").
@@ -346,145 +356,156 @@ def amount_fields(record: Any, question: str) -> list[tuple[str, float]]:
     return [(n, v) for n, v in fields if named(n) == best] if best else fields
 
 
-# --- resolving a customer from the fields its complaints name --------------------------------
-class FieldIndex:
-    """Which customers have complaints with a given field value: value -> customer ids.
+# --- one customer's records named by their fields, from the store -----------------------------
+@dataclass
+class BestComplaints:
+    """The best-scored complaints of one customer for a question."""
 
-    Serves descriptions such as "the company with complaints about <sub-issue> in <State> via
-    <channel>": those words are fields, not text, so the vector index cannot see them. Built
-    lazily from the store's narrow columns (category, attributes) and kept in memory: the
-    distinct values are few (products, issues, states, channels), so the map stays small.
-    """
-
-    def __init__(self) -> None:
-        self.customers: dict[tuple[str, str], set[str]] = {}  # (field, value) -> customers
-        self.raw: dict[tuple[str, str], str] = {}  # one spelling, for display
-        self.variants: dict[tuple[str, str], set[str]] = {}  # every spelling stored
-        # First word of a value -> its keys, in the order first seen: a question can name only
-        # values whose first word it contains, so a question checks a handful of values, not
-        # every value of the store (a thousand or more).
-        self.by_word: dict[str, list[tuple[str, str]]] = {}
-        self.order: dict[tuple[str, str], int] = {}
-
-    def add(self, customer_id: str, category: str | None, attributes: dict | None) -> None:
-        for name, text in complaint_field_values(category, attributes):
-            key = (name, norm(text))
-            if key not in self.order:
-                words = key[1].split()
-                if words:
-                    self.by_word.setdefault(words[0], []).append(key)
-                self.order[key] = len(self.order)
-            self.customers.setdefault(key, set()).add(customer_id)
-            self.raw.setdefault(key, text)
-            self.variants.setdefault(key, set()).add(text)
-
-    def named_values(self, question: str) -> dict[str, list[str]]:
-        """Every stored spelling of every value the question names, by field: what a complaint
-        must carry (in the database, exactly) for ``complaint_match`` to count a field. Wider
-        than ``named`` (every named value, not the longest per field), so that filtering on it
-        first loses no complaint that the ranking would score."""
-        terms = question_terms(question)
-        out: dict[str, list[str]] = {}
-        for key in self._candidate_keys(terms):
-            hits = [raw for raw in self.variants[key] if _value_named(terms, raw)]
-            if hits:
-                out.setdefault(key[0], []).extend(sorted(hits))
-        return out
-
-    def spellings(self, keys: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
-        """Every stored spelling of the given (field, value) keys, by field."""
-        out: dict[str, list[str]] = {}
-        for key in keys:
-            out.setdefault(key[0], []).extend(sorted(self.variants.get(key, ())))
-        return out
-
-    def _candidate_keys(self, terms: QuestionTerms) -> list[tuple[str, str]]:
-        """The keys whose value starts with a word of the question, in the order first seen
-        (the order breaks ties between equally long values)."""
-        found = {key for word in set(terms.text.split()) for key in self.by_word.get(word, ())}
-        return sorted(found, key=self.order.__getitem__)
-
-    def named(self, question: str) -> list[tuple[str, str]]:
-        """The (field, value) keys the question names, longest value per field."""
-        terms = question_terms(question)
-        best: dict[str, tuple[float, tuple[str, str]]] = {}
-        for key in self._candidate_keys(terms):
-            weight = _value_named(terms, self.raw[key])
-            if weight and weight > best.get(key[0], (0.0, key))[0]:
-                best[key[0]] = (weight, key)
-        keys = [key for _, key in best.values()]
-        # A value inside a longer named value ("loan" in "... repaying your loan") is part of
-        # that phrase, not a field of its own.
-        return [k for k in keys if not any(k != o and k[1] in o[1] for o in keys)]
-
-    def candidates(
-        self, question: str, min_fields: int = 2
-    ) -> tuple[list[tuple[str, str]], set[str]]:
-        """(named keys, customers having every named value somewhere). Empty when the
-        question names fewer than ``min_fields`` fields: one field describes nobody."""
-        keys = self.named(question)
-        if len(keys) < min_fields:
-            return keys, set()
-        sets = sorted((self.customers[k] for k in keys), key=len)
-        found = set(sets[0])
-        for s in sets[1:]:
-            found &= s
-        return keys, found
+    score: float  # the best tier's score
+    count: int  # complaints in the best tier
+    newest: list[Any]  # its newest MATCH_CITES complaints (full, or id and day only)
 
 
-def add_complaints_since(session, index: FieldIndex, since: datetime | None) -> datetime | None:
-    """Add the complaints written at or after ``since`` (all when None) to ``index``; returns
-    the newest write time seen, the ``since`` of the next call. Adding is idempotent, so the
-    rows written at exactly ``since`` are read again rather than missed. The index only grows:
-    a value a complaint no longer carries stays (it still masks a field name, never a fact)."""
-    from sqlalchemy import func, select
+@dataclass
+class NamedRecords:
+    """What ``records_named`` found: the complaints counted, and the records to cite."""
 
-    from store.models import ComplaintRow
-
-    newest = session.execute(select(func.max(ComplaintRow.updated_at))).scalar()
-    if newest is None or (since is not None and newest <= since):
-        return since if newest is None else newest
-    stmt = select(ComplaintRow.customer_id, ComplaintRow.category, ComplaintRow.attributes)
-    if since is not None:
-        stmt = stmt.where(ComplaintRow.updated_at >= since)
-    for customer_id, category, attributes in session.execute(
-        stmt.execution_options(yield_per=5000)
-    ):
-        index.add(customer_id, category, attributes)
-    return newest
+    count: int  # complaints in the best tier
+    total: int  # those complaints plus the responses linked to the cited ones
+    records: list[Any]  # the cited complaints (in full), then their responses; MATCH_CITES
 
 
-def mask_named(question: str, index: FieldIndex) -> str:
-    """The question with the field values it names blanked out ("regarding Credit card or
-    prepaid card at Suntrust" -> "regarding at Suntrust"), so a product, issue or state is
-    never read as a company name ("Card Corporation", "CA" as an acronym)."""
-    out = question
-    for key in index.named(question):
-        raw = index.raw[key]
-        if len(raw) <= 3 and raw.isupper():
-            out = re.sub(rf"\b{re.escape(raw)}\b", " ", out)
+def _best_tier(ranked: list[tuple[float, Any]], open_only: bool) -> BestComplaints | None:
+    """The best-scored complaints of a ranking (newest first within a score)."""
+    if not ranked:
+        return None
+    best = ranked[0][0]
+    top = [r for s, r in ranked if s >= best - 1e-9]
+    if open_only:
+        top = [r for r in top if r.is_open] or top
+    return BestComplaints(best, len(top), top[:MATCH_CITES])
+
+
+def _named_days(terms: QuestionTerms) -> list[datetime]:
+    days = []
+    for text in sorted(terms.dates):
+        try:
+            days.append(datetime.fromisoformat(text))
+        except ValueError:  # "2019-13-45" names no day
             continue
-        words = [re.escape(w) for w in _NORM.sub(" ", raw.lower()).split()]
-        pattern = r"\b" + r"[^A-Za-z0-9]+".join(words) + r"\b"
-        out = re.sub(pattern, " ", out, flags=re.IGNORECASE)
-    return re.sub(r"\s{2,}", " ", out).strip()
+    return days
 
 
-_CAPITALIZED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{3,})\b")
+def _with_values(
+    pairs: list[tuple[str, str]], mask: int, complaint_id: str = "", opened_at=None
+) -> Q.ComplaintFields:
+    """A complaint carrying the pairs of a value mask (``Q.value_hits``); no day and no id
+    unless given, so that it scores its values alone."""
+    named = {name: value for i, (name, value) in enumerate(pairs) if mask >> i & 1}
+    attrs = {k: v for k, v in named.items() if k != "category"}
+    return Q.ComplaintFields(complaint_id, "", opened_at, named.get("category"), attrs)
 
 
-def unknown_names(question: str, *vocabularies: Container[str]) -> list[str]:
-    """Capitalized words inside the question (not its first word) that no vocabulary (customer
-    name words, field value words) contains: the name of a company we do not have. A
-    description of a customer ("the lender with complaints about ...") has none, so it still
-    goes to description search."""
-    return [
-        w
-        for w in _CAPITALIZED.findall(question.strip())
-        if not any(w.lower() in vocab for vocab in vocabularies)
+@dataclass(frozen=True)
+class FieldQuestion:
+    """A question about one customer's records, as field matching reads it."""
+
+    customer_id: str
+    question: str
+    index: FieldIndex  # the field values the store holds (``retrieval.fieldindex``)
+    now: datetime | None  # the reader's time, for days named relative to it
+    open_only: bool = False  # the open complaints among the best, when there are any
+    complaints: Sequence[Any] | None = None  # the whole history, newest first, when read
+
+
+def best_complaints(session, asked: FieldQuestion) -> BestComplaints | None:
+    """The complaints the question names best by their fields (product, issue, state,
+    channel, day, id; ``rank_by_fields``): how many, and the newest ``MATCH_CITES`` of them.
+    With ``open_only``, the open ones among them when there are any. From ``complaints`` (the
+    whole history, newest first) when the caller read it; otherwise from the store's
+    field-value index: ids, days and values of the complaints carrying a named value (index
+    entries, not complaints), scored once per combination of values."""
+    customer_id, question, open_only = asked.customer_id, asked.question, asked.open_only
+    if asked.complaints is not None:
+        ranked = rank_by_fields(question, asked.complaints, (), asked.now)
+        return _best_tier(ranked, open_only)
+    terms = question_terms(question, asked.now)
+    values = asked.index.named_values(question)
+    days = _named_days(terms)
+    ids = sorted(terms.numbers)
+    periods = [
+        (
+            datetime.fromisoformat(a).replace(tzinfo=UTC),
+            datetime.fromisoformat(b).replace(tzinfo=UTC),
+        )
+        for a, b in terms.periods
     ]
+    if not (values or days or ids or periods):
+        return None
+    pairs = [(name, value) for name, spellings in values.items() for value in spellings]
+    # Every complaint carrying a named value, as (day, which values): a few columns from
+    # one covering index. Scored once per combination of values; those named by day or id
+    # (a few) one by one, as their day and id add to the score.
+    entries = Q.value_hits(session, customer_id, pairs)
+    named = Q.complaint_days_named(session, customer_id, days, ids, periods)
+    for c, key in named.items():
+        entries.setdefault(c, (key, 0))
+    by_mask: dict[int, float] = {}
+    scores: dict[str, float] = {}
+    for c, (key, mask) in entries.items():
+        if c in named:
+            opened = Q.stored_time(key)
+            scores[c] = complaint_match(terms, _with_values(pairs, mask, c, opened))
+        else:
+            if mask not in by_mask:
+                by_mask[mask] = complaint_match(terms, _with_values(pairs, mask))
+            scores[c] = by_mask[mask]
+    best = max(scores.values(), default=0.0)
+    if best <= 0:
+        return None
+    top = [c for c, s in scores.items() if s >= best - 1e-9]
+    if open_only:
+        open_ids = Q.open_complaint_ids(session, customer_id)
+        top = [c for c in top if c in open_ids] or top
+    top.sort(key=lambda c: (entries[c][0], c), reverse=True)
+    newest = [
+        Q.ComplaintFields(c, customer_id, Q.stored_time(entries[c][0]), None, {})
+        for c in top[:MATCH_CITES]
+    ]
+    return BestComplaints(best, len(top), newest)
 
 
-def value_words(index: FieldIndex) -> frozenset[str]:
-    """Every word of every field value the index holds."""
-    return frozenset(w for raw in index.raw.values() for w in _NORM.sub(" ", raw.lower()).split())
+def _hydrated(session, customer_id: str, records: list[Any]) -> list[Any]:
+    """The records in order, each field-only complaint row replaced by the full complaint."""
+    ids = [r.complaint_id for r in records if isinstance(r, Q.ComplaintFields)]
+    full = {c.complaint_id: c for c in Q.customer_complaints_by_ids(session, customer_id, ids)}
+    out = []
+    for r in records:
+        if isinstance(r, Q.ComplaintFields):
+            if r.complaint_id in full:  # gone since it was matched: not cited
+                out.append(full[r.complaint_id])
+        else:
+            out.append(r)
+    return out
+
+
+def records_named(session, asked: FieldQuestion) -> NamedRecords | None:
+    """The records of one customer the question names by their fields, ready to cite: the
+    best-matching complaints (``best_complaints``), then the responses linked to them. When
+    the complaints alone fill the cited slots, no moment is read; otherwise only the moments
+    linked to those complaints, never every moment of a large customer. Only the cited
+    complaints are read in full. None when the question names no record by a field."""
+    found = best_complaints(session, asked)
+    if found is None:
+        return None
+    customer_id, top = asked.customer_id, found.newest
+    moments = (
+        Q.linked_moments(session, customer_id, [c.complaint_id for c in top])
+        if found.count < MATCH_CITES
+        else []
+    )
+    matched = [r for _, r in with_linked_moments([(found.score, r) for r in top], moments)]
+    if not matched:
+        return None
+    total = found.count + sum(isinstance(r, Moment) for r in matched)
+    return NamedRecords(found.count, total, _hydrated(session, customer_id, matched[:MATCH_CITES]))

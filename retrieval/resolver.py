@@ -12,9 +12,9 @@ decision rule and its explanation), this one (freshness and the vector descripti
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterable
 
+from c360.freshness import Freshness
 from retrieval.decision import (  # re-exported: the resolver's public vocabulary
     ACCEPT,
     MARGIN,
@@ -53,9 +53,9 @@ class CustomerResolver:
         self.embeddings = embeddings
         self.refresh_seconds = refresh_seconds
         self._names: NameIndex | None = None
-        self._fingerprint: tuple[int, str] | None = None
-        self._checked_at = 0.0
         self._lock = threading.RLock()
+        # The timer, lock and watermark (the customers' fingerprint) of the name index.
+        self._freshness = Freshness(refresh_seconds, self._lock)
 
     # --- freshness ----------------------------------------------------------------------
     @property
@@ -68,20 +68,20 @@ class CustomerResolver:
     def stale(self) -> bool:
         """Whether the store should be looked at again: never loaded, or last checked more
         than ``refresh_seconds`` ago."""
-        return self._names is None or time.monotonic() - self._checked_at >= self.refresh_seconds
+        return self._names is None or self._freshness.due()
 
     def refresh(self, session, force: bool = False) -> None:
         """Rebuild the index when the store's customers changed (count or newest update)."""
-        if not force and not self.stale():
-            return
-        with self._lock:
+
+        def look(seen: tuple[int, str] | None) -> tuple[int, str]:
             fingerprint = customers_fingerprint(session)
-            if self._names is None or fingerprint != self._fingerprint:
+            if self._names is None or fingerprint != seen:
                 names = NameIndex()
                 names.upsert(customer_name_rows(session))
                 self._names = names
-                self._fingerprint = fingerprint
-            self._checked_at = time.monotonic()
+            return fingerprint
+
+        self._freshness.check(look, force=force or self._names is None)
 
     def customers_changed(self, session, customer_ids: Iterable[str]) -> None:
         """In-process change hook (the ingest listener): update just those entries."""
@@ -90,7 +90,7 @@ class CustomerResolver:
             return
         with self._lock:
             self._names.upsert(customer_name_rows(session, ids))
-            self._fingerprint = customers_fingerprint(session)
+            self._freshness.watermark = customers_fingerprint(session)
 
     @staticmethod
     def changed_customers(records) -> list[str]:

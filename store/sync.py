@@ -197,10 +197,17 @@ def complaint_customers(session: Session, complaint_ids: Iterable[str]) -> dict[
 
 # --- deletes and merges -------------------------------------------------------------------
 def delete_records(
-    session: Session, record_ids: Sequence[str], run_id: int | None, now: datetime
+    session: Session,
+    record_ids: Sequence[str],
+    run_id: int | None,
+    now: datetime,
+    source: str | None = None,
 ) -> list[str]:
     """Remove records (``kind:id``) and their chunks; a complaint takes the moments linked to
-    it (a ticket's comments) along. Returns the chunk ids to delete from the vector index."""
+    it (a ticket's comments) along, a customer its moments and complaints. With ``source``, a
+    customer takes only that source's records, and stays while another source's records (the
+    same company in the helpdesk) still name it. Returns the chunk ids to delete from the
+    vector index."""
     by_kind: dict[str, list[str]] = {"customer": [], "moment": [], "complaint": []}
     for rid in record_ids:
         kind, sid = split_record_id(rid)
@@ -215,13 +222,20 @@ def delete_records(
     gone = [f"moment:{m}" for m in sorted(moments)] + [f"complaint:{c}" for c in complaints]
     customers_gone = sorted(set(by_kind["customer"]))
     for cid in customers_gone:  # a customer takes its moments and complaints along
-        gone += [f"moment:{m}" for m in session.scalars(
-            select(MomentRow.moment_id).where(MomentRow.customer_id == cid)
-        )]  # fmt: skip
-        gone += [f"complaint:{c}" for c in session.scalars(
-            select(ComplaintRow.complaint_id).where(ComplaintRow.customer_id == cid)
-        )]  # fmt: skip
-    gone += [f"customer:{c}" for c in customers_gone]
+        mine_only = True
+        for kind, row_class, column in (
+            ("moment", MomentRow, MomentRow.moment_id),
+            ("complaint", ComplaintRow, ComplaintRow.complaint_id),
+        ):
+            for rid, from_source in session.execute(
+                select(column, row_class.source).where(row_class.customer_id == cid)
+            ):
+                if source is None or from_source == source:
+                    gone.append(f"{kind}:{rid}")
+                else:
+                    mine_only = False
+        if mine_only:
+            gone.append(f"customer:{cid}")
     removed = replace_chunks(session, gone, [], run_id=run_id, now=now)
     ids = {"customer": [], "moment": [], "complaint": []}
     for rid in gone:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from c360.domain import Asker, Complaint, Customer, Moment, complaint_field_values
 from prompts import brief as W
-from retrieval.fieldmatch import rank_by_fields
+from retrieval.fieldmatch import FieldQuestion, best_complaints, rank_by_fields
 from store import queries as Q
 from store.models import ComplaintValueRow
 
@@ -110,7 +110,7 @@ def _load(container) -> None:
 def loaded(request, monkeypatch):
     """The store on each backend; and once with the short-history path (every complaint read
     in one query) forced on, to show both paths state the same facts."""
-    import c360.services.briefs as briefs_module
+    import c360.brief.facts as briefs_module
 
     if "whole history" in request.param:
         monkeypatch.setattr(briefs_module, "SMALL_HISTORY", 10_000)
@@ -165,19 +165,19 @@ def test_the_field_value_index_finds_what_reading_every_complaint_finds(loaded):
     """For each question: the best-matching complaints' score, how many there are, and the
     newest ten, from the database's field-value index, equal those from ranking every
     complaint in memory; likewise the open ones among them for an "open complaints" question."""
-    from dataclasses import replace
-
     newest_first = sorted(BIG, key=lambda c: (c.opened_at, c.complaint_id), reverse=True)
     names_nothing = {"How is the account doing?", "complaints in ca"}
-    briefs = loaded.briefs
+    fields, now = loaded.briefs.fields, loaded.clock.now()
+
+    def match(session, question, open_only=False, complaints=None):
+        asked = FieldQuestion("bureau", question, fields, now, open_only, complaints)
+        return best_complaints(session, asked)
+
     with loaded.sessions() as session:
-        indexed = briefs._gather("bureau", None)
-        indexed.all_complaints = None
-        in_memory = replace(indexed, all_complaints=newest_first)
         for question in _questions():
             for open_only in (False, True):
-                ours = briefs._field_match(session, indexed, question, open_only)
-                spec = briefs._field_match(session, in_memory, question, open_only)
+                ours = match(session, question, open_only)
+                spec = match(session, question, open_only, complaints=newest_first)
                 assert (spec is None) is (question in names_nothing), question
                 if spec is None:
                     assert ours is None, question
@@ -188,7 +188,7 @@ def test_the_field_value_index_finds_what_reading_every_complaint_finds(loaded):
     # The ranking in memory is rank_by_fields itself: its best tier, newest first.
     ranked = rank_by_fields(_questions()[1], newest_first)
     tier = [r for s, r in ranked if s >= ranked[0][0] - 1e-9]
-    spec = briefs._field_match(None, in_memory, _questions()[1])
+    spec = match(None, _questions()[1], complaints=newest_first)
     assert spec.count == len(tier) and spec.newest == tier[:10]
 
 
@@ -199,13 +199,13 @@ def test_a_description_needs_one_complaint_carrying_every_named_value(loaded):
         for c in BIG + OTHER
         if c.attributes["issue"] == ISSUES[2] and c.attributes["state"] == "TX"
     }
-    result = loaded.briefs._describe_by_fields(
+    result = loaded.briefs.resolution.descriptions.by_fields(
         "the company with complaints about attempts to collect debt not owed in TX"
     )
     assert both == {"bureau", "other"}  # the data has both companies fit: it asks which
     assert result.status == "ambiguous"
     assert {c.customer_id for c in result.candidates} == both
-    nobody = loaded.briefs._describe_by_fields(
+    nobody = loaded.briefs.resolution.descriptions.by_fields(
         "the company with complaints about attempts to collect debt not owed in ZZ via Fax"
     )
     assert nobody is None

@@ -120,7 +120,7 @@ def test_every_phrasing_resolves_to_its_company_or_asks_with_it_never_another(de
     for row in rows:
         company = row[1]
         for question in phrasings(row):
-            result = described.briefs._resolve(question, None)
+            result = described.briefs.resolve(question, None)
             if result.resolved:
                 assert result.customer_id == company, (question, result)
                 outcomes["resolved"] += 1
@@ -141,14 +141,14 @@ def test_every_phrasing_resolves_to_its_company_or_asks_with_it_never_another(de
 def test_the_plainest_phrasing_of_each_unique_complaint_resolves(described):
     for _cid, company, day, state, _, issue, *_ in unique_rows():
         question = f"Which company had a complaint from {state} on {date(*day)} about {issue}?"
-        result = described.briefs._resolve(question, None)
+        result = described.briefs.resolve(question, None)
         assert result.customer_id == company, (question, result)
 
 
 def test_a_description_fitting_several_asks_with_the_reason_for_each(described):
     # 2022-03-03 in VT: a debt collector (debt not owed) and a payday lender (fees); the day
     # and state alone do not say which.
-    result = described.briefs._resolve(
+    result = described.briefs.resolve(
         "Which company had a complaint from Vermont on March 3, 2022?", None
     )
     assert result.status == "ambiguous"
@@ -161,12 +161,12 @@ def test_a_description_fitting_several_asks_with_the_reason_for_each(described):
 
 def test_one_name_word_does_not_outweigh_a_description_that_fits_others(described):
     # Summit has no complaint from New York on that day; Harbor has.
-    result = described.briefs._resolve(
+    result = described.briefs.resolve(
         "What did Summit get from a borrower in New York on March 3, 2022?", None
     )
     assert result.status == "ambiguous", result
     assert {c.customer_id for c in result.candidates} >= {"harbor", "summit"}
-    assert described.briefs._resolve("What did Summit get on March 3, 2022?", None).customer_id == (
+    assert described.briefs.resolve("What did Summit get on March 3, 2022?", None).customer_id == (
         "summit"
     )
 
@@ -182,7 +182,7 @@ def test_one_name_word_does_not_outweigh_a_description_that_fits_others(describe
     ],
 )
 def test_weak_evidence_is_never_a_customer(described, question):
-    result = described.briefs._resolve(question, None)
+    result = described.briefs.resolve(question, None)
     assert not result.resolved, (question, result)
 
 
@@ -209,22 +209,22 @@ def test_the_json_answer_explains_the_choice(described):
 
 def test_every_company_in_the_store_is_reachable_by_name(described):
     for cid, name in COMPANIES.items():
-        assert described.briefs._resolve(name, None).customer_id == cid, name
+        assert described.briefs.resolve(name, None).customer_id == cid, name
 
 
 def test_relative_days_count_from_the_clock(described):
     # The clock's Monday 2026-11-23: "last Tuesday" is 2026-11-17 (Summit, WA, fees),
     # "yesterday" 2026-11-22 (Atlas and Crescent, both GA).
     assert "last Tuesday" in day_forms(date(2026, 11, 17))
-    last_tuesday = described.briefs._resolve(
+    last_tuesday = described.briefs.resolve(
         "Who had a complaint last Tuesday about unexpected fees?", None
     )
     assert last_tuesday.customer_id == "summit"
     # A day alone is one piece of evidence: it asks, even when one company fits.
-    day_only = described.briefs._resolve("Who had a complaint last Tuesday?", None)
+    day_only = described.briefs.resolve("Who had a complaint last Tuesday?", None)
     assert day_only.status == "ambiguous"
     assert [c.customer_id for c in day_only.candidates] == ["summit"]
-    yesterday = described.briefs._resolve("Which company had a complaint yesterday?", None)
+    yesterday = described.briefs.resolve("Which company had a complaint yesterday?", None)
     assert yesterday.status == "ambiguous"
     assert {c.customer_id for c in yesterday.candidates} == {"atlas", "crescent"}
     assert TODAY - timedelta(days=1) == date(2026, 11, 22)
@@ -257,37 +257,37 @@ def test_records_asked_for_in_other_words_are_cited_first(described, question, f
 
 def test_a_customer_described_by_what_it_pays(described):
     # Two customers pay $29.85 a month; the contract tells them apart.
-    both = described.briefs._resolve("Which telco customer pays $29.85 a month?", None)
+    both = described.briefs.resolve("Which telco customer pays $29.85 a month?", None)
     assert both.status == "ambiguous"
     assert {c.customer_id for c in both.candidates} == {"7590-VHVEG", "7590-ABCDE"}
     assert all(c.reason.startswith("pays 29.85") for c in both.candidates)
-    one = described.briefs._resolve(
+    one = described.briefs.resolve(
         "the customer paying $29.85 a month on a month-to-month contract", None
     )
     assert one.customer_id == "7590-VHVEG", one
     assert "amount 29.85" in one.explain()["evidence"]
-    alone = described.briefs._resolve("who has total charges of $1,889.50?", None)
+    alone = described.briefs.resolve("who has total charges of $1,889.50?", None)
     assert alone.customer_id == "5575-GNVDE"
-    assert not described.briefs._resolve("who pays $12.34 a month?", None).resolved
+    assert not described.briefs.resolve("who pays $12.34 a month?", None).resolved
 
 
 def test_a_day_that_contradicts_every_fit_is_never_answered(described):
     # Green Mountain's debt-not-owed complaint from VT is of 2022-03-03, not 2022-06-01.
-    result = described.briefs._resolve(
+    result = described.briefs.resolve(
         "Which company had a complaint from Vermont on June 1, 2022 about a debt not owed?", None
     )
     assert not result.resolved, result
-    without_day = described.briefs._resolve(
+    without_day = described.briefs.resolve(
         "Which company had a complaint from Vermont about a debt not owed?", None
     )
     assert without_day.customer_id == "green-mountain", without_day
 
 
 def test_a_complaint_id_names_its_customer(described):
-    result = described.briefs._resolve("Which company got complaint 9005?", None)
+    result = described.briefs.resolve("Which company got complaint 9005?", None)
     assert (result.customer_id, result.method) == ("bluewater", "complaint id")
     assert result.explain()["evidence"] == ["complaint 9005"]
-    assert not described.briefs._resolve("Which company got complaint 123456?", None).resolved
+    assert not described.briefs.resolve("Which company got complaint 123456?", None).resolved
 
 
 # --- places, products and partial fits: look-alike names built from a question's words -------
@@ -361,7 +361,7 @@ def _outcome(result) -> set[str]:
     ],
 )
 def test_a_place_named_like_a_company_is_a_place(lookalikes, question, company):
-    result = lookalikes.briefs._resolve(question, None)
+    result = lookalikes.briefs.resolve(question, None)
     assert result.method != "name prefix" and result.method != "fuzzy name", result
     if result.resolved:
         assert result.customer_id == company, (question, result)
@@ -381,24 +381,24 @@ def test_a_place_named_like_a_company_is_a_place(lookalikes, question, company):
 def test_a_product_word_is_not_the_company_sharing_it(lookalikes, question):
     # Ocean State's complaint is the one about a debt not owed; Payday America only shares
     # the word "payday" with the product the asker names.
-    result = lookalikes.briefs._resolve(question, None)
+    result = lookalikes.briefs.resolve(question, None)
     assert result.customer_id != "payday-america", (question, result)
     assert result.method not in ("name prefix", "distinctive token"), result
-    assert lookalikes.briefs._resolve("Payday America complaints", None).customer_id == (
+    assert lookalikes.briefs.resolve("Payday America complaints", None).customer_id == (
         "payday-america"
     )
 
 
 def test_a_description_fitting_only_some_facts_asks(lookalikes):
     # The day and state leave Summit's complaint, but it is about fees, not a debt not owed.
-    result = lookalikes.briefs._resolve(
+    result = lookalikes.briefs.resolve(
         "Which company had a complaint from Texas on March 3, 2022 about a debt not owed?", None
     )
     assert not result.resolved, result
     assert all(c.reason for c in result.candidates)
     # A named product the complaint lacks: the day, state and issue fit Island Finance, the
     # product does not.
-    result = lookalikes.briefs._resolve(
+    result = lookalikes.briefs.resolve(
         "Which company had a Credit card or prepaid card complaint from Puerto Rico on "
         "April 12, 2022 about fees?",
         None,
@@ -406,7 +406,7 @@ def test_a_description_fitting_only_some_facts_asks(lookalikes):
     assert not result.resolved, result
     assert _outcome(result) <= {"island"}
     # Every fact fits: answered.
-    result = lookalikes.briefs._resolve(
+    result = lookalikes.briefs.resolve(
         "Which company had a Payday loan, title loan, or personal loan complaint from Puerto "
         "Rico on April 12, 2022 about fees?",
         None,
@@ -417,7 +417,7 @@ def test_a_description_fitting_only_some_facts_asks(lookalikes):
 def test_two_complaints_fitting_every_fact_equally_ask(lookalikes):
     # 2026-05-12 in OH: Payday America (fees) and Ocean State (debt not owed); a product both
     # carry and no issue: the day, state and product do not say which.
-    result = lookalikes.briefs._resolve(
+    result = lookalikes.briefs.resolve(
         "Which company had a Payday loan, title loan, or personal loan complaint from Ohio on "
         "May 12, 2026?",
         None,
@@ -442,7 +442,7 @@ def test_two_complaints_fitting_every_fact_equally_ask(lookalikes):
     ],
 )
 def test_nothing_fitting_is_not_found(lookalikes, question):
-    result = lookalikes.briefs._resolve(question, None)
+    result = lookalikes.briefs.resolve(question, None)
     assert result.status == "not_found", (question, result)
     assert not result.candidates
 
@@ -488,7 +488,7 @@ def test_every_month_or_year_phrasing_resolves_or_asks_never_another(described, 
             for j, where in enumerate(state_forms(state)):
                 what = issue_forms(issue)[(i + j) % 4]
                 question = f"{roles[(i + j) % 4]} had a complaint {where} {when} {what}?"
-                result = described.briefs._resolve(question, None)
+                result = described.briefs.resolve(question, None)
                 if result.resolved:
                     assert result.customer_id == company, (question, result)
                     outcomes["resolved"] += 1
@@ -517,7 +517,7 @@ def test_every_month_or_year_phrasing_resolves_or_asks_never_another(described, 
     ],
 )
 def test_a_record_state_in_other_words_singles_out_the_company(described, question, company):
-    result = described.briefs._resolve(question, None)
+    result = described.briefs.resolve(question, None)
     assert result.customer_id == company, (question, result)
     assert any(e.startswith("record state") for e in result.evidence), result.evidence
 
@@ -533,7 +533,7 @@ def test_a_record_state_in_other_words_singles_out_the_company(described, questi
     ],
 )
 def test_a_month_several_companies_fit_asks_with_each(described, question, expected):
-    result = described.briefs._resolve(question, None)
+    result = described.briefs.resolve(question, None)
     assert not result.resolved, (question, result)
     assert _outcome(result) == expected, (question, result)
     assert all(c.reason and c.reason.startswith("has a complaint from") for c in result.candidates)
@@ -549,7 +549,7 @@ def test_a_month_several_companies_fit_asks_with_each(described, question, expec
     ],
 )
 def test_a_time_and_place_nothing_fits_is_not_found_and_cites_nothing(described, question):
-    result = described.briefs._resolve(question, None)
+    result = described.briefs.resolve(question, None)
     assert result.status == "not_found", (question, result)
     answer = described.briefs.ask(question, ROBIN, log=False)
     assert answer.customer is None and not answer.candidates and not answer.citations
@@ -564,7 +564,7 @@ def test_a_time_and_place_nothing_fits_is_not_found_and_cites_nothing(described,
     ],
 )
 def test_a_piece_of_a_complaint_id_fitting_one_names_its_company(described, question, company):
-    result = described.briefs._resolve(question, None)
+    result = described.briefs.resolve(question, None)
     assert result.customer_id == company, (question, result)
     assert result.method in ("complaint id suffix", "complaint id prefix"), result
     assert not any(c.customer_id == "id-recovery" for c in result.candidates)  # "ID" is no name
@@ -580,7 +580,7 @@ def test_a_piece_of_a_complaint_id_fitting_one_names_its_company(described, ques
     ],
 )
 def test_a_piece_of_an_id_fitting_several_asks_and_id_is_never_a_name(described, question):
-    result = described.briefs._resolve(question, None)
+    result = described.briefs.resolve(question, None)
     assert result.status == "ambiguous", (question, result)
     assert 2 <= len(result.candidates) <= 5
     # "ID Recovery" is offered only for a complaint of its own whose id fits (9010), never
@@ -591,7 +591,7 @@ def test_a_piece_of_an_id_fitting_several_asks_and_id_is_never_a_name(described,
         if c.customer_id == "id-recovery"
     ), result
     assert all(c.reason for c in result.candidates if c.reasons[0].startswith("complaint"))
-    nothing = described.briefs._resolve("the complaint with ID starting 4242", None)
+    nothing = described.briefs.resolve("the complaint with ID starting 4242", None)
     assert nothing.status == "not_found" and not nothing.candidates
 
 
@@ -609,7 +609,7 @@ def test_relative_days_are_the_readers_own(described):
 
 
 def test_an_ordinary_word_before_the_kind_of_company_is_still_a_description(described):
-    result = described.briefs._resolve(
+    result = described.briefs.resolve(
         "Which local bank had a complaint from Vermont in March 2022?", None
     )
     assert _outcome(result) == {"green-mountain", "atlas"}, result
@@ -640,11 +640,11 @@ def test_a_coined_name_near_several_by_spelling_is_not_found(embeddings, tmp_pat
         [Customer("s1", "Santander Bank, N.A."), Customer("s2", "Santander Consumer USA Inc.")],
         source="test",
     )
-    coined = container.briefs._resolve(
+    coined = container.briefs.resolve(
         "show me the latest complaint about Santandor Lending Group", None
     )
     assert coined.status == "not_found" and not coined.candidates, coined
-    shared = container.briefs._resolve("Santander complaints", None)
+    shared = container.briefs.resolve("Santander complaints", None)
     assert shared.status == "ambiguous"
     assert {c.customer_id for c in shared.candidates} == {"s1", "s2"}
 
@@ -692,7 +692,7 @@ def test_an_id_piece_fitting_a_customer_id_and_a_complaint_id_is_the_kind_named(
         [Complaint("5575001", "maple", datetime(2022, 2, 2, tzinfo=UTC), "Fees.", "Mortgage")],
         source="test",
     )
-    resolve = container.briefs._resolve
+    resolve = container.briefs.resolve
     assert resolve("the customer ID starting 5575", None).customer_id == "5575-GNVDE"
     assert resolve("the account starting 5575-", None).customer_id == "5575-GNVDE"
     complaint = resolve("the complaint with ID starting 5575", None)

@@ -134,11 +134,11 @@ def test_a_lower_case_name_with_one_slip_resolves_to_the_one_name_it_is_near(sto
 def test_the_evaluation_warms_up_before_it_times_the_first_question(store):
     from c360.services.evaluation import EvalItem, EvaluationService
 
-    assert store.briefs._fields is None  # nothing built yet: the first question would pay
+    assert not store.briefs.vocabulary.built  # nothing built yet: the first question would pay
     service = EvaluationService(store.sessions, store.index, lambda: store.briefs)
     item = EvalItem("q1", "What is the most recent complaint about Suntrust?", "suntrust", "answer")
     report = service.evaluate([item], baseline=False)
-    assert store.briefs._fields is not None
+    assert store.briefs.vocabulary.built
     assert report.warmup_ms is not None and report.warmup_ms > 0
     assert report.to_dict()["warmup_ms"] == report.warmup_ms
 

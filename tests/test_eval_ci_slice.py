@@ -38,7 +38,7 @@ def make_devset():
 @pytest.fixture(scope="module")
 def slice_container(shared_data, tmp_path_factory, make_devset, embeddings):
     """One store for the module: the subset ingests once (about 15 s), the tests only read it."""
-    pytest.importorskip("c360.services.briefs", reason="the brief service is not built yet")
+    pytest.importorskip("c360.brief", reason="the brief service is not built yet")
     root = tmp_path_factory.mktemp("ci-slice")
     container = Container(
         Settings(data_dir=root / "c360", _env_file=None),

@@ -109,7 +109,7 @@ def test_field_value_tells_an_absent_field_from_a_present_one():
 
 
 def test_field_index_finds_the_one_customer_whose_complaint_carries_every_named_value():
-    from retrieval.fieldmatch import FieldIndex
+    from retrieval.fieldindex import FieldIndex
 
     index = FieldIndex()
     for c in COMPLAINTS:
@@ -126,7 +126,6 @@ def test_field_index_finds_the_one_customer_whose_complaint_carries_every_named_
 def test_a_running_server_sees_complaints_another_process_ingested(settings, embeddings, clock):
     """Two containers on one store stand for the server and a `c360 ingest` beside it: the
     server's field index picks up the other's new values at its next refresh, no restart."""
-    import c360.services.briefs as briefs_module
     from c360.container import Container
 
     server = Container(settings, embeddings=embeddings, clock=clock)
@@ -136,7 +135,7 @@ def test_a_running_server_sees_complaints_another_process_ingested(settings, emb
 
     clock.advance(minutes=1)
     ingest_process.ingest.add_records([COMPLAINTS[1]], "another process")
-    server.briefs._fields_checked -= briefs_module.FIELDS_REFRESH_SECONDS  # the interval passes
+    server.briefs.vocabulary.freshness.expire()  # the refresh interval passes
     fields = server.briefs.fields
     [key] = fields.named("complaints about Debt collection")
     assert fields.raw[key] == "Debt collection" and fields.customers[key] == {"acme"}

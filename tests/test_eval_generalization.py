@@ -377,7 +377,7 @@ def test_asked_at_reaches_the_service_the_container_hands_out(container):
     must be the one the question is read with ("yesterday" is the day before asked_at)."""
     restore = _ask_at(container.briefs, "2023-01-07T14:30:00+00:00")
     try:
-        result = container.briefs._resolve(
+        result = container.briefs.resolve(
             "Which company had a complaint yesterday from Georgia?", None
         )
     finally:

@@ -62,7 +62,7 @@ def test_the_tree_keeps_every_import_contract():
         ),
         (
             "retrieval/_planted.py",
-            "from c360.services import briefs\n",
+            "from c360.brief import service\n",
             "connectors, store and retrieval never import the services",
         ),
         (
@@ -77,6 +77,13 @@ def test_the_tree_keeps_every_import_contract():
         ),
         ("prompts/_planted.py", "import c360.domain\n", "prompts is a leaf"),
         ("c360/domain.py", "from c360.services import moments\n", "the shared low layer"),
+        ("c360/brief/sections.py", "from c360.brief import answer\n", "the brief's rooms import"),
+        ("c360/brief/result.py", "import c360.brief.service\n", "the brief's rooms import"),
+        (
+            "c360/services/evaluation/runner.py",
+            "from store.models import CustomerRow\n",
+            "the brief and the evaluation query no ORM rows",
+        ),
     ],
 )
 def test_a_planted_violating_import_fails_the_lint(tree_copy, where, planted, contract):

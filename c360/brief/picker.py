@@ -7,9 +7,7 @@ same cheap fingerprint the resolver checks (count and newest update)."""
 
 from __future__ import annotations
 
-import threading
-import time
-
+from c360.freshness import Freshness
 from retrieval.decision import Candidate
 from retrieval.typeahead import PrefixIndex
 from store import queries as Q
@@ -21,27 +19,25 @@ class CustomerPicker:
     def __init__(self, sessions) -> None:
         self.sessions = sessions
         self._index: PrefixIndex | None = None
-        self._fingerprint: tuple | None = None
-        self._checked = 0.0
-        self._lock = threading.Lock()
+        # The timer, lock and watermark (the customers' fingerprint) of the prefix index.
+        self._freshness = Freshness(REFRESH_SECONDS)
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._checked = 0.0
-            self._fingerprint = None
+        with self._freshness.lock:
+            self._freshness.expire()
+            self._freshness.watermark = None  # whatever the fingerprint, rebuild
+
+    def _look(self, seen: tuple | None) -> tuple:
+        with self.sessions() as session:
+            fingerprint = Q.customers_fingerprint(session)
+            if self._index is None or fingerprint != seen:
+                self._index = PrefixIndex.build(Q.customer_name_rows(session))
+        return fingerprint
 
     def index(self) -> PrefixIndex:
-        with self._lock:
-            now = time.monotonic()
-            if self._index is not None and now - self._checked < REFRESH_SECONDS:
-                return self._index
-            with self.sessions() as session:
-                fingerprint = Q.customers_fingerprint(session)
-                if self._index is None or fingerprint != self._fingerprint:
-                    self._index = PrefixIndex.build(Q.customer_name_rows(session))
-                    self._fingerprint = fingerprint
-            self._checked = now
-            return self._index
+        self._freshness.check(self._look)
+        assert self._index is not None
+        return self._index
 
     def find(self, text: str, limit: int, more: list[Candidate]) -> list[Candidate]:
         """Prefix matches first, then ``more`` (the resolver's matches) not already listed."""

@@ -23,6 +23,13 @@ def register(sub) -> None:
         "--threads", type=int, default=8, help="gunicorn threads answering HTTP requests"
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="gunicorn worker processes (default 1); each loads the model and the name and "
+        "field indexes, so use more only on a shared store (PostgreSQL + a Chroma server)",
+    )
+    parser.add_argument(
         "--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)"
     )
     parser.set_defaults(func=_serve)
@@ -51,7 +58,7 @@ def _serve(args, container) -> int:
     if args.socket:
         return _socket_mode(container, app_token)
     port = args.port or int(os.environ.get("PORT") or 3000)
-    return _http(container, args.host, port, args.threads)
+    return _http(container, args.host, port, args.threads, max(1, args.workers))
 
 
 def _socket_mode(container, app_token: str) -> int:
@@ -71,14 +78,14 @@ def _socket_mode(container, app_token: str) -> int:
     return 0
 
 
-def _http(container, host: str, port: int, threads: int) -> int:
+def _http(container, host: str, port: int, threads: int, workers: int = 1) -> int:
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
         def load_config(self) -> None:
             options = {
                 "bind": f"{host}:{port}",
-                "workers": 1,  # one process holds the model; threads answer requests
+                "workers": workers,  # each process holds the model; threads answer requests
                 "worker_class": "gthread",
                 "threads": threads,
                 "timeout": 60,

@@ -252,6 +252,9 @@ class SyncService:
         name, kind = str(entry["name"]), entry["connector"]
         pace = entry.get("pace")
         pace = float(pace) if pace is not None else None
+        retries = int(
+            entry.get("retries", 5)
+        )  # 429/5xx retries of one call before the source fails
         secret = lambda s: s.get_secret_value() if s is not None else ""  # noqa: E731
         if kind == "zendesk":
             from connectors.zendesk import ZendeskConnector
@@ -259,7 +262,7 @@ class SyncService:
             return ZendeskConnector(
                 name, str(entry.get("subdomain") or ""), self.settings.zendesk_email or "",
                 secret(self.settings.zendesk_api_token), base_url=entry.get("base_url"), pace=pace,
-                per_page=int(entry.get("per_page") or 1000),
+                per_page=int(entry.get("per_page") or 1000), retries=retries,
             )  # fmt: skip
         if kind == "hubspot":
             from connectors.hubspot import HubSpotConnector
@@ -267,7 +270,7 @@ class SyncService:
             return HubSpotConnector(
                 name, secret(self.settings.hubspot_token), base_url=entry.get("base_url"),
                 arr_property=str(entry.get("arr_property") or "arr"),
-                external_id_property=entry.get("external_id_property"), pace=pace,
+                external_id_property=entry.get("external_id_property"), pace=pace, retries=retries,
             )  # fmt: skip
         from connectors.slack import SlackChannels
 
@@ -314,7 +317,7 @@ class SyncService:
         deleted = [
             d for d in page.deleted if not (d.startswith("customer:") and d[9:] in memory.links)
         ]
-        return Effects(deleted=deleted, merged=dict(page.merged), apply=apply)
+        return Effects(deleted=deleted, merged=dict(page.merged), apply=apply, source=name)
 
     def _items(self, connector, page: Page, memory: _RunMemory) -> list[Any]:
         from store import sync as sync_store

@@ -23,6 +23,7 @@ from store.queries.base import (
 from store.queries.chunks import (
     ChunkVector,
     customer_chunks,
+    record_owners,
     records_by_ids,
 )
 from store.queries.complaints import (
@@ -47,7 +48,9 @@ from store.queries.customers import (
 from store.queries.fieldvalues import (
     ComplaintFields,
     complaint_days_named,
+    complaint_fields_since,
     customers_with_a_complaint_carrying_all,
+    newest_complaint_write,
     open_complaint_ids,
     stored_time,
     value_hits,
@@ -72,6 +75,7 @@ __all__ = [
     "a_customer_with_more_complaints_than",
     "complaint_days_named",
     "complaint_digest",
+    "complaint_fields_since",
     "complaints_by_id_fragments",
     "complaints_of_states",
     "complaint_from_row",
@@ -92,8 +96,10 @@ __all__ = [
     "linked_moments",
     "moment_from_row",
     "newest_by_category",
+    "newest_complaint_write",
     "open_complaint_ids",
     "recent_moments",
+    "record_owners",
     "records_by_ids",
     "stored_time",
     "value_hits",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from c360.domain import Complaint, Customer, Moment, split_record_id, utc
-from store.models import ChunkRow, ComplaintRow, MomentRow
+from store.models import ChunkRow, ComplaintRow, CustomerRow, MomentRow
 from store.queries.base import EVIDENCE_ORIGINS, _run, _slices, complaint_from_row, moment_from_row
 from store.queries.customers import get_customers
 
@@ -79,3 +79,28 @@ def records_by_ids(
                     c = complaint_from_row(row)
                     found[c.record_id] = c
     return found
+
+
+def record_owners(session: Session, record_ids: Iterable[str]) -> dict[str, str]:
+    """``<kind>:<id>`` -> the customer that owns the record (a customer owns itself), for
+    the ids that exist; unknown ids and kinds are simply absent. Reads ids and owners only."""
+    tables = {
+        "customer": (CustomerRow.customer_id, CustomerRow.customer_id),
+        "moment": (MomentRow.moment_id, MomentRow.customer_id),
+        "complaint": (ComplaintRow.complaint_id, ComplaintRow.customer_id),
+    }
+    by_kind: dict[str, set[str]] = {}
+    for rid in set(record_ids):
+        kind, source_id = split_record_id(rid)
+        by_kind.setdefault(kind, set()).add(source_id)
+    owners: dict[str, str] = {}
+    for kind, ids in by_kind.items():
+        if kind not in tables:
+            continue
+        id_col, owner_col = tables[kind]
+        for part in _slices(sorted(ids)):
+            for source_id, owner in _run(
+                session, select(id_col, owner_col).where(id_col.in_(part))
+            ):
+                owners[f"{kind}:{source_id}"] = owner
+    return owners

@@ -1,9 +1,10 @@
 """Field-value reads (the ``complaint_values`` index): which complaints carry the values a
-question names, and on which days; also a customer's open complaint ids."""
+question names, and on which days; also a customer's open complaint ids, and the field values
+of the complaints written since a time (the in-memory field index's refresh)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -146,3 +147,22 @@ def open_complaint_ids(session: Session, customer_id: str) -> set[str]:
         ),
     )
     return set(_run(session, stmt, {"cid": customer_id}).scalars())
+
+
+def newest_complaint_write(session: Session) -> datetime | None:
+    """When a complaint was last written (``ix_complaints_updated_at``): the watermark of
+    the in-memory field index."""
+    return session.execute(select(func.max(ComplaintRow.updated_at))).scalar()
+
+
+def complaint_fields_since(
+    session: Session, since: datetime | None
+) -> Iterator[tuple[str, str | None, dict[str, Any] | None]]:
+    """(customer id, category, attributes) of every complaint written at or after ``since``
+    (all when None), streamed in batches: the first load reads every complaint's narrow
+    columns once."""
+    stmt = select(ComplaintRow.customer_id, ComplaintRow.category, ComplaintRow.attributes)
+    if since is not None:
+        stmt = stmt.where(ComplaintRow.updated_at >= since)
+    for row in session.execute(stmt.execution_options(yield_per=5000)):
+        yield row[0], row[1], row[2]

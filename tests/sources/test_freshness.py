@@ -26,6 +26,15 @@ def _helpdesk(zendesk, tmp_path, interval="1h"):
     )  # fmt: skip
 
 
+def _helpdesk_retries(path, retries):
+    import yaml
+
+    data = yaml.safe_load(path.read_text())
+    data["sources"][0]["retries"] = retries
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
 class Args:
     def __init__(self, **kw):
         self.__dict__.update({"name": None, "full": False, "json": True, "repair": False} | kw)
@@ -84,7 +93,8 @@ def test_sync_and_sources_keep_their_json_contracts_and_exit_codes(
     assert row["last_success"] == "2026-11-23T12:00:00+00:00" and row["records_seen"] >= 3
     assert json.loads(row["cursor"])["tickets"]
     clock.advance(minutes=5)
-    zendesk.cue("organizations", status=500, times=6)
+    sources = _helpdesk_retries(sources, retries=1)
+    zendesk.cue("organizations", status=500, times=2)
     assert sync_command.run_sync(Args(source=str(sources)), live) == 1
     failed = json.loads(capsys.readouterr().out)["sources"][0]
     assert "HTTP 500" in failed["failure"]

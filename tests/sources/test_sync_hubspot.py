@@ -149,6 +149,14 @@ def test_the_same_company_in_crm_and_helpdesk_is_one_customer_found_by_either_id
     for ref in ("hs-1", "zd-org-10"):
         answer = live.briefs.brief(ref, ASKER, log=False)
         assert answer.customer_record.customer_id == "hs-1", (ref, answer.to_dict())
+    # The company archived in the CRM takes the CRM's records along, not the helpdesk's.
+    hubspot.archive("companies", "1")
+    assert live.sync.sync(sources).completed
+    with live.sessions() as s:
+        assert s.get(MomentRow, "hs-note-41") is None
+        assert s.get(ComplaintRow, "hs-ticket-51") is None
+        assert s.get(ComplaintRow, "zd-100").customer_id == "hs-1"
+        assert s.get(CustomerRow, "hs-1") is not None
 
 
 def test_a_bad_token_is_a_401_naming_hubspot_token(tmp_path, hubspot, live):

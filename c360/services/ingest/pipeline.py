@@ -470,7 +470,11 @@ class IngestService(RunRepair):
         for old, new in sorted(effects.merged.items()):
             moved += sync_store.redirect_customer(session, old, new)
         deleted = [*effects.deleted, *(f"customer:{old}" for old in sorted(effects.merged))]
-        removed = sync_store.delete_records(session, deleted, run_id, now) if deleted else []
+        removed = (
+            sync_store.delete_records(session, deleted, run_id, now, source=effects.source)
+            if deleted
+            else []
+        )
         if effects.apply is not None:
             effects.apply(session, now)
         return moved, removed

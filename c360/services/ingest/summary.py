@@ -132,6 +132,7 @@ class Effects:
     deleted: list[str] = field(default_factory=list)
     merged: dict[str, str] = field(default_factory=dict)
     apply: Callable[[Any, Any], None] | None = None
+    source: str | None = None  # whose records a deleted customer takes along
 
 
 class EffectBatch(list):

@@ -8,24 +8,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from fixtures.brief_records import INJECTION, NOW, load
+from fixtures.brief_records import INJECTION, load
 
-from c360.clock import FixedClock
-from c360.container import Container
 from c360.domain import Asker
-from c360.settings import Settings
 from store.queries import records_by_ids
 
 DANA = Asker(id="U-DANA", name="Dana", channel="cli")
-
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory, embeddings):
-    """One store for the read-only tests (they pass log=False so it never changes)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("brief"), _env_file=None)
-    container = Container(settings, embeddings=embeddings, clock=FixedClock(NOW))
-    load(container)
-    return container
 
 
 def owners_of(container, record_ids) -> dict[str, str]:
@@ -69,11 +57,8 @@ def test_every_cited_record_belongs_to_the_resolved_customer(loaded, question, c
 def test_json_contract_has_exactly_the_documented_keys_and_types(loaded):
     data = loaded.briefs.ask("What did Acme Corp complain about?", DANA, log=False).to_dict()
     assert list(data) == [
-        "question", "customer", "candidates", "answer", "sections", "next_actions", "citations", "logged_moment_id", "resolution",
-        "lead",  # issue 10: the answer's first lines
+        "question", "customer", "candidates", "answer", "sections", "next_actions", "citations", "logged_moment_id", "resolution", "lead",
     ]  # fmt: skip
-    assert 1 <= len(data["lead"]) <= 5
-    assert all(set(i) == {"text", "citations"} and i["citations"] for i in data["lead"])
     assert data["question"] == "What did Acme Corp complain about?"
     assert set(data["resolution"]) == {"method", "evidence", "score", "runner_up"}
     assert data["resolution"]["method"] == "name" and data["resolution"]["score"] == 1.0
@@ -104,11 +89,17 @@ def test_json_contract_has_exactly_the_documented_keys_and_types(loaded):
             "label",
             "source",
         }
-        assert isinstance(cit["suspicious"], bool) and cit["label"]
+        assert isinstance(cit["label"], str) and cit["label"]
+        assert isinstance(cit["suspicious"], bool)
         assert cit["kind"] in ("customer", "moment", "complaint")
         assert cit["record_id"].startswith(cit["kind"] + ":")
         assert cit["occurred_at"] is None or isinstance(cit["occurred_at"], str)
     assert data["logged_moment_id"] is None
+    cited = {c["record_id"] for c in data["citations"]}
+    assert 1 <= len(data["lead"]) <= 5
+    for item in data["lead"]:
+        assert set(item) == {"text", "citations"} and item["citations"]
+        assert set(item["citations"]) <= cited
 
 
 def test_sections_come_in_a_fixed_order_with_the_answer_first(loaded):
@@ -283,35 +274,9 @@ def test_brief_on_postgresql_cites_only_the_customer_and_logs_the_exchange(pg_co
     ]
 
 
-def test_the_guard_refuses_another_customers_record_whatever_produced_it():
-    from c360.domain import Complaint, Customer
-    from c360.services.briefs import Item, NextAction, Section, _Citations
-
-    mine = Customer("C-1", "Mine Inc")
-    theirs = Complaint("cp-9", "C-2", NOW, "not yours")
-    reg = _Citations("C-1")
-    assert reg.add(mine) == "customer:C-1"
-    assert reg.add(theirs) is None and reg.refused == ["complaint:cp-9"]
-    sections, actions = reg.guard(
-        [
-            Section(
-                "S",
-                [
-                    Item("mixed", ["customer:C-1", "complaint:cp-9"]),
-                    Item("foreign only", ["complaint:cp-9"]),
-                ],
-            )
-        ],
-        [NextAction("act", "why", ["complaint:cp-9"])],
-    )
-    assert [(i.text, i.citations) for i in sections[0].items] == [("mixed", ["customer:C-1"])]
-    assert actions == []
-
-
 def test_find_customers_lists_matches_with_scores_for_pickers(loaded):
     found = loaded.briefs.find_customers("acme")
-    # issue 10: names that start with what was typed first (shortest first), with the reason
-    assert [(c.customer_id, c.score, c.reasons) for c in found][:2] == [
+    assert [(c.customer_id, c.score, c.reasons) for c in found] == [
         ("C-ACME", 1.0, ["name starts with 'acme'"]),
         ("C-ACMELTD", 1.0, ["name starts with 'acme'"]),
     ]

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from fixtures.brief_records import INJECTION, NOW, load
+from fixtures.brief_records import INJECTION, NOW
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from pydantic import Field
 
-from c360.clock import FixedClock
-from c360.container import Container
+from c360.brief import BriefService
 from c360.domain import Asker
-from c360.services.briefs import BriefService, grounded_sentences, split_sentences
-from c360.settings import Settings
 from prompts.answer_llm import SYSTEM_PROMPT
 
 DANA = Asker(id="U-DANA", name="Dana")
@@ -32,14 +28,6 @@ class RecordingFakeChat(GenericFakeChatModel):
         return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory, embeddings):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("llm"), _env_file=None)
-    container = Container(settings, embeddings=embeddings, clock=FixedClock(NOW))
-    load(container)
-    return container
-
-
 def with_model(container, *replies: str) -> tuple[BriefService, RecordingFakeChat]:
     model = RecordingFakeChat(messages=iter([AIMessage(content=r) for r in replies]))
     service = BriefService(
@@ -52,36 +40,6 @@ def with_model(container, *replies: str) -> tuple[BriefService, RecordingFakeCha
         clock=container.clock,
     )
     return service, model
-
-
-def test_sentences_keep_the_citations_that_follow_their_full_stop():
-    text = (
-        "First point [moment:1]. Second point. [complaint:2] Third? Yes [customer:C-1, moment:3]!"
-    )
-    assert split_sentences(text) == [
-        "First point [moment:1].",
-        "Second point. [complaint:2]",
-        "Third?",
-        "Yes [customer:C-1, moment:3]!",
-    ]
-
-
-def test_grounding_keeps_only_sentences_citing_given_records():
-    allowed = {"moment:1", "complaint:2", "customer:C-1"}
-    kept, dropped = grounded_sentences(
-        "Supported [moment:1]. Unsupported claim. Foreign [complaint:99]. Mixed [moment:1, complaint:99]. "
-        "Both [complaint:2, customer:C-1].",
-        allowed,
-    )
-    assert kept == [
-        ("Supported [moment:1].", ["moment:1"]),
-        ("Both [complaint:2, customer:C-1].", ["complaint:2", "customer:C-1"]),
-    ]
-    assert dropped == [
-        "Unsupported claim.",
-        "Foreign [complaint:99].",
-        "Mixed [moment:1, complaint:99].",
-    ]
 
 
 def test_unsupported_and_foreign_sentences_are_removed_from_the_answer(loaded):
@@ -113,7 +71,7 @@ def test_when_nothing_survives_the_deterministic_answer_stands(loaded):
         loaded, "Everything is fine. Ask Acme Corporation Ltd [complaint:cp-acl-1]."
     )
     with_llm = service.ask("What is wrong with Acme Corp's billing?", DANA, log=False)
-    without = loaded.briefs.ask("What is wrong with Acme Corp's billing?", DANA, log=False)
+    without = loaded.brief_service.ask("What is wrong with Acme Corp's billing?", DANA, log=False)
     assert not with_llm.llm_used
     assert with_llm.to_dict() == without.to_dict()
 
@@ -177,4 +135,4 @@ def test_warming_up_prepares_the_store_reads_without_calling_the_model_or_loggin
     assert model.seen == []
     with loaded.sessions() as session:
         assert len(Q.exchange_moments(session, limit=1000)) == before
-    assert service._fields is not None  # the field index is built, as the name index
+    assert service.vocabulary.built  # the field index is built, as the name index
