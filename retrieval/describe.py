@@ -391,7 +391,7 @@ class CustomerFields:
     def load(self, session, fingerprint: object) -> None:
         from sqlalchemy import select
 
-        from retrieval.fieldmatch import MONEY_NAME_WORDS, _name_words
+        from retrieval.amounts import MONEY_NAME_WORDS, name_words
         from store.models import CustomerRow
 
         self.by_amount.clear()
@@ -405,7 +405,7 @@ class CustomerFields:
                 if isinstance(value, bool):
                     continue
                 if isinstance(value, (int, float)):
-                    if {w.lower() for w in _name_words(name)} & MONEY_NAME_WORDS:
+                    if {w.lower() for w in name_words(name)} & MONEY_NAME_WORDS:
                         money[name] = float(value)
                 elif isinstance(value, str) and 2 < len(value) <= 40:
                     texts[name] = value

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from c360.domain import Asker, Customer
 from prompts import brief as W
-from retrieval.fieldmatch import amount_fields
+from retrieval.amounts import amount_fields
 from retrieval.search import detect_intent
 
 ASKER = Asker(id="U1", name="Eve", channel="cli")

@@ -20,6 +20,7 @@ from c360.brief.vocabulary import without_name
 from c360.domain import Customer
 from prompts import brief as W
 from retrieval import fieldmatch as F
+from retrieval.amounts import amount_fields
 from retrieval.fieldindex import FieldIndex
 from retrieval.search import Intent, detect_intent, rank_chunks
 from store import queries as Q
@@ -141,7 +142,7 @@ def amounts(cust: Customer, question: str) -> Answer:
     """ "How much do they pay a month?": the money fields of the customer record the question
     points at, or that the record has none (not in the data)."""
     where = W.record_label("customer", cust.customer_id, cust.name)
-    found = F.amount_fields(cust, question)
+    found = amount_fields(cust, question)
     lines = [
         (W.field_value_line(W.amount_label(name), where, W.amount_value(name, value)), [cust])
         for name, value in found

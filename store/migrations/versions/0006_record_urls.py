@@ -17,10 +17,13 @@ depends_on = None
 TABLES = ("customers", "moments", "complaints")
 
 
+# Plain ADD/DROP COLUMN, no batch copy: SQLite (3.35+) and PostgreSQL both alter in place, and
+# a batch copy of `customers` would drop a table other tables' foreign keys point at.
+
+
 def upgrade() -> None:
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("url", sa.String(length=2048), nullable=True))
+        op.add_column(table, sa.Column("url", sa.String(length=2048), nullable=True))
 
 
 def downgrade() -> None:
