@@ -47,12 +47,12 @@ sys.path.insert(0, str(ROOT))
 
 from c360.container import Container  # noqa: E402
 from c360.domain import Asker, Customer  # noqa: E402
-from c360.services.demo import (  # noqa: E402
+from c360.services.demo import DemoCompany  # noqa: E402
+from c360.services.demo.vocabulary import (  # noqa: E402
     COMPLAINT_CATEGORIES,
     COMPLAINT_TEMPLATES,
     FEATURES,
     MOMENT_TEMPLATES,
-    DemoCompany,
 )
 from c360.settings import Settings  # noqa: E402
 

@@ -88,8 +88,23 @@ def record_hash(record: Any) -> str:
     return content_hash(payload)
 
 
+class _RecordIds:
+    """What the three record kinds share: the store id from ``kind`` and ``source_id`` (each
+    kind's own id), and the content hash."""
+
+    kind: RecordKind
+    source_id: str
+
+    @property
+    def record_id(self) -> str:
+        return record_id(self.kind, self.source_id)
+
+    def hash(self) -> str:
+        return record_hash(self)
+
+
 @dataclass
-class Customer:
+class Customer(_RecordIds):
     customer_id: str
     name: str
     aliases: list[str] = field(default_factory=list)
@@ -109,13 +124,6 @@ class Customer:
     @property
     def source_id(self) -> str:
         return self.customer_id
-
-    @property
-    def record_id(self) -> str:
-        return record_id("customer", self.customer_id)
-
-    def hash(self) -> str:
-        return record_hash(self)
 
     def text(self) -> str:
         """The customer record as one indexable text (used for description-based resolution)."""
@@ -137,7 +145,7 @@ class Customer:
 
 
 @dataclass
-class Moment:
+class Moment(_RecordIds):
     moment_id: str
     customer_id: str
     occurred_at: datetime
@@ -156,16 +164,9 @@ class Moment:
     def source_id(self) -> str:
         return self.moment_id
 
-    @property
-    def record_id(self) -> str:
-        return record_id("moment", self.moment_id)
-
-    def hash(self) -> str:
-        return record_hash(self)
-
 
 @dataclass
-class Complaint:
+class Complaint(_RecordIds):
     complaint_id: str
     customer_id: str
     opened_at: datetime
@@ -185,15 +186,8 @@ class Complaint:
         return self.complaint_id
 
     @property
-    def record_id(self) -> str:
-        return record_id("complaint", self.complaint_id)
-
-    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
-
-    def hash(self) -> str:
-        return record_hash(self)
 
 
 Record = Customer | Moment | Complaint

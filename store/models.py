@@ -24,7 +24,17 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
 
 
-class CustomerRow(Base):
+class _Ingested:
+    """The bookkeeping columns every ingested record table ends with: where the record came
+    from, its content hash (a re-ingest with the same hash changes nothing), and when."""
+
+    source: Mapped[str | None] = mapped_column(String(1024), sort_order=100)
+    content_hash: Mapped[str] = mapped_column(String(64), sort_order=100)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), sort_order=100)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), sort_order=100)
+
+
+class CustomerRow(_Ingested, Base):
     __tablename__ = "customers"
 
     customer_id: Mapped[str] = mapped_column(String(255), primary_key=True)
@@ -40,13 +50,9 @@ class CustomerRow(Base):
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     url: Mapped[str | None] = mapped_column(String(2048))  # where a person opens the record
-    source: Mapped[str | None] = mapped_column(String(1024))
-    content_hash: Mapped[str] = mapped_column(String(64))
-    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class MomentRow(Base):
+class MomentRow(_Ingested, Base):
     __tablename__ = "moments"
     __table_args__ = (
         Index("ix_moments_customer_time", "customer_id", "occurred_at"),
@@ -69,13 +75,9 @@ class MomentRow(Base):
     # meta["complaint_id"] as a column: the complaint this moment is about (a company's
     # response), so a brief finds a complaint's responses by index. Written from meta.
     complaint_id: Mapped[str | None] = mapped_column(String(255))
-    source: Mapped[str | None] = mapped_column(String(1024))
-    content_hash: Mapped[str] = mapped_column(String(64))
-    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ComplaintRow(Base):
+class ComplaintRow(_Ingested, Base):
     __tablename__ = "complaints"
     __table_args__ = (
         Index("ix_complaints_customer_time", "customer_id", "opened_at"),
@@ -97,10 +99,6 @@ class ComplaintRow(Base):
     severity: Mapped[str | None] = mapped_column(String(64))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     url: Mapped[str | None] = mapped_column(String(2048))  # where a person opens the record
-    source: Mapped[str | None] = mapped_column(String(1024))
-    content_hash: Mapped[str] = mapped_column(String(64))
-    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ComplaintValueRow(Base):

@@ -12,7 +12,8 @@ import pytest
 
 from c360.cli import build_parser
 from c360.domain import Asker
-from c360.services.demo import INJECTION_TEXT, DemoCompany
+from c360.services.demo import DemoCompany
+from c360.services.demo.vocabulary import INJECTION_TEXT
 
 ANCHOR = date(2026, 11, 23)
 SMALL = 30

@@ -81,12 +81,6 @@ def register(app, services) -> None:
             return
         job(body, *args)
 
-    def claim(body: dict[str, Any], alert_id: str) -> None:
-        user_id, name = _presser(body)
-        result = ownership().claim(alert_id, user_id, name)
-        if not result.ok:
-            tell(body, ab.action_reply(result))
-
     def assign(body: dict[str, Any], alert_id: str, assignee: str) -> None:
         user_id, name = _presser(body)
         target = services.slack.requester(assignee, _team(body))
@@ -106,22 +100,25 @@ def register(app, services) -> None:
         user_id, name = _presser(body)
         tell(body, ab.action_reply(ownership().snooze(alert_id, user_id, choice, name)))
 
-    def release(body: dict[str, Any], alert_id: str) -> None:
-        user_id, name = _presser(body)
-        result = ownership().release(alert_id, user_id, name)
-        if not result.ok:
-            tell(body, ab.action_reply(result))
+    def on_press(method: str):
+        """The listener of a button whose service method takes (alert_id, presser id, presser
+        name): claim, release, resolve. The presser hears back only when it did not go their way."""
 
-    def resolve(body: dict[str, Any], alert_id: str) -> None:
-        user_id, name = _presser(body)
-        result = ownership().resolve(alert_id, user_id, name)
-        if not result.ok:
-            tell(body, ab.action_reply(result))
+        def job(body: dict[str, Any], alert_id: str) -> None:
+            user_id, name = _presser(body)
+            result = getattr(ownership(), method)(alert_id, user_id, name)
+            if not result.ok:
+                tell(body, ab.action_reply(result))
 
-    @app.action(ab.ACTION_CLAIM)
-    def on_claim(ack, body: dict, action: dict) -> None:
-        ack()
-        hand_off(body, allowed, body, claim, _alert_id(action))
+        def listener(ack, body: dict, action: dict) -> None:
+            ack()
+            hand_off(body, allowed, body, job, _alert_id(action))
+
+        return listener
+
+    app.action(ab.ACTION_CLAIM)(on_press("claim"))
+    app.action(ab.ACTION_RELEASE)(on_press("release"))
+    app.action(ab.ACTION_RESOLVE)(on_press("resolve"))
 
     @app.action(ab.ACTION_ASSIGN)
     def on_assign(ack, body: dict, action: dict) -> None:
@@ -132,13 +129,3 @@ def register(app, services) -> None:
     def on_snooze(ack, body: dict, action: dict) -> None:
         ack()
         hand_off(body, allowed, body, snooze, _alert_id(action), action["selected_option"]["value"])
-
-    @app.action(ab.ACTION_RELEASE)
-    def on_release(ack, body: dict, action: dict) -> None:
-        ack()
-        hand_off(body, allowed, body, release, _alert_id(action))
-
-    @app.action(ab.ACTION_RESOLVE)
-    def on_resolve(ack, body: dict, action: dict) -> None:
-        ack()
-        hand_off(body, allowed, body, resolve, _alert_id(action))

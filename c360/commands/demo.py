@@ -10,12 +10,12 @@ record unchanged and embeds nothing. The demo's own questions are not logged as 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import date
 from pathlib import Path
 
+from c360.commands import add_progress_option
 from c360.domain import Asker
 
 MANIFEST = "demo.json"
@@ -52,10 +52,7 @@ def register(sub) -> None:
         "(default: the day of the first run in this directory, else today)",
     )
     parser.add_argument("--no-briefs", action="store_true", help="generate and ingest only")
-    parser.add_argument(
-        "--progress", action=argparse.BooleanOptionalAction, default=None,
-        help="progress bar on stderr (default: when stderr is a terminal)",
-    )  # fmt: skip
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
 import traceback
 
+from c360.commands import add_progress_option
 from c360.safety.terminal import printable
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,7 @@ def register(sub) -> None:
     )
     parser.add_argument("--source", metavar="SOURCES.yml", help="YAML file listing several sources")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
-    parser.add_argument(
-        "--progress", action=argparse.BooleanOptionalAction, default=None,
-        help="progress bar on stderr (default: when stderr is a terminal)",
-    )  # fmt: skip
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 

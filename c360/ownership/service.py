@@ -54,18 +54,19 @@ class OwnershipService:
 
     @property
     def notifier(self) -> Notifier | None:
-        value = self._notifier
-        if callable(value) and not hasattr(value, "post_alert"):
-            value = value()
-            self._notifier = value
-        return value
+        return self._provided("_notifier", "post_alert")
 
     @property
     def briefs(self):
-        value = self._briefs
-        if callable(value) and not hasattr(value, "brief"):
+        return self._provided("_briefs", "brief")
+
+    def _provided(self, slot: str, method: str):
+        """What ``slot`` holds: the object itself, or (a callable without ``method``) a provider,
+        called once on first need and replaced by what it made."""
+        value = getattr(self, slot)
+        if callable(value) and not hasattr(value, method):
             value = value()
-            self._briefs = value
+            setattr(self, slot, value)
         return value
 
     # The rooms' functions take the service as their first argument (``ctx``: sessions,
