@@ -146,8 +146,8 @@ def build_store(size_name: str, n_records: int, rebuild: bool) -> dict:
 
     from sqlalchemy import insert
 
+    from c360.services.ingest.pipeline import chunk_row
     from retrieval.chunking import chunk_record, record_origin, text_hash
-    from retrieval.embeddings import to_blob
     from store import records as store_records
     from store.models import ChunkRow
 
@@ -203,18 +203,7 @@ def build_store(size_name: str, n_records: int, rebuild: bool) -> dict:
             session.execute(
                 insert(ChunkRow),
                 [
-                    {
-                        "chunk_id": c.chunk_id,
-                        "record_id": c.record_id,
-                        "customer_id": c.customer_id,
-                        "kind": c.kind,
-                        "origin": origin,
-                        "text": c.text,
-                        "text_hash": text_hash(c.text),
-                        "occurred_at": c.occurred_at,
-                        "embedding": to_blob(matrix[i]),
-                        "indexed": False,
-                    }
+                    chunk_row(c, origin, text_hash(c.text), matrix[i])
                     for i, (c, origin) in enumerate(zip(chunks, origins, strict=True))
                 ],
             )

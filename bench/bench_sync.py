@@ -59,6 +59,25 @@ def fill(zendesk, hubspot, n: int, seed: int) -> None:
                                  f"came up, follow-up {m}.</p>", hs_timestamp="1700100000000")  # fmt: skip
 
 
+def sources_and_settings(zendesk, hubspot, tmp: Path):
+    """The sources file naming both fakes (no pacing), and settings with their test credentials."""
+    import yaml
+    from pydantic import SecretStr
+
+    from c360.settings import Settings
+
+    sources = tmp / "sources.yml"
+    sources.write_text(yaml.safe_dump({"sources": [
+        {"name": "helpdesk", "connector": "zendesk", "subdomain": "bench", "base_url": zendesk.base_url, "pace": 0},
+        {"name": "crm", "connector": "hubspot", "base_url": hubspot.base_url, "pace": 0},
+    ]}))  # fmt: skip
+    settings = Settings(
+        data_dir=tmp / "c360", hubspot_token=SecretStr("hs-test-token"),
+        zendesk_email="agent@example.com", zendesk_api_token=SecretStr("zd-test-token"), _env_file=None,
+    )  # fmt: skip
+    return sources, settings
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -77,14 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.unchanged:
         return unchanged_only(args.unchanged, args.seed)
 
-    import yaml
     from fake_hubspot import FakeHubSpot
     from fake_zendesk import FakeZendesk
-    from pydantic import SecretStr
 
     from c360.clock import SystemClock
     from c360.container import Container
-    from c360.settings import Settings
     from store.models import ChunkRow, ComplaintRow, CustomerRow, MomentRow
 
     with FakeZendesk() as zendesk, FakeHubSpot() as hubspot, tempfile.TemporaryDirectory() as tmp:
@@ -93,15 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         total = (len(zendesk.orgs) + len(zendesk.tickets) + sum(len(e["child_events"]) for e in zendesk.events)
                  + len(hubspot.objects["companies"]) + len(hubspot.objects["notes"]))  # fmt: skip
         print(f"fakes filled with {total} records in {time.perf_counter() - started:.1f}s")
-        sources = Path(tmp) / "sources.yml"
-        sources.write_text(yaml.safe_dump({"sources": [
-            {"name": "helpdesk", "connector": "zendesk", "subdomain": "bench", "base_url": zendesk.base_url, "pace": 0},
-            {"name": "crm", "connector": "hubspot", "base_url": hubspot.base_url, "pace": 0},
-        ]}))  # fmt: skip
-        settings = Settings(
-            data_dir=Path(tmp) / "c360", hubspot_token=SecretStr("hs-test-token"),
-            zendesk_email="agent@example.com", zendesk_api_token=SecretStr("zd-test-token"), _env_file=None,
-        )  # fmt: skip
+        sources, settings = sources_and_settings(zendesk, hubspot, Path(tmp))
         container = Container(settings, clock=SystemClock())
         embeddings = container.embeddings
         embeddings.encode(["warm up"] * 8)
@@ -180,26 +188,15 @@ class StandInEmbeddings:
 
 
 def unchanged_only(n: int, seed: int) -> int:
-    import yaml
     from fake_hubspot import FakeHubSpot
     from fake_zendesk import FakeZendesk
-    from pydantic import SecretStr
 
     from c360.clock import SystemClock
     from c360.container import Container
-    from c360.settings import Settings
 
     with FakeZendesk() as zendesk, FakeHubSpot() as hubspot, tempfile.TemporaryDirectory() as tmp:
         fill(zendesk, hubspot, n, seed)
-        sources = Path(tmp) / "sources.yml"
-        sources.write_text(yaml.safe_dump({"sources": [
-            {"name": "helpdesk", "connector": "zendesk", "subdomain": "bench", "base_url": zendesk.base_url, "pace": 0},
-            {"name": "crm", "connector": "hubspot", "base_url": hubspot.base_url, "pace": 0},
-        ]}))  # fmt: skip
-        settings = Settings(
-            data_dir=Path(tmp) / "c360", hubspot_token=SecretStr("hs-test-token"),
-            zendesk_email="agent@example.com", zendesk_api_token=SecretStr("zd-test-token"), _env_file=None,
-        )  # fmt: skip
+        sources, settings = sources_and_settings(zendesk, hubspot, Path(tmp))
         container = Container(settings, embeddings=StandInEmbeddings(), clock=SystemClock())
         t0 = time.perf_counter()
         first = container.sync.sync(sources)

@@ -90,6 +90,20 @@ class ApiRow:
     where: str
     same_as: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, kind: str, data: dict[str, Any], where: str, external_id: Any = None) -> ApiRow:
+        """The row of an object from its fields, the absent (None) ones left out. A customer's
+        ``external_id`` (the c360 customer id the API keeps for it, when set) becomes a column
+        and its ``same_as``."""
+        if external_id:
+            data = data | {"external_id": str(external_id)}
+        return cls(
+            kind,
+            {k: v for k, v in data.items() if v is not None},
+            where,
+            same_as=[str(external_id)] if external_id else [],
+        )
+
 
 class LiveConnector(Protocol):
     """A source read over an API (``connector:`` in the sources file): HubSpot, Zendesk, Slack."""

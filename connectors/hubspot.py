@@ -281,14 +281,7 @@ class HubSpotConnector:
             "lifecycle_stage": p.get("lifecyclestage") or None,
             "industry": p.get("industry") or None,
         }
-        if external:
-            data["external_id"] = str(external)
-        return ApiRow(
-            "customer",
-            {k: v for k, v in data.items() if v is not None},
-            f"company {oid}",
-            same_as=[str(external)] if external else [],
-        )
+        return ApiRow.of("customer", data, f"company {oid}", external_id=external)
 
     def _contact(self, result: dict[str, Any], company: str | None) -> ApiRow | None:
         p = result.get("properties") or {}
@@ -301,9 +294,7 @@ class HubSpotConnector:
             "name": name,
             "title": p.get("jobtitle") or None,
         }
-        return ApiRow(
-            "person", {k: v for k, v in data.items() if v is not None}, f"contact {result['id']}"
-        )
+        return ApiRow.of("person", data, f"contact {result['id']}")
 
     def _engagement(self, object_type: str):
         channel, fields, direction_prop = ENGAGEMENTS[object_type]
@@ -326,9 +317,7 @@ class HubSpotConnector:
                 "text": "\n\n".join(x for x in parts if x) or f"HubSpot {channel} {oid}",
                 "url": self._link("companies", company) if company else None,
             }
-            return ApiRow(
-                "moment", {k: v for k, v in data.items() if v is not None}, f"{channel} {oid}"
-            )
+            return ApiRow.of("moment", data, f"{channel} {oid}")
 
         return convert
 
@@ -350,6 +339,4 @@ class HubSpotConnector:
             "url": self._link("tickets", oid),
             "pipeline_stage": p.get("hs_pipeline_stage") or None,
         }
-        return ApiRow(
-            "complaint", {k: v for k, v in data.items() if v is not None}, f"ticket {oid}"
-        )
+        return ApiRow.of("complaint", data, f"ticket {oid}")

@@ -288,6 +288,4 @@ class SlackChannels:
         }
         if message.get("thread_ts") and message.get("thread_ts") != ts:
             data["slack_thread_ts"] = str(message["thread_ts"])
-        return ApiRow(
-            "moment", {k: v for k, v in data.items() if v is not None}, f"message {channel}/{ts}"
-        )
+        return ApiRow.of("moment", data, f"message {channel}/{ts}")

@@ -155,14 +155,7 @@ class ZendeskConnector:
             "details": org.get("details") or None,
         }
         external = org.get("external_id")
-        if external:
-            data["external_id"] = str(external)
-        return ApiRow(
-            "customer",
-            {k: v for k, v in data.items() if v is not None},
-            f"organization {org['id']}",
-            same_as=[str(external)] if external else [],
-        )
+        return ApiRow.of("customer", data, f"organization {org['id']}", external_id=external)
 
     def _tickets(self, state: dict[str, Any]) -> Iterator[Page]:
         while True:
@@ -212,9 +205,7 @@ class ZendeskConnector:
             "tags": ", ".join(ticket.get("tags") or []) or None,
             "ticket_updated_at": ticket.get("updated_at"),
         }
-        return ApiRow(
-            "complaint", {k: v for k, v in data.items() if v is not None}, f"ticket {tid}"
-        )
+        return ApiRow.of("complaint", data, f"ticket {tid}")
 
     def _comments(self, state: dict[str, Any]) -> Iterator[Page]:
         while True:
@@ -268,11 +259,7 @@ class ZendeskConnector:
             "public": bool(comment.get("public", True)),
             "url": f"{self.web}/agent/tickets/{tid}",
         }
-        return ApiRow(
-            "moment",
-            {k: v for k, v in data.items() if v is not None},
-            f"ticket {tid} comment {comment['id']}",
-        )
+        return ApiRow.of("moment", data, f"ticket {tid} comment {comment['id']}")
 
     def _load_users(self, ids: set[Any]) -> None:
         wanted = sorted(i for i in ids if i is not None and i not in self._users)

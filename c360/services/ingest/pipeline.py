@@ -26,6 +26,23 @@ from store import records as store
 log = logging.getLogger(__name__)
 
 
+def chunk_row(chunk: Chunk, origin: str, digest: str, vector: np.ndarray) -> dict[str, Any]:
+    """The ``chunks`` table row of an embedded chunk, written before the vector index has it
+    (``indexed`` False until the index write is confirmed)."""
+    return {
+        "chunk_id": chunk.chunk_id,
+        "record_id": chunk.record_id,
+        "customer_id": chunk.customer_id,
+        "kind": chunk.kind,
+        "origin": origin,
+        "text": chunk.text,
+        "text_hash": digest,
+        "occurred_at": chunk.occurred_at,
+        "embedding": to_blob(vector),
+        "indexed": False,
+    }
+
+
 class IngestService(RunRepair):
     def __init__(self, sessions, embeddings, index, settings, clock) -> None:
         self.sessions = sessions
@@ -385,18 +402,7 @@ class IngestService(RunRepair):
             else np.zeros((0, self.embeddings.dimension), dtype=np.float32)
         )
         chunk_rows = [
-            {
-                "chunk_id": c.chunk_id,
-                "record_id": c.record_id,
-                "customer_id": c.customer_id,
-                "kind": c.kind,
-                "origin": origin,
-                "text": c.text,
-                "text_hash": h,
-                "occurred_at": c.occurred_at,
-                "embedding": to_blob(vectors[i]),
-                "indexed": False,
-            }
+            chunk_row(c, origin, h, vectors[i])
             for i, (c, origin, h) in enumerate(zip(chunks, origins, hashes, strict=True))
         ]
         return Prepared(
