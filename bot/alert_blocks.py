@@ -13,10 +13,10 @@ over as ids (``Ping``, ``ActionResult.who``, ``OwnerBrief.by``); the markup is b
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from c360.ownership.types import ActionResult, AlertView, OwnerBrief, Ping
+from c360.ownership.types import ActionResult, AlertView, DigestView, OwnerBrief, Ping
 from c360.safety.escaping import mention as slack_mention
 from c360.safety.escaping import stored_mention
 from prompts import ownership as words
@@ -101,7 +101,17 @@ def owner_brief_text(brief: OwnerBrief) -> str:
     )
 
 
-def alert_text(view: AlertView, mention: str | None = None, note: str | None = None) -> str:
+def moment_age(view: AlertView, now: datetime | None = None) -> str:
+    """``moment from 25 Nov, 3 days ago``: dated by the moment itself, aged at ``now``."""
+    return words.moment_age(view.moment_at, now or datetime.now(UTC))
+
+
+def alert_text(
+    view: AlertView,
+    mention: str | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> str:
     """The notification/fallback text (what a phone shows)."""
     mention = stored_mention(mention)
     head = f"{mention} " if mention else ""
@@ -112,7 +122,8 @@ def alert_text(view: AlertView, mention: str | None = None, note: str | None = N
         "resolved": "resolved",
     }[view.status]
     extra = f" {escape(note)}" if note else ""
-    return f"{head}{escape(view.customer_name)} {state}: {reasons}.{extra}"[:2900]
+    age = moment_age(view, now)
+    return f"{head}{escape(view.customer_name)} {state} ({age}): {reasons}.{extra}"[:2900]
 
 
 def _snooze_select(alert_id: str) -> StaticSelectElement:
@@ -159,9 +170,12 @@ def _actions(view: AlertView) -> ActionsBlock | None:
 
 
 def alert_blocks(
-    view: AlertView, mention: str | None = None, note: str | None = None
+    view: AlertView,
+    mention: str | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The channel message for an alert in its current state."""
+    """The channel message for an alert in its current state, the moment aged at ``now``."""
     blocks: list[Any] = []
     mention = stored_mention(mention)  # a lone <@U..>/<!subteam^S..> stays; any text is escaped
     if mention or note:
@@ -174,9 +188,8 @@ def alert_blocks(
         if view.status != "resolved"
         else f"*{escape(view.customer_name)}*"
     )
-    blocks.append(
-        SectionBlock(text=MarkdownTextObject(text=f"{title}\n{escape(view.summary)}"[:MAX_SECTION]))
-    )
+    head = f"{title}\n_{moment_age(view, now)}_\n{escape(view.summary)}"
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=head[:MAX_SECTION])))
     why = "\n".join(f"• {escape(r['reason'])}" for r in view.reasons) or "• (no reason recorded)"
     blocks.append(
         SectionBlock(text=MarkdownTextObject(text=f"*Why it needs an owner*\n{why}"[:MAX_SECTION]))
@@ -197,6 +210,29 @@ def alert_blocks(
             ]
         )
     )
+    return [b.to_dict() for b in blocks]
+
+
+def digest_text(digest: DigestView) -> str:
+    """The notification text of a backlog digest."""
+    return words.digest_head(digest.total, digest.by_rule)
+
+
+def digest_blocks(digest: DigestView, now: datetime | None = None) -> list[dict[str, Any]]:
+    """One message for a backlog: the count by rule, then the oldest moments first, one line
+    each (customer, rule, the moment's date and age). Customer names are escaped."""
+    now = now or datetime.now(UTC)
+    head = f":inbox_tray: *{escape(words.digest_head(digest.total, digest.by_rule))}*"
+    lines = "\n".join(
+        "• " + words.digest_line(escape(v.customer_name), escape(v.rule), moment_age(v, now))
+        for v in digest.oldest
+    )
+    foot = words.digest_foot(len(digest.oldest), digest.total)
+    blocks: list[Any] = [
+        SectionBlock(text=MarkdownTextObject(text=head[:MAX_SECTION])),
+        SectionBlock(text=MarkdownTextObject(text=lines[:MAX_SECTION] or "•")),
+        ContextBlock(elements=[MarkdownTextObject(text=foot[:2000])]),
+    ]
     return [b.to_dict() for b in blocks]
 
 

@@ -11,15 +11,17 @@ the channel's recent history with ``include_all_metadata`` and looks for the key
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from c360.ownership.types import AlertView, OwnerBrief, Ping
+from c360.ownership.types import AlertView, DigestView, OwnerBrief, Ping
 from slack_sdk import WebClient
 
 from bot.alert_blocks import (
     alert_blocks,
     alert_text,
+    digest_blocks,
+    digest_text,
     owner_brief_text,
     ping_text,
     reminder_blocks,
@@ -39,16 +41,20 @@ def _metadata(dedupe_key: str, alert_id: str) -> dict[str, Any]:
 
 
 class SlackNotifier:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, clock=None) -> None:
         self.client = client
+        self.clock = clock  # ages in messages ("3 days ago") are measured on it
         self._ims: dict[str, str] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings) -> SlackNotifier:
+    def from_settings(cls, settings, clock=None) -> SlackNotifier:
         from bot.app import web_client  # retries 429 after Retry-After, and dropped connections
 
-        return cls(web_client(settings))
+        return cls(web_client(settings), clock)
+
+    def _now(self) -> datetime:
+        return self.clock.now() if self.clock is not None else datetime.now(UTC)
 
     # --- posting ---------------------------------------------------------------------------
     def post_alert(
@@ -62,8 +68,8 @@ class SlackNotifier:
         mention = ping_text(ping)
         resp = self.client.chat_postMessage(
             channel=channel,
-            text=alert_text(view, mention, note),
-            blocks=alert_blocks(view, mention=mention, note=note),
+            text=alert_text(view, mention, note, now=self._now()),
+            blocks=alert_blocks(view, mention=mention, note=note, now=self._now()),
             metadata=_metadata(dedupe_key, view.alert_id),
             unfurl_links=False,
             unfurl_media=False,
@@ -71,9 +77,24 @@ class SlackNotifier:
         return resp["channel"], resp["ts"]
 
     def update_alert(self, channel: str, ts: str, view: AlertView) -> None:
+        now = self._now()
         self.client.chat_update(
-            channel=channel, ts=ts, text=alert_text(view), blocks=alert_blocks(view)
+            channel=channel,
+            ts=ts,
+            text=alert_text(view, now=now),
+            blocks=alert_blocks(view, now=now),
         )
+
+    def post_digest(self, channel: str, digest: DigestView, dedupe_key: str) -> tuple[str, str]:
+        resp = self.client.chat_postMessage(
+            channel=channel,
+            text=digest_text(digest),
+            blocks=digest_blocks(digest, now=self._now()),
+            metadata=_metadata(dedupe_key, "digest"),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return resp["channel"], resp["ts"]
 
     def dm(
         self, user_id: str, text: str, dedupe_key: str, blocks: list[dict[str, Any]] | None = None

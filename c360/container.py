@@ -148,7 +148,7 @@ class Container:
             return None
         from bot.notifier import SlackNotifier
 
-        return SlackNotifier.from_settings(self.settings)
+        return SlackNotifier.from_settings(self.settings, self.clock)
 
     @cached_property
     def ownership(self):

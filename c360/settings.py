@@ -107,6 +107,11 @@ class Settings(BaseSettings):
         60,
         description="How long a worker holds a claimed outbox message before another may retry it",
     )
+    alert_digest_over: int = Field(
+        5,
+        ge=0,
+        description="More alerts than this waiting to be posted to one channel at once (a first run on a backlog) -> one digest message instead; 0 = never digest",
+    )
 
     # The Slack bot's own work pool (bot/pool.py): retrieval runs here, never in Bolt's ack pool.
     slack_work_threads: int = Field(

@@ -70,6 +70,12 @@ def age_words(value: datetime | None, now: datetime) -> str:
     return f"{days // 365} years ago"
 
 
+def dated(value: datetime, now: datetime) -> str:
+    """A date in words with its age, ``20 Nov, 3 days ago``: the one way App Home rows and
+    ownership alerts date a moment."""
+    return f"{day_words(value, now)}, {age_words(value, now)}"
+
+
 def _cut(text: str, limit: int = LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

@@ -11,6 +11,9 @@ escaped by the bot; this module only places it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+
+from prompts.lead import dated
 
 WHO = "{who}"
 
@@ -87,3 +90,29 @@ def owner_dm(
         else f"{summary}\n(The full brief could not be built just now: run `/customer {customer_id}`.)"
     )
     return f"{head}\n*Why it needs an owner*\n{why}\n\n{body}"
+
+
+def moment_age(moment_at: datetime | None, now: datetime) -> str:
+    """When the moment itself happened (not when the alert was raised): ``moment from 25 Nov,
+    3 days ago``."""
+    return f"moment from {dated(moment_at, now)}" if moment_at else "moment of unknown date"
+
+
+def digest_head(total: int, by_rule: Sequence[tuple[str, int]]) -> str:
+    """The first line of a backlog digest: how many moments wait, counted by rule."""
+    counts = ", ".join(f"{n} {rule}" for rule, n in by_rule)
+    return (
+        f"{total} moments need an owner: a backlog found when the alert worker started"
+        + (f" ({counts})" if counts else "")
+        + "."
+    )
+
+
+def digest_line(customer: str, rule: str, age: str) -> str:
+    """One waiting moment in a digest: ``Globex · negative_sentiment · moment from 25 Nov, 3 days ago``."""
+    return f"{customer} · {rule} · {age}"
+
+
+def digest_foot(shown: int, total: int) -> str:
+    more = f"; {total - shown} more" if total > shown else ""
+    return f"Oldest first, {shown} shown{more}. Each can be claimed from App Home (the bot's Home tab)."

@@ -65,6 +65,25 @@ def enqueue(
         return False
 
 
+def _takeable(now: datetime, max_attempts: int):
+    """Unsent, and no worker holds it (never taken, or its lease ran out)."""
+    free = or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
+    return and_(
+        OutboxRow.status.in_(("pending", "sending")), free, OutboxRow.attempts < max_attempts
+    )
+
+
+def waiting_posts(session: Session, now: datetime, max_attempts: int = 8) -> list[OutboxMessage]:
+    """First posts of alerts that a worker could take now, oldest first (read only: taking
+    them is ``lease_outbox``'s job)."""
+    stmt = (
+        select(OutboxRow)
+        .where(OutboxRow.action == "post_alert", _takeable(now, max_attempts))
+        .order_by(OutboxRow.created_at, OutboxRow.dedupe_key)
+    )
+    return _messages(session, stmt)
+
+
 def lease_outbox(
     session: Session,
     worker_id: str,
@@ -77,10 +96,7 @@ def lease_outbox(
     """Take unsent messages for this worker: pending ones, and ones another worker took but
     whose lease ran out (it died, or hangs). Each taken row counts an attempt, so the sender
     knows when an earlier attempt may have reached Slack."""
-    free = or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
-    wanted = and_(
-        OutboxRow.status.in_(("pending", "sending")), free, OutboxRow.attempts < max_attempts
-    )
+    wanted = _takeable(now, max_attempts)
     stmt = select(OutboxRow.dedupe_key).where(wanted)
     if keys is not None:
         stmt = stmt.where(OutboxRow.dedupe_key.in_(list(keys)))

@@ -31,8 +31,7 @@ def _when(value: datetime | str | None, now: datetime) -> str | None:
             return value[:10] or None
     if value is None:
         return None
-    value = utc(value)
-    return f"{words.day_words(value, now)}, {words.age_words(value, now)}"
+    return words.dated(utc(value), now)
 
 
 def _moment_row(moment: Moment, now: datetime, name_of) -> dict[str, Any]:

@@ -8,17 +8,21 @@ message is neither lost nor posted twice. Slack is reached only through the ``No
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from c360.domain import Alert, Asker, OutboxMessage
 from c360.ownership.types import (
+    DIGEST_LINES,
     MAX_SEND_ATTEMPTS,
     AlertView,
     DeliveryNotConfigured,
+    DigestView,
     Notifier,
     OwnerBrief,
     Ping,
@@ -117,6 +121,17 @@ def deliver(
     lease = timedelta(seconds=ctx.settings.worker_lease_seconds)
     with ctx.sessions() as session, session.begin():
         messages = db_outbox.lease_outbox(session, worker, now, lease, keys=keys, limit=limit)
+    return _deliver_leased(ctx, notifier, worker, messages, lease)
+
+
+def _deliver_leased(
+    ctx: OwnershipService,
+    notifier: Notifier,
+    worker: str,
+    messages: Sequence[OutboxMessage],
+    lease: timedelta,
+) -> int:
+    """Send messages this worker holds the lease of, one by one; returns how many were sent."""
     sent = 0
     for message in messages:
         try:
@@ -140,6 +155,95 @@ def deliver(
         if follow_up:
             sent += deliver(ctx, keys=follow_up, worker_id=worker)
     return sent
+
+
+def deliver_digests(ctx: OwnershipService, worker_id: str | None = None) -> int:
+    """A backlog (a first worker run on an existing store, say): when more than
+    ``alert_digest_over`` first posts wait for one channel at once, post one digest there
+    instead of one message each. The rows are leased as usual and marked sent with no
+    message of their own (so no later update touches the digest); each alert stays claimable
+    from App Home and its escalations post as before. Returns how many messages were sent."""
+    over = ctx.settings.alert_digest_over
+    notifier = ctx.notifier
+    if not over or notifier is None:
+        return 0
+    worker = worker_id or f"{ctx.worker_id}-{threading.get_ident()}"
+    now = ctx.clock.now()
+    lease = timedelta(seconds=ctx.settings.worker_lease_seconds)
+    with ctx.sessions() as session:
+        waiting = db_outbox.waiting_posts(session, now, MAX_SEND_ATTEMPTS)
+    by_channel: dict[str, list[str]] = {}
+    for message in waiting:
+        channel = message.target or ctx.settings.alerts_channel
+        if channel:
+            by_channel.setdefault(channel, []).append(message.dedupe_key)
+    sent = 0
+    for channel, keys in by_channel.items():
+        if len(keys) <= over:
+            continue
+        with ctx.sessions() as session, session.begin():
+            messages = db_outbox.lease_outbox(
+                session, worker, now, lease, keys=keys, limit=len(keys)
+            )
+        sent += _send_digest(ctx, notifier, worker, channel, messages, lease)
+    return sent
+
+
+def _send_digest(
+    ctx: OwnershipService,
+    notifier: Notifier,
+    worker: str,
+    channel: str,
+    messages: Sequence[OutboxMessage],
+    lease: timedelta,
+) -> int:
+    views = {m.dedupe_key: ctx.view(m.alert_id) for m in messages}
+    live = [
+        m
+        for m in messages
+        if (v := views[m.dedupe_key]) is not None and not stale_reason(m.action, v, m.target)
+    ]
+    rest = [m for m in messages if m not in live]  # gone or resolved: the single path says why
+    if len(live) <= ctx.settings.alert_digest_over:  # another worker took some meanwhile
+        return _deliver_leased(ctx, notifier, worker, messages, lease)
+    shown = [views[m.dedupe_key] for m in live]
+    rules = Counter(v.rule for v in shown)
+    oldest = sorted(shown, key=lambda v: (v.moment_at is None, v.moment_at or v.created_at))
+    digest = DigestView(
+        total=len(live),
+        by_rule=sorted(rules.items(), key=lambda kv: (-kv[1], kv[0])),
+        oldest=oldest[:DIGEST_LINES],
+    )
+    keys = sorted(m.dedupe_key for m in live)
+    key = f"digest:{channel}:" + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+    try:
+        found = None
+        if any(m.attempts > 1 for m in live):  # an earlier attempt may have posted it
+            oldest_row = min(m.created_at for m in live) - timedelta(minutes=1)
+            found = notifier.find_posted(channel, key, oldest_row)
+        posted_channel, ts = found or notifier.post_digest(channel, digest, key)
+    except Exception as exc:  # retried after the lease, as a digest again if still a backlog
+        log.warning("digest of %d alerts for %s not sent: %s", len(live), channel, exc)
+        with ctx.sessions() as session, session.begin():
+            for m in live:
+                db_outbox.mark_failed(
+                    session,
+                    m.dedupe_key,
+                    worker,
+                    f"{type(exc).__name__}: {exc}",
+                    ctx.clock.now() + lease,
+                    final=m.attempts >= MAX_SEND_ATTEMPTS,
+                )
+        return _deliver_leased(ctx, notifier, worker, rest, lease)
+    now = ctx.clock.now()
+    with ctx.sessions() as session, session.begin():
+        for m in live:
+            # ts None: the row has no message of its own, so updates never redraw the digest
+            if db_outbox.mark_sent(session, m.dedupe_key, worker, posted_channel, None, now):
+                detail = {"channel": posted_channel, "ts": ts, "key": key}
+                db.add_event(session, m.alert_id, "posted_in_digest", now, detail=detail)
+    log.info("posted a digest of %d waiting alerts to %s", len(live), posted_channel)
+    return 1 + _deliver_leased(ctx, notifier, worker, rest, lease)
 
 
 def _mark(

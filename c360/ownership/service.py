@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from c360.domain import Alert
+from c360.domain import Alert, record_time
 from c360.ownership import alerting, lifecycle, outbox, timers
 from c360.ownership import report as outcomes
 from c360.ownership.rules import RulesConfig, load_rules
@@ -85,8 +85,13 @@ class OwnershipService:
 
     def views(self, session, alerts: Sequence[Alert]) -> list[AlertView]:
         customers = queries.get_customers(session, {a.customer_id for a in alerts})
+        records = queries.records_by_ids(session, {a.record_id for a in alerts})
         return [
-            AlertView.of(a, customers[a.customer_id].name if a.customer_id in customers else None)
+            AlertView.of(
+                a,
+                customers[a.customer_id].name if a.customer_id in customers else None,
+                record_time(records[a.record_id]) if a.record_id in records else None,
+            )
             for a in alerts
         ]
 

@@ -97,7 +97,8 @@ def escalation_ping(
 
 def run_once(ctx: OwnershipService, limit: int = 50) -> dict[str, int]:
     fired = fire_timers(ctx)
-    sent = outbox.deliver(ctx, limit=limit, worker_id=ctx.worker_id)
+    sent = outbox.deliver_digests(ctx, worker_id=ctx.worker_id)  # a backlog: one message
+    sent += outbox.deliver(ctx, limit=limit, worker_id=ctx.worker_id)
     return {"fired": fired, "sent": sent}
 
 

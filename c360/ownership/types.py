@@ -40,12 +40,20 @@ class AlertView:
     snoozed_by: str | None = None
     escalations: int = 0
     version: int = 0
+    moment_at: datetime | None = None  # when the moment itself happened (not the alert)
 
     @classmethod
-    def of(cls, alert: Alert, customer_name: str | None) -> AlertView:
-        fields = {k: getattr(alert, k) for k in cls.__dataclass_fields__ if k != "customer_name"}
+    def of(
+        cls, alert: Alert, customer_name: str | None, moment_at: datetime | None = None
+    ) -> AlertView:
+        own = ("customer_name", "moment_at")
+        fields = {k: getattr(alert, k) for k in cls.__dataclass_fields__ if k not in own}
         fields["reasons"], fields["citations"] = list(alert.reasons), list(alert.citations)
-        return cls(customer_name=customer_name or alert.customer_id, **fields)
+        return cls(customer_name=customer_name or alert.customer_id, moment_at=moment_at, **fields)
+
+    @property
+    def rule(self) -> str:
+        return self.reasons[0]["rule"] if self.reasons else "?"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -107,6 +115,19 @@ class OwnerBrief:
         return asdict(self)
 
 
+@dataclass
+class DigestView:
+    """One message for a backlog of alerts waiting for the same channel: ``total`` of them,
+    counted ``by_rule`` (most first), and the ``oldest`` moments first (at most ``DIGEST_LINES``)."""
+
+    total: int
+    by_rule: list[tuple[str, int]]
+    oldest: list[AlertView]
+
+
+DIGEST_LINES = 10
+
+
 class Notifier(Protocol):
     """The Slack side of ownership (``bot.notifier.SlackNotifier``). Every posting method
     stamps ``dedupe_key`` into the message metadata so ``find_posted`` can tell later whether
@@ -122,6 +143,8 @@ class Notifier(Protocol):
     ) -> tuple[str, str]: ...
 
     def update_alert(self, channel: str, ts: str, view: AlertView) -> None: ...
+
+    def post_digest(self, channel: str, digest: DigestView, dedupe_key: str) -> tuple[str, str]: ...
 
     def dm(
         self, user_id: str, text: str, dedupe_key: str, blocks: list[dict[str, Any]] | None = None

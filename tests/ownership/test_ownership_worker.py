@@ -106,7 +106,8 @@ def test_two_workers_at_once_never_send_a_message_twice(
 ):
     # PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: conditional lease UPDATEs (no row locks there).
     url = request.getfixturevalue("pg_url") if db == "postgres" else None
-    settings = ownership_settings(tmp_path, url, slack)
+    # one message per alert: the backlog digest (test_ownership_digest.py) is off here
+    settings = ownership_settings(tmp_path, url, slack, alert_digest_over=0)
     setup = make_container(settings, embeddings, clock)
     seed_customers(setup)
     alert_ids = _raise_alerts(setup, clock, 30)
@@ -155,6 +156,7 @@ def _worker_process(settings, slack, env_extra=None) -> subprocess.Popen:
         "C360_WORKER_POLL_SECONDS": "0.1",
         "C360_WORKER_LEASE_SECONDS": "2",
         "C360_ESCALATE_AFTER_MINUTES": str(settings.escalate_after_minutes),
+        "C360_ALERT_DIGEST_OVER": str(settings.alert_digest_over),
         **(env_extra or {}),
     }
     return subprocess.Popen(
@@ -172,7 +174,9 @@ def test_a_worker_process_killed_mid_run_and_restarted_loses_and_duplicates_noth
 ):
     # The alerts are dated by the test clock, hours before the wall clock the worker process
     # runs on: a long escalation delay keeps re-posts out, so only first posts are counted.
-    settings = ownership_settings(tmp_path, pg_url, slack, escalate_after_minutes=100_000)
+    settings = ownership_settings(
+        tmp_path, pg_url, slack, escalate_after_minutes=100_000, alert_digest_over=0
+    )
     container = make_container(settings, embeddings, clock)
     seed_customers(container)
     alert_ids = _raise_alerts(container, clock, 8)
