@@ -101,7 +101,7 @@ def owner_brief_text(brief: OwnerBrief) -> str:
     )
 
 
-def moment_age(view: AlertView, now: datetime | None = None) -> str:
+def moment_age(view: AlertView, now: datetime | None = None) -> str | None:
     """``moment from 25 Nov, 3 days ago``: dated by the moment itself, aged at ``now``."""
     return words.moment_age(view.moment_at, now or datetime.now(UTC))
 
@@ -123,7 +123,8 @@ def alert_text(
     }[view.status]
     extra = f" {escape(note)}" if note else ""
     age = moment_age(view, now)
-    return f"{head}{escape(view.customer_name)} {state} ({age}): {reasons}.{extra}"[:2900]
+    state += f" ({age})" if age else ""
+    return f"{head}{escape(view.customer_name)} {state}: {reasons}.{extra}"[:2900]
 
 
 def _snooze_select(alert_id: str) -> StaticSelectElement:
@@ -188,7 +189,8 @@ def alert_blocks(
         if view.status != "resolved"
         else f"*{escape(view.customer_name)}*"
     )
-    head = f"{title}\n_{moment_age(view, now)}_\n{escape(view.summary)}"
+    age = moment_age(view, now)
+    head = f"{title}\n" + (f"_{age}_\n" if age else "") + escape(view.summary)
     blocks.append(SectionBlock(text=MarkdownTextObject(text=head[:MAX_SECTION])))
     why = "\n".join(f"• {escape(r['reason'])}" for r in view.reasons) or "• (no reason recorded)"
     blocks.append(

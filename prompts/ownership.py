@@ -92,10 +92,10 @@ def owner_dm(
     return f"{head}\n*Why it needs an owner*\n{why}\n\n{body}"
 
 
-def moment_age(moment_at: datetime | None, now: datetime) -> str:
+def moment_age(moment_at: datetime | None, now: datetime) -> str | None:
     """When the moment itself happened (not when the alert was raised): ``moment from 25 Nov,
-    3 days ago``."""
-    return f"moment from {dated(moment_at, now)}" if moment_at else "moment of unknown date"
+    3 days ago``; None for a record with no date (nothing is said rather than a guess)."""
+    return f"moment from {dated(moment_at, now)}" if moment_at else None
 
 
 def digest_head(total: int, by_rule: Sequence[tuple[str, int]]) -> str:
@@ -108,9 +108,9 @@ def digest_head(total: int, by_rule: Sequence[tuple[str, int]]) -> str:
     )
 
 
-def digest_line(customer: str, rule: str, age: str) -> str:
-    """One waiting moment in a digest: ``Globex · negative_sentiment · moment from 25 Nov, 3 days ago``."""
-    return f"{customer} · {rule} · {age}"
+def digest_line(customer: str, rule: str, age: str | None) -> str:
+    """One waiting moment in a digest: ``Globex · negative_inbound · moment from 25 Nov, 3 days ago``."""
+    return f"{customer} · {rule} · {age or 'undated moment'}"
 
 
 def digest_foot(shown: int, total: int) -> str:
