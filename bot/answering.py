@@ -19,7 +19,7 @@ from c360.ports import BriefAnswer
 from c360.safety.masking import hidden_note
 from c360.safety.policy import Content, Decision, Requester, Surface, decide
 
-from bot import blocks
+from bot import blocks, picker, wording
 from bot.services import BotServices
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
     question = question_text(event.get("text", ""))
     if not question:
         slack.post_or_dm(
-            channel_id, user_id, blocks.text_message(blocks.EMPTY_QUESTION), thread_ts=reply_ts
+            channel_id, user_id, blocks.text_message(wording.EMPTY_QUESTION), thread_ts=reply_ts
         )
         return
     slack.react(channel_id, ts, "eyes")
@@ -163,7 +163,7 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
         slack.post_or_dm(
             channel_id,
             user_id,
-            blocks.candidates_message(brief, context=context),
+            picker.candidates_message(brief, context=context),
             thread_ts=reply_ts,
         )
         slack.unreact(channel_id, ts, "eyes")
@@ -311,7 +311,7 @@ def answer_command(services: BotServices, command: dict[str, Any]) -> None:
     if not brief.get("customer"):
         brief["question"] = brief.get("question") or text
         context = {"k": "command", "q": text}
-        slack.respond(response_url, blocks.candidates_message(brief, context=context))
+        slack.respond(response_url, picker.candidates_message(brief, context=context))
         return
     send_private_brief(services, result, response_url, decision=decision)
 
@@ -430,7 +430,7 @@ def log_moment_command(services: BotServices, command: dict[str, Any]) -> None:
     response_url = command.get("response_url")
     parsed = parse_moment(command.get("text", ""))
     if parsed is None:
-        slack.respond(response_url, blocks.text_message(blocks.MOMENT_USAGE))
+        slack.respond(response_url, blocks.text_message(wording.MOMENT_USAGE))
         return
     ref, what, needs_owner = parsed
     user_id, channel_id = command["user_id"], command.get("channel_id")
@@ -444,7 +444,7 @@ def log_moment_command(services: BotServices, command: dict[str, Any]) -> None:
     if customer is None:
         brief = {"question": ref, "candidates": candidates}
         context = {"k": "moment", "t": what[:1500], "o": needs_owner}
-        message = blocks.candidates_message(brief, context=context)
+        message = picker.candidates_message(brief, context=context)
         if candidates:  # the picker buttons must log the moment, not brief the customer
             message = _retarget(message)
         slack.respond(response_url, message)
@@ -460,7 +460,7 @@ def log_moment_command(services: BotServices, command: dict[str, Any]) -> None:
     )
     slack.respond(
         response_url,
-        blocks.text_message(blocks.moment_logged(customer, moment.moment_id, needs_owner)),
+        blocks.text_message(wording.moment_logged(customer, moment.moment_id, needs_owner)),
     )
 
 
@@ -495,7 +495,9 @@ def log_picked_moment(services: BotServices, body: dict[str, Any], value: dict[s
     customer = {"customer_id": value["c"], "name": _customer_name(services, value["c"])}
     slack.respond(
         body.get("response_url"),
-        blocks.text_message(blocks.moment_logged(customer, moment.moment_id, bool(value.get("o")))),
+        blocks.text_message(
+            wording.moment_logged(customer, moment.moment_id, bool(value.get("o")))
+        ),
         replace_original=True,
     )
 

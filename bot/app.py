@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot import blocks
+from bot import blocks, wording
 from bot.listeners import register_all
 from bot.pool import InlineExecutor, WorkPool
 from bot.services import BotServices, SlackIO
@@ -116,7 +116,7 @@ def build_app(
         )
         if response_url:
             services.slack.respond(
-                response_url, blocks.text_message(blocks.failure("ack")), replace_original=False
+                response_url, blocks.text_message(wording.failure("ack")), replace_original=False
             )
 
     register_all(app, services)

@@ -7,7 +7,8 @@ into messages of at most ``MAX_BLOCKS_PER_MESSAGE`` blocks. Every piece of custo
 through ``escape`` (``c360.safety.escaping.slack_escape``: ``&``, ``<``, ``>``), so a record saying
 ``<!channel>`` or ``<@U123>`` is shown as text and never pings anyone; the channel view is masked
 by ``c360.safety.masking`` (``mask_text``/``mask_brief``, re-exported here). The refusal wording
-comes from the audience policy, ``c360.safety.policy``.
+comes from the audience policy, ``c360.safety.policy``. The customer picker is in ``bot.picker``,
+the modals and App Home in ``bot.views``, the fixed notices in ``bot.wording``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from c360.ports import CandidateView
 from c360.safety.escaping import link
 from c360.safety.escaping import slack_escape as escape
 from c360.safety.masking import mask_brief as mask_brief  # re-exported for the listeners
@@ -28,19 +28,13 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    CheckboxesElement,
     ContextBlock,
     DividerBlock,
-    ExternalDataSelectElement,
     HeaderBlock,
-    InputBlock,
     MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
 )
-from slack_sdk.models.views import View
 
 # Slack's documented limits (api.slack.com/reference/block-kit/blocks).
 MAX_BLOCKS_PER_MESSAGE = 50
@@ -380,13 +374,13 @@ def lead_messages(
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_truncate(note, 2000))]))
     elements = []
     if full:
-        elements.append(_button("Full brief", ACTION_FULL_BRIEF, _fit_value(full)))
+        elements.append(_button("Full brief", ACTION_FULL_BRIEF, fit_value(full)))
     moment_id = brief.get("logged_moment_id") if feedback else None
     if moment_id:
         for value, label in FEEDBACK_CHOICES:
             vote: dict[str, Any] = {"m": moment_id, "v": value}
             if value == "wrong_customer" and full:
-                vote.update(_fit_value({"o": other_customers(brief), "q": full.get("q") or "",
+                vote.update(fit_value({"o": other_customers(brief), "q": full.get("q") or "",
                                         "t": full.get("t"), "dm": full.get("dm")}))  # fmt: skip
             elements.append(_button(label, f"{ACTION_FEEDBACK}_{value}", vote))
     if share:
@@ -420,46 +414,6 @@ def visible_text(message: dict[str, Any]) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def candidates_message(brief: dict[str, Any], *, context: dict[str, Any]) -> dict[str, Any]:
-    """Ambiguous (several candidates: a button each) or not found (say so)."""
-    candidates = brief.get("candidates") or []
-    asked = brief.get("question") or context.get("q") or ""
-    if not candidates:
-        text = f"I couldn't find a customer matching “{escape(asked)}”. Try the exact name, a customer id, an email domain, or describe them differently."
-        return {
-            "text": _truncate(text, MAX_FALLBACK_TEXT),
-            "blocks": to_dicts([_section(_truncate(text, SECTION_BUDGET))]),
-        }
-    text = f"Several customers could match “{escape(asked)}”. Which one did you mean?"
-    buttons = []
-    for cand in candidates[:5]:
-        label = escape(f"{cand.get('name', '?')} ({cand.get('customer_id', '?')})")
-        value = {**context, "c": cand.get("customer_id")}
-        buttons.append(_button(label, f"{ACTION_PICK_CUSTOMER}_{len(buttons)}", _fit_value(value)))
-    blocks = [
-        _section(_truncate(text, SECTION_BUDGET)),
-        ActionsBlock(block_id="c360_pick", elements=buttons),
-    ]
-    return {"text": _truncate(text, MAX_FALLBACK_TEXT), "blocks": to_dicts(blocks)}
-
-
-def _fit_value(value: dict[str, Any]) -> dict[str, Any]:
-    """Shorten the carried question so the button value stays within Slack's 2000 characters."""
-    value = dict(value)
-    while len(json.dumps(value, separators=(",", ":"))) > MAX_BUTTON_VALUE and value.get("q"):
-        value["q"] = value["q"][: max(0, len(value["q"]) - 200)]
-    return value
-
-
-def refused_home(reason: str) -> dict[str, Any]:
-    """App Home for someone the audience policy refuses: the reason, nothing about customers."""
-    blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text="Customer 360")),
-        _section(_truncate(reason, SECTION_BUDGET)),
-    ]
-    return View(type="home", blocks=blocks).to_dict()
-
-
 def text_message(text: str) -> dict[str, Any]:
     """A plain notice (progress, busy, refusal, error): already-safe text, one section."""
     return {
@@ -468,146 +422,9 @@ def text_message(text: str) -> dict[str, Any]:
     }
 
 
-# --- fixed wording -----------------------------------------------------------------------------
-def looking_up(what: str) -> str:
-    return f":mag: Looking up {escape(_truncate(what, 200))}…"
-
-
-BUSY = ":hourglass: I'm busy answering other questions right now. Please try again in a minute."
-EMPTY_QUESTION = (
-    "Ask me about a customer, e.g. `@c360 what did Acme complain about?` or `/customer Acme`."
-)
-MOMENT_USAGE = (
-    "Usage: `/moment <customer>: <what happened>`. Add `!owner` (or the words `needs owner`) "
-    "to flag that someone must own it, e.g. `/moment Acme: asked for a refund !owner`."
-)
-
-
-def failure(error_id: str) -> str:
-    return (
-        f":warning: Sorry, something went wrong while answering (error id `{escape(error_id)}`). "
-        "Please try again; if it keeps failing, tell the c360 admins this id."
-    )
-
-
-def moment_logged(customer: dict[str, Any], moment_id: str, needs_owner: bool) -> str:
-    text = f":white_check_mark: Logged a moment for *{escape(customer.get('name', '?'))}* (`{escape(customer.get('customer_id', '?'))}`), id `{escape(moment_id)}`."
-    if needs_owner:
-        text += " Flagged as *needs owner*."
-    return text
-
-
-# --- moment modal ----------------------------------------------------------------------------
-def customer_option(customer_id: str, name: str) -> Option:
-    return Option(
-        text=PlainTextObject(text=_truncate(escape(f"{name} ({customer_id})"), 75)),
-        value=customer_id[:150],
-    )
-
-
-def customer_options(candidates: Iterable[CandidateView]) -> list[dict[str, Any]]:
-    """Options for the external select, from BriefService.find_customers candidates."""
-    return [customer_option(c.customer_id, c.name).to_dict() for c in list(candidates)[:100]]
-
-
-def moment_modal(
-    text: str, *, private_metadata: str, initial: tuple[str, str] | None = None
-) -> dict[str, Any]:
-    """The "Log as customer moment" modal: pick the customer, confirm the text, flag ownership."""
-    select = ExternalDataSelectElement(
-        action_id=ACTION_CUSTOMER_SELECT,
-        placeholder=PlainTextObject(text="Type a customer name, id or domain"),
-        min_query_length=1,
-        initial_option=customer_option(*initial) if initial else None,
-    )
-    blocks = [
-        InputBlock(block_id=BLOCK_CUSTOMER, label=PlainTextObject(text="Customer"), element=select),
-        InputBlock(
-            block_id=BLOCK_TEXT,
-            label=PlainTextObject(text="What happened"),
-            element=PlainTextInputElement(
-                action_id=ACTION_TEXT, multiline=True, initial_value=text[:3000], max_length=3000
-            ),
-        ),
-        InputBlock(
-            block_id=BLOCK_NEEDS_OWNER,
-            label=PlainTextObject(text="Ownership"),
-            optional=True,
-            element=CheckboxesElement(
-                action_id=ACTION_NEEDS_OWNER,
-                options=[Option(text=PlainTextObject(text="Needs an owner"), value="needs_owner")],
-            ),
-        ),
-    ]
-    view = View(
-        type="modal",
-        callback_id=MODAL_LOG_MOMENT,
-        title=PlainTextObject(text="Log customer moment"),
-        submit=PlainTextObject(text="Log it"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata[:3000],
-        blocks=blocks,
-    )
-    return view.to_dict()
-
-
-def reason_modal(moment_id: str) -> dict[str, Any]:
-    """ "Not helpful": one question, what was wrong or missing (optional to answer)."""
-    view = View(
-        type="modal",
-        callback_id=MODAL_FEEDBACK_REASON,
-        title=PlainTextObject(text="Not helpful"),
-        submit=PlainTextObject(text="Send"),
-        close=PlainTextObject(text="Skip"),
-        private_metadata=json.dumps({"m": moment_id}),
-        blocks=[
-            InputBlock(
-                block_id=BLOCK_REASON,
-                label=PlainTextObject(text="What was wrong or missing?"),
-                element=PlainTextInputElement(
-                    action_id=ACTION_REASON, multiline=True, max_length=1000
-                ),
-            )
-        ],
-    )
-    return view.to_dict()
-
-
-# --- App Home --------------------------------------------------------------------------------
-def home_view(
-    *,
-    owned: Sequence[dict[str, Any]] | None,
-    waiting: Sequence[dict[str, Any]] | None,
-    recent: Sequence[dict[str, Any]],
-    outcomes: str | None = None,
-    notice: str | None = None,
-) -> dict[str, Any]:
-    """App Home. ``owned``/``waiting`` None means ownership is not set up (an explained empty state);
-    each row is ``{"customer": name, "text": ..., "when": "YYYY-MM-DD"}``. ``notice`` (already
-    safe text, such as the audience policy's reason) is shown first."""
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Customer 360"))]
-    if notice:
-        blocks.append(_section(_truncate(notice, SECTION_BUDGET)))
-
-    def listing(title: str, rows: Sequence[dict[str, Any]] | None, empty: str) -> None:
-        blocks.append(DividerBlock())
-        lines = [f"*{title}*"]
-        if rows is None:
-            lines.append("_Ownership alerts are not set up in this workspace yet._")
-        elif not rows:
-            lines.append(f"_{empty}_")
-        else:
-            for row in rows[:10]:
-                lines.append(
-                    f"• *{escape(row.get('customer', '?'))}* — {escape(whole_line(row.get('text', ''), 200))}"
-                    + (f" _({escape(row['when'])})_" if row.get("when") else "")
-                )
-        blocks.extend(_sections("\n".join(lines)))
-
-    listing("Moments I own", owned, "You don't own any open moments.")
-    listing("Moments waiting for an owner", waiting, "Nothing is waiting for an owner.")
-    listing("My recent questions", recent, "You haven't asked anything yet. Try `/customer Acme`.")
-    if outcomes:
-        blocks.append(DividerBlock())
-        blocks.extend(_sections(escape(outcomes)))
-    return View(type="home", blocks=blocks[:100]).to_dict()
+def fit_value(value: dict[str, Any]) -> dict[str, Any]:
+    """Shorten the carried question so the button value stays within Slack's 2000 characters."""
+    value = dict(value)
+    while len(json.dumps(value, separators=(",", ":"))) > MAX_BUTTON_VALUE and value.get("q"):
+        value["q"] = value["q"][: max(0, len(value["q"]) - 200)]
+    return value

@@ -83,7 +83,7 @@ class Container:
 
     @cached_property
     def sync(self):
-        from c360.services.sync import SyncService
+        from c360.services.sync.service import SyncService
 
         # The ingest service as a provider: `c360 sources` needs no model.
         return SyncService(self.sessions, lambda: self.ingest, self.settings, clock=self.clock)

@@ -122,14 +122,15 @@ def record_sources(session: Session, record_ids: Sequence[str]) -> dict[str, str
 # --- identities ---------------------------------------------------------------------------
 def links(session: Session, alias_ids: Iterable[str]) -> dict[str, str]:
     """alias id -> the c360 customer id it stands for (only ids that have a link)."""
+    return _lookup(session, CustomerLinkRow.alias_id, CustomerLinkRow.customer_id, alias_ids)
+
+
+def _lookup(session: Session, key, value, ids: Iterable[str]) -> dict[str, str]:
+    """``key`` -> ``value`` of the rows whose ``key`` is one of ``ids`` (read in slices)."""
     found: dict[str, str] = {}
-    for part in _slices(sorted(set(alias_ids))):
-        for alias, customer in session.execute(
-            select(CustomerLinkRow.alias_id, CustomerLinkRow.customer_id).where(
-                CustomerLinkRow.alias_id.in_(part)
-            )
-        ):
-            found[alias] = customer
+    for part in _slices(sorted(set(ids))):
+        for k, v in session.execute(select(key, value).where(key.in_(part))):
+            found[k] = v
     return found
 
 
@@ -184,15 +185,7 @@ def customers(session: Session, ids: Iterable[str]) -> dict[str, CustomerRow]:
 
 def complaint_customers(session: Session, complaint_ids: Iterable[str]) -> dict[str, str]:
     """complaint id -> its customer id, for the ids that exist."""
-    found: dict[str, str] = {}
-    for part in _slices(sorted(set(complaint_ids))):
-        for cid, customer in session.execute(
-            select(ComplaintRow.complaint_id, ComplaintRow.customer_id).where(
-                ComplaintRow.complaint_id.in_(part)
-            )
-        ):
-            found[cid] = customer
-    return found
+    return _lookup(session, ComplaintRow.complaint_id, ComplaintRow.customer_id, complaint_ids)
 
 
 # --- deletes and merges -------------------------------------------------------------------

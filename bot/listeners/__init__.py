@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot import blocks
+from bot import blocks, wording
 from bot.services import BotServices
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,12 @@ def hand_off(
     in its ack). ``tell`` gets a message dict (``blocks.text_message``). True when queued."""
 
     def tell_failure(error_id: str) -> None:
-        tell(blocks.text_message(blocks.failure(error_id)))
+        tell(blocks.text_message(wording.failure(error_id)))
 
     if services.pool.submit(job, *args, on_error=tell_failure) is not None:
         return True
     if tell_busy:
-        tell(blocks.text_message(blocks.BUSY))
+        tell(blocks.text_message(wording.BUSY))
     return False
 
 

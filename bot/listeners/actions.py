@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from bot import blocks, listeners
+from bot import blocks, listeners, picker, views
 from bot.answering import answer_picked, log_picked_moment, send_full_brief, share_in_channel
 from bot.services import BotServices
 
@@ -48,7 +48,7 @@ def register(app, services: BotServices) -> None:
             context = {"k": "ask", "q": value.get("q") or "", "ch": channel_id,
                        "t": value.get("t"), "dm": bool(value.get("dm")), "w": 1}  # fmt: skip
             candidates = [{"customer_id": cid, "name": name} for cid, name in others]
-            reply = blocks.candidates_message(
+            reply = picker.candidates_message(
                 {"question": value.get("q") or "", "candidates": candidates}, context=context
             )
             reply["text"] = FEEDBACK_THANKS_WRONG
@@ -61,7 +61,7 @@ def register(app, services: BotServices) -> None:
         value = json.loads(action["value"])
         if value.get("v") == "not_helpful" and body.get("trigger_id"):
             # a trigger id lives 3 s: the one-question form opens now, before the pool
-            services.slack.open_view(body["trigger_id"], blocks.reason_modal(value["m"]))
+            services.slack.open_view(body["trigger_id"], views.reason_modal(value["m"]))
         hand_off(body, record_feedback, body, value, action["action_id"])
 
     @app.view(blocks.MODAL_FEEDBACK_REASON)

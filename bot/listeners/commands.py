@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from bot import blocks, listeners
+from bot import listeners, wording
 from bot.answering import answer_command, log_moment_command
 from bot.services import BotServices
 
@@ -26,7 +26,7 @@ def register(app, services: BotServices) -> None:
 
         # A full pool is answered in the ack itself.
         if not listeners.hand_off(services, after_ack, tell=tell, tell_busy=False):
-            ack(text=blocks.BUSY)
+            ack(text=wording.BUSY)
             return
         ack(text=progress)
         acked.set()
@@ -37,11 +37,11 @@ def register(app, services: BotServices) -> None:
         if not text:
             ack(text=CUSTOMER_USAGE)
             return
-        hand_off(ack, command, answer_command, blocks.looking_up(text))
+        hand_off(ack, command, answer_command, wording.looking_up(text))
 
     @app.command("/moment")
     def moment(ack, command: dict) -> None:
         if not (command.get("text") or "").strip():
-            ack(text=blocks.MOMENT_USAGE)
+            ack(text=wording.MOMENT_USAGE)
             return
         hand_off(ack, command, log_moment_command, ":memo: Logging that moment…")

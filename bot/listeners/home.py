@@ -15,7 +15,7 @@ from c360.safety.masking import mask_text
 from c360.safety.policy import Content, Surface, decide
 from prompts import lead as words
 
-from bot import blocks
+from bot import views
 from bot.listeners import hand_off
 from bot.services import BotServices
 
@@ -99,7 +99,7 @@ def publish_home(services: BotServices, user_id: str, team_id: str | None = None
         services.slack.requester(user_id, team_id), Surface.APP_HOME, Content.CUSTOMERS
     )
     if decision.refused:
-        if not services.slack.publish_home(user_id, blocks.refused_home(decision.reason)):
+        if not services.slack.publish_home(user_id, views.refused_home(decision.reason)):
             log.warning("App Home for %s not published", user_id)
         return
     now = datetime.now(UTC)
@@ -119,7 +119,7 @@ def publish_home(services: BotServices, user_id: str, team_id: str | None = None
     if decision.masked:
         fields = services.settings.sensitive_fields
         owned, waiting, recent = (_masked(rows, fields) for rows in (owned, waiting, recent))
-    view = blocks.home_view(
+    view = views.home_view(
         owned=owned, waiting=waiting, recent=recent, outcomes=outcomes, notice=decision.reason
     )
     # Sections contributed by other listener modules may show anything: members only.
@@ -140,7 +140,7 @@ def register(app, services: BotServices) -> None:
         def tell(message: dict[str, Any]) -> None:
             # A failure shows on the Home tab itself; a full pool is not told (the tab keeps
             # what it showed, and the next visit asks again).
-            view = blocks.home_view(owned=None, waiting=None, recent=[])
+            view = views.home_view(owned=None, waiting=None, recent=[])
             view["blocks"].insert(1, message["blocks"][0])
             services.slack.publish_home(user_id, view)
 

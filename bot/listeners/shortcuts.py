@@ -12,7 +12,7 @@ from typing import Any
 
 from c360.safety.policy import Content, Surface, decide
 
-from bot import blocks, listeners
+from bot import blocks, listeners, views, wording
 from bot.answering import refusal
 from bot.services import BotServices
 
@@ -39,7 +39,7 @@ def register(app, services: BotServices) -> None:
         metadata = json.dumps(
             {"ch": channel_id, "ts": message.get("ts"), "author": message.get("user")}
         )
-        view = blocks.moment_modal(text, private_metadata=metadata, initial=initial)
+        view = views.moment_modal(text, private_metadata=metadata, initial=initial)
         if not slack.open_view(body["trigger_id"], view):
             slack.dm(
                 user_id,
@@ -71,7 +71,7 @@ def register(app, services: BotServices) -> None:
             ack(options=[])
             return
         ack(
-            options=blocks.customer_options(
+            options=views.customer_options(
                 services.briefs.find_customers(payload.get("value") or "", limit=20)
             )
         )
@@ -108,7 +108,7 @@ def register(app, services: BotServices) -> None:
         customer = {"customer_id": customer_id, "name": customer_name}
         slack.dm(
             user_id,
-            blocks.text_message(blocks.moment_logged(customer, moment.moment_id, needs_owner)),
+            blocks.text_message(wording.moment_logged(customer, moment.moment_id, needs_owner)),
         )
 
     @app.view(blocks.MODAL_LOG_MOMENT)

@@ -21,7 +21,7 @@ from fixtures.hostile import records as hostile_records
 from slack_testkit import ALICE, BOB, GENERAL, GUEST, SHARED, all_text
 
 from bot import alert_blocks as ab
-from bot import blocks
+from bot import blocks, views
 from c360.domain import Customer, Moment
 from c360.safety.policy import (
     EXTERNAL_CHANNEL,
@@ -405,9 +405,7 @@ def submit_moment_form(slack, user: str) -> None:
         blocks.BLOCK_CUSTOMER: {
             blocks.ACTION_CUSTOMER_SELECT: {
                 "type": "external_select",
-                "selected_option": blocks.customer_option(
-                    "globex-1", "Globex Industries"
-                ).to_dict(),
+                "selected_option": views.customer_option("globex-1", "Globex Industries").to_dict(),
             }
         },
         blocks.BLOCK_TEXT: {blocks.ACTION_TEXT: {"type": "plain_text_input", "value": "hello"}},

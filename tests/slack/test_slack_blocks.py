@@ -8,7 +8,7 @@ import json
 from slack_sdk.models.blocks import Block
 from slack_testkit import all_text, buttons
 
-from bot import blocks
+from bot import blocks, picker, views
 
 
 def brief(**over):
@@ -124,21 +124,21 @@ def test_masking_hides_arr_emails_and_phones_in_the_channel_view():
 def test_ambiguous_gives_a_button_per_candidate_and_unknown_says_so():
     ambiguous = brief(customer=None, candidates=[{"customer_id": "acme-1", "name": "Acme Corp", "score": 0.9},
                                                   {"customer_id": "acme-2", "name": "Acme Corporation Ltd", "score": 0.88}])  # fmt: skip
-    message = blocks.candidates_message(ambiguous, context={"k": "ask", "q": "acme?"})
+    message = picker.candidates_message(ambiguous, context={"k": "ask", "q": "acme?"})
     picks = [json.loads(b["value"]) for b in buttons(message["blocks"])]
     assert [p["c"] for p in picks] == ["acme-1", "acme-2"] and all(p["q"] == "acme?" for p in picks)
-    unknown = blocks.candidates_message(brief(customer=None, question="zzz <!here>"), context={})
+    unknown = picker.candidates_message(brief(customer=None, question="zzz <!here>"), context={})
     assert "couldn't find a customer" in unknown["text"] and "<!here>" not in unknown["text"]
 
 
 def test_button_values_stay_within_slacks_2000_characters():
     ambiguous = brief(customer=None, candidates=[{"customer_id": "a", "name": "A", "score": 1.0}])
-    message = blocks.candidates_message(ambiguous, context={"k": "ask", "q": "why " * 2000})
+    message = picker.candidates_message(ambiguous, context={"k": "ask", "q": "why " * 2000})
     assert all(len(b["value"]) <= 2000 for b in buttons(message["blocks"]))
 
 
 def test_the_moment_modal_prefills_the_text_and_suggests_a_customer():
-    view = blocks.moment_modal(
+    view = views.moment_modal(
         "Globex asked for a refund",
         private_metadata="{}",
         initial=("globex-1", "Globex Industries"),
@@ -150,7 +150,7 @@ def test_the_moment_modal_prefills_the_text_and_suggests_a_customer():
 
 
 def test_home_explains_an_empty_state_when_ownership_is_not_set_up():
-    view = blocks.home_view(
+    view = views.home_view(
         owned=None,
         waiting=None,
         recent=[{"customer": "Globex", "text": "what <!here>?", "when": "2026-11-01"}],

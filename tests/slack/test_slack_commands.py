@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from slack_testkit import ALICE, GENERAL, all_text, buttons
 
-from bot import blocks
+from bot import blocks, wording
 from c360.domain import Asker
 
 
@@ -325,7 +325,7 @@ def test_when_the_pool_is_full_the_user_is_told_to_try_again_at_once(fake_slack,
         server.server_close()
     acks = [ack_text(data) for _, data, _, _ in results]
     assert all("Looking up Globex" in a for a in acks[:2])
-    assert acks[2:] == [blocks.BUSY, blocks.BUSY]
+    assert acks[2:] == [wording.BUSY, wording.BUSY]
     for *_, key in results[:2]:
         assert "Globex Industries" in response_text(
             fake_slack.wait_for_response(key, timeout=20)[0]
