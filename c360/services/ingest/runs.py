@@ -123,12 +123,18 @@ class RunRepair:
                 rows = read(session, after=after)
                 if not rows:
                     return
-                after = rows[-1].chunk_id
-                # Rows first, then runs: a run registers before it commits chunks and marks
-                # them indexed before it finishes, so a live run owning any of these rows is
-                # seen here.
+                # Rows, then runs, then the rows again: a run registers before it commits
+                # chunks and marks them indexed (drops its tombstones) before it finishes. A
+                # run that finished after the first read is no longer live, but its rows have
+                # left the second read, so they are not taken for a dead run's.
                 busy = self._live_runs(session, other_than=run_id)
-            yield [r for r in rows if r.run_id is None or r.run_id not in busy]
+                still = {r.chunk_id for r in read(session, after=after)}
+                after = rows[-1].chunk_id
+            yield [
+                r
+                for r in rows
+                if r.chunk_id in still and (r.run_id is None or r.run_id not in busy)
+            ]
 
     def _live_runs(self, session, other_than: int | None) -> set[int]:
         now = self.clock.now()
