@@ -84,6 +84,29 @@ def test_feedback_is_kept_on_the_exchange_one_vote_per_user(store):
     }
 
 
+def test_a_not_helpful_reason_survives_the_button_vote_whichever_lands_last(store):
+    """The button records the vote and its form records the reason, from two pool jobs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def press(moment_id, what):
+        reason = "cited last year's renewal" if what == "form" else None
+        store.moments.set_feedback(moment_id, "not_helpful", "U-1", reason=reason)
+
+    for order in (("button", "form"), ("form", "button")):
+        moment_id = store.moments.log_exchange("C-GLOBEX", SLACK_SAM, "q?", "a.", [])
+        for what in order:
+            press(moment_id, what)
+        with ThreadPoolExecutor(max_workers=2) as pool:  # and both at once
+            list(pool.map(press, [moment_id] * 2, order))
+        with store.sessions() as session:
+            vote = get_moment(session, moment_id).meta["feedback"]["U-1"]
+        assert vote["value"] == "not_helpful"
+        assert vote["reason"] == "cited last year's renewal"
+    store.moments.set_feedback(moment_id, "helpful", "U-1")  # a new vote drops the old reason
+    with store.sessions() as session:
+        assert "reason" not in get_moment(session, moment_id).meta["feedback"]["U-1"]
+
+
 def test_recent_exchanges_filter_by_asker_and_customer(store):
     kim = Asker(id="U-KIM", name="Kim", channel="slack")
     ana = Asker(id="U-ANA", name="Ana", channel="cli")

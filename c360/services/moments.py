@@ -246,6 +246,9 @@ class MomentService:
         self._ingest = ingest
         self.clock = clock
         self.exchange_log: ExchangeLog | None = None  # None: exchanges are written at once
+        # Votes are read-modify-write of one moment's meta: the "Not helpful" button's job and
+        # its form's job can run at once in two pool threads, and the later write won.
+        self._feedback_lock = threading.Lock()
 
     @property
     def ingest(self):
@@ -371,17 +374,23 @@ class MomentService:
                 f"feedback must be one of {', '.join(FEEDBACK_VALUES)}, not {value!r}"
             )
         self._wait_for_exchange(moment_id)
-        with self.sessions() as session:
-            moment = get_moment(session, moment_id)
-        if moment is None:
-            raise MomentError(f"no moment {moment_id!r}: feedback needs the id of a logged answer")
-        feedback = dict(moment.meta.get("feedback") or {})
-        vote = {"value": value, "at": self.clock.now().isoformat()}
-        if reason and reason.strip():
-            vote["reason"] = reason.strip()[:REASON_CHARS]
-        feedback[user_id] = vote
-        moment.meta = {**moment.meta, "feedback": feedback}
-        self._store(moment, source="feedback")
+        with self._feedback_lock:
+            with self.sessions() as session:
+                moment = get_moment(session, moment_id)
+            if moment is None:
+                raise MomentError(
+                    f"no moment {moment_id!r}: feedback needs the id of a logged answer"
+                )
+            feedback = dict(moment.meta.get("feedback") or {})
+            vote = {"value": value, "at": self.clock.now().isoformat()}
+            earlier = feedback.get(user_id) or {}
+            if reason and reason.strip():
+                vote["reason"] = reason.strip()[:REASON_CHARS]
+            elif earlier.get("value") == value and earlier.get("reason"):
+                vote["reason"] = earlier["reason"]  # the same vote again keeps its reason
+            feedback[user_id] = vote
+            moment.meta = {**moment.meta, "feedback": feedback}
+            self._store(moment, source="feedback")
 
     def feedback_summary(self, since: datetime) -> dict[str, Any]:
         """Answers logged since ``since`` and the votes on them: counts per value, the answers
