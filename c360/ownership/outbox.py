@@ -140,21 +140,28 @@ def _deliver_leased(
             log.warning(
                 "outbox %s not sent (attempt %d): %s", message.dedupe_key, message.attempts, exc
             )
-            with ctx.sessions() as session, session.begin():
-                db_outbox.mark_failed(
-                    session,
-                    message.dedupe_key,
-                    worker,
-                    f"{type(exc).__name__}: {exc}",
-                    ctx.clock.now() + lease,
-                    final=message.attempts >= MAX_SEND_ATTEMPTS,
-                )
+            _mark_failed(ctx, [message], worker, exc, lease)
             continue
         follow_up = _mark(ctx, message, worker, channel, ts, rendered)
         sent += 1
         if follow_up:
             sent += deliver(ctx, keys=follow_up, worker_id=worker)
     return sent
+
+
+def _mark_failed(ctx: OwnershipService, messages, worker: str, exc: Exception, lease) -> None:
+    """Record a failed send of ``messages``: retried after the lease, given up after
+    ``MAX_SEND_ATTEMPTS``."""
+    with ctx.sessions() as session, session.begin():
+        for m in messages:
+            db_outbox.mark_failed(
+                session,
+                m.dedupe_key,
+                worker,
+                f"{type(exc).__name__}: {exc}",
+                ctx.clock.now() + lease,
+                final=m.attempts >= MAX_SEND_ATTEMPTS,
+            )
 
 
 def deliver_digests(ctx: OwnershipService, worker_id: str | None = None) -> int:
@@ -224,16 +231,7 @@ def _send_digest(
         posted_channel, ts = found or notifier.post_digest(channel, digest, key)
     except Exception as exc:  # retried after the lease, as a digest again if still a backlog
         log.warning("digest of %d alerts for %s not sent: %s", len(live), channel, exc)
-        with ctx.sessions() as session, session.begin():
-            for m in live:
-                db_outbox.mark_failed(
-                    session,
-                    m.dedupe_key,
-                    worker,
-                    f"{type(exc).__name__}: {exc}",
-                    ctx.clock.now() + lease,
-                    final=m.attempts >= MAX_SEND_ATTEMPTS,
-                )
+        _mark_failed(ctx, live, worker, exc, lease)
         return _deliver_leased(ctx, notifier, worker, rest, lease)
     now = ctx.clock.now()
     with ctx.sessions() as session, session.begin():

@@ -7,10 +7,10 @@ evaluation (which builds the brief service itself) measures answers without this
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import replace
 from typing import Any
 
+from c360.brief.result import Item, Section
 from c360.domain import Asker
 from prompts import sources as W
 
@@ -51,7 +51,7 @@ class SourcedBriefs:
         if result.customer is None:
             return result
         citations = list(result.citations)
-        if citations and hasattr(citations[0], "source"):
+        if citations:
             from store.sync import record_sources
 
             with self._sessions() as session:
@@ -60,9 +60,7 @@ class SourcedBriefs:
         lines = self.lines()
         if not lines:
             return replace(result, citations=citations)
-        # The brief's own Section and Item classes, from the module that defines its result.
-        module = importlib.import_module(type(result).__module__)
-        section = module.Section(W.TITLE_SOURCES, [module.Item(text, []) for text in lines])
+        section = Section(W.TITLE_SOURCES, [Item(text, []) for text in lines])
         sections = [*result.sections, section]
         answer = "\n".join(
             [result.answer.rstrip(), "", W.TITLE_SOURCES, *(f"- {t}" for t in lines)]
