@@ -49,7 +49,16 @@ _PHRASE = re.compile(
     + r"|\s+(?:via|received|filed|submitted|sent|dated|during|which|who)\b|[?;!]|\.(?:\s|$)|$)",
     re.I,
 )
-_TRAILING = re.compile(r"(?:\s+(?:from|in|on|at|by|of|the|a|an|and|with|for))+$", re.I)
+# Words that end the phrase without being part of it: a link to what follows ("... from",
+# "... that came"), the asker's closing words ("... against", "... about"), the person
+# ("... by a consumer", "... from someone"), a dash before "which company was it".
+_TRAILING = re.compile(
+    r"(?:\s+(?:from|in|on|at|by|of|the|a|an|and|with|for|against|about|lodged|out|that|came"
+    r"|someone|somebody|consumer|borrower|resident|person|customer|\W+))+$",
+    re.I,
+)
+# "about" as typed in a hurry ("abuot", "aobut"): the trigger of an issue phrase all the same.
+_ABOUT_SLIPS = re.compile(r"\b(?:abuot|aobut|abotu|abput|abouy|aboit|abount|abot|abut)\b", re.I)
 _LEAD_WORDS = re.compile(
     r"^(?:a|an|the|their|its|his|her|my|our|some|one|being|getting|that|which|complaints?"
     r"|consumers?|customers?|borrowers?|issues?|problems?)\s+",
@@ -136,6 +145,7 @@ def issue_phrase(text: str) -> str | None:
     what the complaint was about, in the asker's words. "About the company that ..." is about
     the customer, not the complaint: not an issue."""
     best = None
+    text = _ABOUT_SLIPS.sub("about", text)
     for m in _overlapping(_PHRASE, text):
         phrase = _TRAILING.sub("", m.group("p").strip(" ,'\""))
         while True:

@@ -347,8 +347,9 @@ def parse_periods(text: str, today: date) -> tuple[list[tuple[date, date]], list
 def parse_states(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """State and territory codes the text names where a place goes: a full name ("Vermont",
     any case, not followed by a legal word), or a two-letter code typed in capitals after a
-    place word ("from VT") or before a person word ("a VT borrower"). A code elsewhere ("... of
-    XX Inc") may be part of a company's name and is left to the name matcher."""
+    place word ("from VT") or before a person word ("a VT borrower"), or in lower case where
+    only a place fits ("from ut on 3/9/23", "a ky resident"). A code elsewhere ("... of XX
+    Inc") may be part of a company's name and is left to the name matcher."""
     found: list[str] = []
     spans: list[tuple[int, int]] = []
     words = [
@@ -382,14 +383,41 @@ def parse_states(text: str) -> tuple[list[str], list[tuple[int, int]]]:
         if matched:
             continue
         word = words[i][0]
-        if len(word) == 2 and word.isupper() and word in STATES:
+        if len(word) == 2 and word.upper() in STATES:
             before = _place_word_before(lower, i)
             after = lower[i + 1] if i + 1 < len(words) else ""
-            if (before in PLACE_BEFORE or after in PLACE_AFTER) and after not in _NAME_AFTER:
-                found.append(word)
+            if word.isupper():
+                place = (before in PLACE_BEFORE or after in PLACE_AFTER) and after not in _NAME_AFTER
+            else:
+                place = _lower_code_is_place(lower[i], before, after)
+            if place:
+                found.append(word.upper())
                 spans.append((words[i][1], words[i][2]))
         i += 1
     return found, spans
+
+
+# Two-letter codes that are also everyday words ("in", "me", "or"): a place in lower case only
+# between a place word and a person word ("from a me resident" is not a way to say Maine).
+_CODE_WORDS = frozenset({"in", "me", "or", "oh", "hi", "id", "as", "ok", "pa", "ma", "de", "al"})
+# What may follow a place typed in lower case ("from ga on the 3rd", "lodged in il about ...").
+_AFTER_LOWER_PLACE = PLACE_AFTER | {
+    "", "on", "filed", "received", "lodged", "submitted", "sent", "about", "regarding", "over",
+    "in", "during", "last", "yesterday", "today", "that", "which", "who", "and", "via", "by",
+    "against", "back", "this", "earlier", "sometime", "around", "at",
+}  # fmt: skip
+
+
+def _lower_code_is_place(code: str, before: str, after: str) -> bool:
+    """A state code typed in lower case ("a complaint from ut", "a ky resident"): a place only
+    where nothing else fits: after a place word and before a person word, a day, a verb of
+    filing or the end; or between "a" and a person word. Codes that are everyday words ("in",
+    "me", "or") need both a place word before and a person word after."""
+    if code in _CODE_WORDS or before in ("a", "an"):
+        return (before in PLACE_BEFORE or before in ("a", "an")) and after in PLACE_AFTER
+    if before in PLACE_BEFORE:
+        return after in _AFTER_LOWER_PLACE or _one_slip(after, "about")
+    return False
 
 
 def _slipped_state(phrase: str) -> str | None:

@@ -86,6 +86,43 @@ def test_states_are_read_where_a_place_goes(text, states):
     assert parse_states(text)[0] == states
 
 
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        # A code typed in lower case is a place only where nothing else fits.
+        ("who was the complaint from ut on 03/09/23 about", ["UT"]),
+        ("the complaint from a la resident on march 24, 2023", ["LA"]),
+        ("the complaint yesterday lodged in il abuot a line of credit", ["IL"]),
+        ("a ky resident complained", ["KY"]),
+        ("complaints from nv received on jul 26 2023", ["NV"]),
+        # Codes that are everyday words need a person word after them too.
+        ("a complaint from me about it", []),
+        ("the one in or near the city", []),
+        ("complaints in pa", []),
+        ("a pa resident", ["PA"]),
+        # Where a name goes, lower case or not, no place.
+        ("the company from de on its own", []),
+        ("what about ca", []),
+    ],
+)
+def test_state_codes_in_lower_case_where_only_a_place_fits(text, states):
+    assert parse_states(text)[0] == states
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("the complaint in Mar 2020 from NY about an inaccurate credit file against", "inaccurate credit file"),
+        ("a complaint about struggling to keep up with the loan by a consumer", "struggling to keep up with the loan"),
+        ("there was a complaint about hidden fees - which lender was it?", "hidden fees"),
+        ("the complaint abuot paying off the loan", "paying off the loan"),
+        ("the complaint about money still being pulled from the bank account about", "money still being pulled from the bank account"),
+    ],
+)  # fmt: skip
+def test_the_issue_phrase_drops_the_askers_closing_words(text, phrase):
+    assert issue_phrase(text) == phrase
+
+
 def test_amounts_and_partial_ids():
     p = parse("the account 7590-something paying $29.85 a month", datetime(2026, 11, 23))
     assert p.amounts == [29.85] and p.id_prefixes == ["7590"]
