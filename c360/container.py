@@ -79,6 +79,8 @@ class Container:
         )
         # Ownership rules look at every committed batch's new records (issue 4).
         service.add_listener(self.ownership.on_records)
+        if "brief_service" in self.__dict__:  # built first: its indexes follow this ingest
+            self._follow_ingests(self.brief_service, service)
         return service
 
     @cached_property
@@ -122,10 +124,17 @@ class Container:
             chat_model=self.chat_model,
             clock=self.clock,
         )
-        # New or renamed customers resolve at once; new field values count at once.
-        for listener in service.ingest_listeners:
-            self.ingest.add_listener(listener)
+        # An ingest service, whenever one is built, tells this one of its batches; a process
+        # that only answers (`c360 ask`) never builds one, nor the ownership rules it runs.
+        if "ingest" in self.__dict__:
+            self._follow_ingests(service, self.ingest)
         return service
+
+    @staticmethod
+    def _follow_ingests(brief_service, ingest) -> None:
+        """New or renamed customers resolve at once; new field values count at once."""
+        for listener in brief_service.ingest_listeners:
+            ingest.add_listener(listener)
 
     @cached_property
     def slack_events(self):

@@ -165,6 +165,30 @@ class NameIndex:
         self._vocab_by_len = None
         self._ids_sorted = None
 
+    # --- a copy on disk (retrieval/name_cache.py) --------------------------------------
+    def state(self) -> tuple:
+        """The index as built-in values only (dicts, sets, tuples, strings, ints), which
+        ``marshal`` writes and ``from_state`` turns back into this index."""
+        entries = {
+            eid: (e.customer_id, e.label, e.is_alias, e.full, e.core)
+            for eid, e in self._entries.items()
+        }
+        return (
+            self.names, entries, self._by_customer, self._next, self.full_map, self.core_map,
+            self.acronym_map, self.postings, self.prefix2, self.ids, self.emails, self.domains,
+        )  # fmt: skip
+
+    @classmethod
+    def from_state(cls, state: tuple) -> NameIndex:
+        index = cls()
+        (
+            index.names, entries, index._by_customer, index._next, index.full_map,
+            index.core_map, index.acronym_map, index.postings, index.prefix2, index.ids,
+            index.emails, index.domains,
+        ) = state  # fmt: skip
+        index._entries = {eid: _Entry(*fields) for eid, fields in entries.items()}
+        return index
+
     @property
     def vocab(self) -> list[str]:
         if self._vocab is None:

@@ -41,6 +41,7 @@ from store.queries.complaints import (
 from store.queries.customers import (
     CustomerNameRow,
     customer_name_rows,
+    customers_digest,
     customers_fingerprint,
     get_customer,
     get_customers,
@@ -85,6 +86,7 @@ __all__ = [
     "customer_complaints_by_ids",
     "customer_from_row",
     "customer_name_rows",
+    "customers_digest",
     "customers_fingerprint",
     "customers_with_a_complaint_carrying_all",
     "exchange_meta_since",
