@@ -111,21 +111,27 @@ class Container:
 
     @cached_property
     def brief_service(self):
+        service = self.make_brief_service(self.chat_model)
+        # New or renamed customers resolve at once; new field values count at once.
+        for listener in service.ingest_listeners:
+            self.ingest.add_listener(listener)
+        return service
+
+    def make_brief_service(self, chat_model):
+        """A brief service over this container's store, model and index, answering through
+        ``chat_model`` (None: no LLM). ``brief_service`` is the one the container wires; a test
+        makes another with a fake chat model."""
         from c360.brief import BriefService
 
-        service = BriefService(
+        return BriefService(
             self.sessions,
             self.embeddings,
             self.index,
             self.settings,
             moments=self.moments,
-            chat_model=self.chat_model,
+            chat_model=chat_model,
             clock=self.clock,
         )
-        # New or renamed customers resolve at once; new field values count at once.
-        for listener in service.ingest_listeners:
-            self.ingest.add_listener(listener)
-        return service
 
     @cached_property
     def slack_events(self):
