@@ -20,6 +20,7 @@ from store.models import (
     CustomerLinkRow,
     CustomerRow,
     MomentRow,
+    PersonLinkRow,
     SyncSourceRow,
 )
 from store.records import _slices, replace_chunks
@@ -188,6 +189,47 @@ def complaint_customers(session: Session, complaint_ids: Iterable[str]) -> dict[
     return _lookup(session, ComplaintRow.complaint_id, ComplaintRow.customer_id, complaint_ids)
 
 
+# --- people of a source (HubSpot contacts) -------------------------------------------------
+def person_links(session: Session, person_ids: Iterable[str]) -> dict[str, PersonLinkRow]:
+    """person id -> where that person is listed now (only persons listed somewhere)."""
+    found: dict[str, PersonLinkRow] = {}
+    for part in _slices(sorted(set(person_ids))):
+        for row in session.scalars(select(PersonLinkRow).where(PersonLinkRow.person_id.in_(part))):
+            found[row.person_id] = row
+    return found
+
+
+def people_of(session: Session, customer_ids: Iterable[str]) -> dict[str, list[PersonLinkRow]]:
+    """customer id -> the persons its record lists (by their links)."""
+    found: dict[str, list[PersonLinkRow]] = {}
+    for part in _slices(sorted(set(customer_ids))):
+        for row in session.scalars(
+            select(PersonLinkRow).where(PersonLinkRow.customer_id.in_(part))
+        ):
+            found.setdefault(row.customer_id, []).append(row)
+    return found
+
+
+def put_person_links(
+    session: Session,
+    listed: dict[str, tuple[str, str, str | None]],
+    gone: Iterable[str],
+    source: str,
+    now: datetime,
+) -> None:
+    """Record where persons are listed now (person id -> (customer id, line, email)) and
+    forget the persons in ``gone``; in the transaction of the page that changed them."""
+    for part in _slices(sorted(set(gone) - set(listed))):
+        session.execute(delete(PersonLinkRow).where(PersonLinkRow.person_id.in_(part)))
+    for person_id, (customer_id, line, email) in sorted(listed.items()):
+        row = session.get(PersonLinkRow, person_id)
+        if row is None:
+            row = PersonLinkRow(person_id=person_id)
+            session.add(row)
+        row.customer_id, row.line, row.email = customer_id, line, email
+        row.source, row.updated_at = source, now
+
+
 # --- deletes and merges -------------------------------------------------------------------
 def delete_records(
     session: Session,
@@ -240,6 +282,7 @@ def delete_records(
         session.execute(delete(ComplaintValueRow).where(ComplaintValueRow.complaint_id.in_(part)))
         session.execute(delete(ComplaintRow).where(ComplaintRow.complaint_id.in_(part)))
     for part in _slices(sorted(set(ids["customer"]))):
+        session.execute(delete(PersonLinkRow).where(PersonLinkRow.customer_id.in_(part)))
         session.execute(delete(CustomerRow).where(CustomerRow.customer_id.in_(part)))
     return removed
 
@@ -260,6 +303,9 @@ def redirect_customer(session: Session, old_id: str, new_id: str) -> list[str]:
         update(ComplaintValueRow)
         .where(ComplaintValueRow.customer_id == old_id)
         .values(customer_id=new_id)
+    )
+    session.execute(
+        update(PersonLinkRow).where(PersonLinkRow.customer_id == old_id).values(customer_id=new_id)
     )
     moved = list(
         session.scalars(

@@ -2,8 +2,10 @@
 
 A customer row of a source is the same c360 customer as an existing one with the id its row
 names as external id, or with its domain; that source's id is then linked (``customer_links``)
-and kept as an alias, and the source's other records follow the link. Contacts (HubSpot) add
-people to their company's customer record.
+and kept as an alias, and the source's other records follow the link. Contacts (HubSpot) are
+people on their company's customer record (a line under ``people`` and their e-mail); where each
+one is listed is kept (``person_links``), so a contact archived, merged away or moved to another
+company leaves the record that listed it.
 """
 
 from __future__ import annotations
@@ -37,7 +39,13 @@ class RunMemory:
         self.deleted: set[str] = set()  # complaints deleted in this run
         self.rejected: set[str] = set()  # complaints rejected in this run
         self.written: dict[tuple[str, str], str] = {}  # (kind, id) -> hash handed to the pipeline
+        # person id -> (customer id, line, email) where this run listed them; None: nowhere
+        self.people: dict[str, tuple[str, str, str | None] | None] = {}
         self.line = 0
+        # What the page in hand resolved, committed with it (``page_effects``).
+        self.page_links: dict[str, tuple[str, str]] = {}
+        self.page_people: dict[str, tuple[str, str, str | None]] = {}
+        self.page_people_gone: set[str] = set()
 
 
 def page_effects(connector, page: Page, memory: RunMemory) -> Effects:
@@ -45,15 +53,22 @@ def page_effects(connector, page: Page, memory: RunMemory) -> Effects:
     from store import sync as sync_store
 
     name, kind = connector.name, connector.connector
-    new_links = dict(getattr(page, "_new_links", {}))
+    new_links = dict(memory.page_links)
+    listed, gone = dict(memory.page_people), set(memory.page_people_gone)
     seen = len(page.rows)
 
     def apply(session, now) -> None:
         for alias, (target, reason) in sorted(new_links.items()):
             sync_store.add_link(session, alias, target, name, reason, now)
+        if listed or gone:
+            sync_store.put_person_links(session, listed, gone, name, now)
         sync_store.advance_cursor(session, name, kind, page.cursor, seen, now)
 
-    deleted = [d for d in page.deleted if not (d.startswith("customer:") and d[9:] in memory.links)]
+    deleted = [
+        d
+        for d in page.deleted
+        if not d.startswith("person:") and not (d.startswith("customer:") and d[9:] in memory.links)
+    ]
     return Effects(deleted=deleted, merged=dict(page.merged), apply=apply, source=name)
 
 
@@ -65,7 +80,8 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
     out: list[Any] = []
     new_links: dict[str, tuple[str, str]] = {}
     parsed: list[tuple[ApiRow, Record]] = []
-    people: dict[str, list[dict[str, Any]]] = {}
+    people: dict[str, dict[str, Any]] = {}  # person id -> its row (company None: no company)
+    people_gone = {d[7:] for d in page.deleted if d.startswith("person:")}
     for gone in page.deleted:
         if gone.startswith("complaint:"):
             memory.complaint_customers.pop(gone[10:], None)
@@ -87,7 +103,7 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
     for row in page.rows:
         memory.line += 1
         if row.kind == "person":
-            people.setdefault(row.data["customer_id"], []).append(row.data)
+            people[str(row.data["person_id"])] = row.data
             continue
         data = row.data
         where = f"{connector.name}: {row.where}"
@@ -115,17 +131,21 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
                 (row.kind, ApiRowError(f"{connector.name}: {row.where}", memory.line, str(exc)))
             )
     customers = [(r, rec) for r, rec in parsed if rec.kind == "customer"]
+    companies = {p["customer_id"] for p in people.values() if p.get("customer_id")}
     with sessions() as session:
-        wanted = {rec.customer_id for _, rec in parsed} | set(people) | set(page.merged)
+        wanted = {rec.customer_id for _, rec in parsed} | companies | set(page.merged)
         stored_links = sync_store.links(session, wanted - set(memory.links))
         memory.links.update(stored_links)
+        listed = _listed(session, memory, set(people) | people_gone)
+        merged_people = sync_store.people_of(session, page.merged)
         domains = sync_store.customers_by_domain(
             session, [c.domain for _, c in customers if c.domain]
         )
         same_as = {s for r, _ in customers for s in r.same_as}
         candidates = sync_store.customers(
             session, same_as | {c.customer_id for _, c in customers} | set(domains.values())
-            | {memory.links.get(p, p) for p in people}
+            | {memory.links.get(c, c) for c in companies}
+            | {where[0] for where in listed.values()} | set(page.merged.values())
         )  # fmt: skip
     # 1. customers: find the c360 customer each one is, merge into it.
     for row, record in customers:
@@ -162,28 +182,51 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
     for old, survivor in page.merged.items():
         memory.links[old] = memory.links.get(survivor, survivor)
         new_links[old] = (memory.links[old], "merged")
-    # 2. people (contacts) join their company's customer record.
-    for company, persons in people.items():
-        target = memory.links.get(company, company)
-        base = memory.customers.get(target) or _customer(candidates.get(target))
-        if base is None:
-            out.append(
-                (
-                    "customer",
-                    ApiRowError(
-                        f"{connector.name}: contacts of company {company}",
-                        memory.line,
-                        "the company is not synced (yet): its contacts are read again with it",
-                    ),
-                )
-            )
+    # 2. people (contacts): each listed on its company's record, and taken off the record
+    # that listed it before (archived, merged away, moved to another company, renamed).
+    memory.page_people, memory.page_people_gone = {}, set()
+    touched: dict[str, Customer] = {}
+
+    def record_of(cid: str) -> Customer | None:
+        return touched.get(cid) or memory.customers.get(cid) or _customer(candidates.get(cid))
+
+    for old, survivor in page.merged.items():  # a merged company's people join the survivor
+        target = memory.links.get(survivor, survivor)
+        base = record_of(target)
+        for link in merged_people.get(old, []) if base else []:
+            touched[target] = base = _listing(base, add=(link.line, link.email))
+            memory.people[link.person_id] = (target, link.line, link.email)
+    for person_id in sorted(set(people) | people_gone):
+        data = None if person_id in people_gone else people[person_id]
+        company = (data or {}).get("customer_id")
+        target = memory.links.get(company, company) if company else None
+        now_at = (target, _person(data), data.get("email")) if data and target else None
+        before = listed.get(person_id)
+        if now_at is not None and record_of(target) is None:
+            out.append(("customer", ApiRowError(
+                f"{connector.name}: contact {person_id}", memory.line,
+                "its company is not synced (yet): the contact is read again when it changes",
+            )))  # fmt: skip
+            now_at = None
+            if before is None:
+                continue
+        if before == now_at:
             continue
-        emails = [p["email"] for p in persons if p.get("email")]
-        lines = [_person(p) for p in persons]
-        attributes = dict(base.attributes)
-        attributes["people"] = _union(list(attributes.get("people") or []), lines)
-        record = replace(base, emails=_union(base.emails, emails), attributes=attributes)
-        memory.customers[target] = record
+        if before is not None:
+            base = record_of(before[0])
+            if base is not None:
+                others = [w for p, w in listed.items() if p != person_id and w[0] == before[0]]
+                keep = {w[1] for w in others} | {w[2] for w in others if w[2]}
+                touched[before[0]] = _listing(base, remove=before[1:], keep=keep)
+        memory.people[person_id] = now_at
+        if now_at is not None:
+            touched[target] = _listing(record_of(target), add=now_at[1:])
+            memory.page_people[person_id] = listed[person_id] = now_at
+        else:
+            memory.page_people_gone.add(person_id)
+            listed.pop(person_id, None)
+    for cid, record in sorted(touched.items()):
+        memory.customers[cid] = record
         out.append(Item(record, connector.name, memory.line, dedupe=True))
     # 3. moments and complaints follow their customer's links.
     for row, record in parsed:
@@ -195,7 +238,7 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
             memory.complaint_customers[record.complaint_id] = customer
         out.append(Item(record, connector.name, memory.line,
                         error_factory=_located(connector.name, row.where, memory.line)))  # fmt: skip
-    page._new_links = new_links  # type: ignore[attr-defined]  # read by _effects
+    memory.page_links = new_links  # committed with the page (page_effects)
     # One write per record and page: its last state (an object read twice in a page); and
     # none for a state this run already wrote (a page boundary read twice).
     last: dict[tuple[str, str], int] = {}
@@ -223,6 +266,55 @@ def _union(first: list[Any], second: list[Any]) -> list[Any]:
         if value not in out:
             out.append(value)
     return out
+
+
+def _listed(session, memory: RunMemory, person_ids: set[str]) -> dict[str, tuple]:
+    """person id -> (customer id, line, email) where the person is listed now: this run's
+    view first, then the store's links. Persons listed nowhere are left out."""
+    from store import sync as sync_store
+
+    out: dict[str, tuple] = {}
+    ask = [p for p in person_ids if p not in memory.people]
+    customers = set()
+    for person_id, link in sync_store.person_links(session, ask).items():
+        out[person_id] = (link.customer_id, link.line, link.email)
+        customers.add(link.customer_id)
+    # Co-listed persons of those customers: a line or e-mail two persons share stays.
+    for cid, links in sync_store.people_of(session, customers).items():
+        for link in links:
+            out.setdefault(link.person_id, (cid, link.line, link.email))
+    for person_id, where in memory.people.items():
+        if where is not None:
+            out[person_id] = where
+        else:
+            out.pop(person_id, None)
+    return out
+
+
+def _listing(
+    base: Customer,
+    add: tuple[str, str | None] | None = None,
+    remove: tuple[str, str | None] | None = None,
+    keep: set[str] = frozenset(),  # type: ignore[assignment]
+) -> Customer:
+    """``base`` with a person's line (attribute ``people``) and e-mail added or removed; a
+    value in ``keep`` (another person's) is not removed."""
+    lines = list(base.attributes.get("people") or [])
+    emails = list(base.emails)
+    if remove is not None:
+        line, email = remove
+        lines = [x for x in lines if x != line or x in keep]
+        emails = [e for e in emails if e != email or e in keep]
+    if add is not None:
+        line, email = add
+        lines = _union(lines, [line])
+        emails = _union(emails, [email] if email else [])
+    attributes = dict(base.attributes)
+    if lines:
+        attributes["people"] = lines
+    else:
+        attributes.pop("people", None)
+    return replace(base, emails=emails, attributes=attributes)
 
 
 def _person(data: dict[str, Any]) -> str:
