@@ -111,23 +111,29 @@ class Container:
 
     @cached_property
     def brief_service(self):
-        from c360.brief import BriefService
-
-        service = BriefService(
-            self.sessions,
-            self.embeddings,
-            self.index,
-            self.settings,
-            moments=self.moments,
-            chat_model=self.chat_model,
-            clock=self.clock,
-        )
+        service = self.make_brief_service(self.chat_model)
         # New or renamed customers resolve at once; new field values count at once.
         for listener in service.ingest_listeners:
             self.ingest.add_listener(listener)
         # Customers a live source deleted or merged away stop resolving at once.
         self.ingest.add_removal_listener(service.on_customers_removed)
         return service
+
+    def make_brief_service(self, chat_model):
+        """A brief service over this container's store, model and index, answering through
+        ``chat_model`` (None: no LLM). ``brief_service`` is the one the container wires; a test
+        makes another with a fake chat model."""
+        from c360.brief import BriefService
+
+        return BriefService(
+            self.sessions,
+            self.embeddings,
+            self.index,
+            self.settings,
+            moments=self.moments,
+            chat_model=chat_model,
+            clock=self.clock,
+        )
 
     @cached_property
     def slack_events(self):

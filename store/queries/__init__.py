@@ -19,6 +19,7 @@ from store.queries.base import (
     complaint_from_row,
     customer_from_row,
     moment_from_row,
+    record_from_row,
 )
 from store.queries.chunks import (
     ChunkVector,
@@ -107,6 +108,7 @@ __all__ = [
     "newest_complaint_write",
     "open_complaint_ids",
     "recent_moments",
+    "record_from_row",
     "record_owners",
     "records_by_ids",
     "stored_time",
