@@ -5,10 +5,11 @@ One file per store (named by a digest of its URL, which may hold a password and 
 written), holding the index as built-in values (``NameIndex.state``) under a key: the digest
 of every customer's id and content hash (``store.queries.customers_digest``: any customer
 added, removed, renamed or given an alias changes it, whatever the writers' clocks), a digest
-of the code that builds the index (``names.py``, ``name_index.py``, ``question.py``: a changed
-rule is a changed index), and the Python and ``marshal`` versions. A file under another key is
-ignored and replaced; so is a file that cannot be read. ``marshal`` rather than ``pickle``:
-loading it makes values and never runs code. Writes are atomic (temporary file, rename).
+of the code that builds the index (the retrieval package's source and the US states it reads:
+a changed rule is a changed index), and the Python and ``marshal`` versions. A file under
+another key is ignored and replaced; so is a file that cannot be read. ``marshal`` rather
+than ``pickle``: loading it makes values and never runs code. Writes are atomic (temporary
+file, then rename).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import uuid
 from functools import lru_cache
 from pathlib import Path
 
-from retrieval import name_index, names, question
+from c360 import us_states
+from retrieval import name_index
 from retrieval.name_index import NameIndex
 
 FORMAT = 1
@@ -31,9 +33,12 @@ FORMAT = 1
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
+    """The source of the retrieval package and of the word lists it reads (US states): any
+    change there may change how names are normalised, so the kept index is built again."""
     digest = hashlib.sha256()
-    for module in (names, name_index, question):
-        digest.update(Path(module.__file__).read_bytes())
+    sources = sorted(Path(name_index.__file__).parent.glob("*.py"))
+    for path in [*sources, Path(us_states.__file__)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

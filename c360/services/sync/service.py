@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from c360.services.ingest.summary import EffectBatch, IngestSummary
+from c360.services.ingest.summary import EffectBatch, Effects, IngestSummary
 from c360.services.sync.live import LiveCapture
 from c360.services.sync.pages import RunMemory, page_effects, page_items
 from c360.services.sync.results import SourceResult, SyncReport, parse_interval
@@ -193,10 +193,35 @@ class SyncService(SourceSchedule, LiveCapture):
     def _batches(self, connector, cursor: str | None, result: SourceResult) -> Iterator[list[Any]]:
         memory = RunMemory()
         for page in connector.pages(cursor):
-            batch = EffectBatch(
-                page_items(self.sessions, self.clock.now(), connector, page, memory)
-            )
-            batch.effects = page_effects(connector, page, memory)
-            result.deleted += len(batch.effects.deleted)
-            result.merged += len(batch.effects.merged)
-            yield batch
+            yield self._batch(connector, page, memory, result)
+        yield from self._read_again(connector, memory, result)
+
+    def _batch(self, connector, page, memory: RunMemory, result: SourceResult) -> EffectBatch:
+        batch = EffectBatch(page_items(self.sessions, self.clock.now(), connector, page, memory))
+        batch.effects = page_effects(connector, page, memory)
+        result.deleted += len(batch.effects.deleted)
+        result.merged += len(batch.effects.merged)
+        return batch
+
+    def _read_again(self, connector, memory: RunMemory, result: SourceResult):
+        """What hangs on records a sync rejected and that are valid now (a ticket's comments),
+        read again; pending until the batch after them commits, so a kill re-reads them."""
+        if not hasattr(connector, "pages_about"):
+            return
+        from store import sync as sync_store
+
+        with self.sessions() as session:
+            waiting = sync_store.pending(session, connector.name)
+            valid = sorted(sync_store.complaint_customers(session, waiting))
+        if not valid:
+            return
+        for page in connector.pages_about(valid):
+            yield self._batch(connector, page, memory, result)
+        done = EffectBatch()
+        done.effects = Effects(
+            source=connector.name,
+            apply=lambda session, now: sync_store.put_pending(
+                session, connector.name, [], valid, now
+            ),
+        )
+        yield done
