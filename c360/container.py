@@ -115,6 +115,8 @@ class Container:
         # New or renamed customers resolve at once; new field values count at once.
         for listener in service.ingest_listeners:
             self.ingest.add_listener(listener)
+        # Customers a live source deleted or merged away stop resolving at once.
+        self.ingest.add_removal_listener(service.on_customers_removed)
         return service
 
     def make_brief_service(self, chat_model):

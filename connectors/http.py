@@ -27,6 +27,14 @@ class AuthError(SourceError):
     """The API refused the credentials (401/403)."""
 
 
+class RequestError(SourceError):
+    """The API refused the request itself (a 4xx other than 401/403/429): ``status``."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class ApiClient:
     def __init__(
         self,
@@ -120,8 +128,8 @@ class ApiClient:
                 backoff = min(backoff * 2, 30)
                 continue
             if status >= 400:
-                raise SourceError(
-                    f"{self.name}: {shown} answered HTTP {status}: {_reason(response)}"
+                raise RequestError(
+                    f"{self.name}: {shown} answered HTTP {status}: {_reason(response)}", status
                 )
             try:
                 return response.json()

@@ -84,12 +84,16 @@ class CustomerResolver:
         self._freshness.check(look, force=force or self._names is None)
 
     def customers_changed(self, session, customer_ids: Iterable[str]) -> None:
-        """In-process change hook (the ingest listener): update just those entries."""
+        """In-process change hook (the ingest listener): update just those entries; an id
+        no longer in the store (deleted, merged away) leaves the index."""
         ids = list(customer_ids)
         if not ids or self._names is None:
             return
         with self._lock:
-            self._names.upsert(customer_name_rows(session, ids))
+            rows = list(customer_name_rows(session, ids))
+            for gone in set(ids) - {r.customer_id for r in rows}:
+                self._names.remove(gone)
+            self._names.upsert(rows)
             self._freshness.watermark = customers_fingerprint(session)
 
     @staticmethod

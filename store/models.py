@@ -223,6 +223,17 @@ class PersonLinkRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class SyncPendingRow(Base):
+    """A record a live source must read again once it can: the comments of a ticket that a
+    sync rejected (they were skipped; the comment stream does not bring them again)."""
+
+    __tablename__ = "sync_pending"
+
+    source: Mapped[str] = mapped_column(String(255), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(255), primary_key=True)  # complaint id
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ProcessedEventRow(Base):
     """Slack event/retry dedupe that holds across processes: inserting an id twice fails."""
 

@@ -21,6 +21,7 @@ from store.models import (
     CustomerRow,
     MomentRow,
     PersonLinkRow,
+    SyncPendingRow,
     SyncSourceRow,
 )
 from store.records import _slices, replace_chunks
@@ -78,6 +79,12 @@ def advance_cursor(
     """Store the cursor of a committed batch (call inside that batch's transaction)."""
     row = _row(session, name, connector, now)
     row.cursor = cursor
+    row.records_seen = (row.records_seen or 0) + seen
+
+
+def count_seen(session: Session, name: str, connector: str, seen: int, now: datetime) -> None:
+    """A committed batch that moves no cursor (a ticket's comments read again)."""
+    row = _row(session, name, connector, now)
     row.records_seen = (row.records_seen or 0) + seen
 
 
@@ -184,6 +191,12 @@ def customers(session: Session, ids: Iterable[str]) -> dict[str, CustomerRow]:
     return found
 
 
+def moment_urls(session: Session, moment_ids: Iterable[str]) -> dict[str, str]:
+    """moment id -> its url, for the ids that exist and have one."""
+    found = _lookup(session, MomentRow.moment_id, MomentRow.url, moment_ids)
+    return {k: v for k, v in found.items() if v}
+
+
 def complaint_customers(session: Session, complaint_ids: Iterable[str]) -> dict[str, str]:
     """complaint id -> its customer id, for the ids that exist."""
     return _lookup(session, ComplaintRow.complaint_id, ComplaintRow.customer_id, complaint_ids)
@@ -228,6 +241,71 @@ def put_person_links(
             session.add(row)
         row.customer_id, row.line, row.email = customer_id, line, email
         row.source, row.updated_at = source, now
+
+
+# --- what a source must read again --------------------------------------------------------
+def pending(session: Session, source: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(SyncPendingRow.record_id)
+            .where(SyncPendingRow.source == source)
+            .order_by(SyncPendingRow.record_id)
+        )
+    )
+
+
+def put_pending(
+    session: Session, source: str, add: Iterable[str], drop: Iterable[str], now: datetime
+) -> None:
+    add, drop = set(add), set(drop)
+    for part in _slices(sorted(drop - add)):
+        session.execute(
+            delete(SyncPendingRow).where(
+                SyncPendingRow.source == source, SyncPendingRow.record_id.in_(part)
+            )
+        )
+    for record_id in sorted(add - drop):
+        if session.get(SyncPendingRow, (source, record_id)) is None:
+            session.add(SyncPendingRow(source=source, record_id=record_id, created_at=now))
+
+
+def unlink(session: Session, alias_id: str) -> None:
+    """A source's customer that is gone (a deleted organization) no longer names its target."""
+    session.execute(delete(CustomerLinkRow).where(CustomerLinkRow.alias_id == alias_id))
+
+
+def source_links_to(session: Session, source: str, customer_ids: Iterable[str]) -> dict[str, int]:
+    """customer id -> how many of ``source``'s customer ids are linked to it."""
+    found: dict[str, int] = {}
+    for part in _slices(sorted(set(customer_ids))):
+        for (cid,) in session.execute(
+            select(CustomerLinkRow.customer_id).where(
+                CustomerLinkRow.source == source, CustomerLinkRow.customer_id.in_(part)
+            )
+        ):
+            found[cid] = found.get(cid, 0) + 1
+    return found
+
+
+def source_records_of(session: Session, source: str, customer_id: str) -> list[str]:
+    """Record ids (``kind:id``) of ``source``'s moments and complaints filed under a customer."""
+    out = [
+        f"complaint:{c}"
+        for c in session.scalars(
+            select(ComplaintRow.complaint_id).where(
+                ComplaintRow.customer_id == customer_id, ComplaintRow.source == source
+            )
+        )
+    ]
+    out += [
+        f"moment:{m}"
+        for m in session.scalars(
+            select(MomentRow.moment_id).where(
+                MomentRow.customer_id == customer_id, MomentRow.source == source
+            )
+        )
+    ]
+    return out
 
 
 # --- deletes and merges -------------------------------------------------------------------

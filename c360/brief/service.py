@@ -61,6 +61,13 @@ class BriefService(BriefsPort):
         renamed customers resolve at once, new field values count at once."""
         return (self.on_ingest_names, self.vocabulary.on_ingest)
 
+    def on_customers_removed(self, customer_ids: list[str]) -> None:
+        """Customers a live source deleted or merged away no longer resolve (those another
+        source's records keep are read again)."""
+        self.picker.invalidate()
+        with self.sessions() as session:
+            self.resolver.customers_changed(session, customer_ids)
+
     def on_ingest_names(self, summary, records) -> None:
         """New or renamed customers resolve at once and show in the picker."""
         ids = self.resolver.changed_customers(records)

@@ -39,6 +39,7 @@ class RunMemory:
         self.deleted: set[str] = set()  # complaints deleted in this run
         self.rejected: set[str] = set()  # complaints rejected in this run
         self.written: dict[tuple[str, str], str] = {}  # (kind, id) -> hash handed to the pipeline
+        self.reported: set[tuple[str, str]] = set()  # (kind, error) already in the summary
         # person id -> (customer id, line, email) where this run listed them; None: nowhere
         self.people: dict[str, tuple[str, str, str | None] | None] = {}
         self.line = 0
@@ -46,6 +47,15 @@ class RunMemory:
         self.page_links: dict[str, tuple[str, str]] = {}
         self.page_people: dict[str, tuple[str, str, str | None]] = {}
         self.page_people_gone: set[str] = set()
+        self.page_pending: set[str] = set()  # complaints whose comments wait for their ticket
+        self.page_pending_done: set[str] = set()
+        self.page_unlinked: set[str] = set()  # deleted customer ids that were linked
+        self.page_deleted: list[str] = []  # their records, when no other link brought any
+
+    def start_page(self) -> None:
+        self.page_links, self.page_people, self.page_people_gone = {}, {}, set()
+        self.page_pending, self.page_pending_done = set(), set()
+        self.page_unlinked, self.page_deleted = set(), []
 
 
 def page_effects(connector, page: Page, memory: RunMemory) -> Effects:
@@ -55,20 +65,30 @@ def page_effects(connector, page: Page, memory: RunMemory) -> Effects:
     name, kind = connector.name, connector.connector
     new_links = dict(memory.page_links)
     listed, gone = dict(memory.page_people), set(memory.page_people_gone)
+    waiting, done = set(memory.page_pending), set(memory.page_pending_done)
+    unlinked = set(memory.page_unlinked)
     seen = len(page.rows)
 
     def apply(session, now) -> None:
+        for alias in sorted(unlinked):
+            sync_store.unlink(session, alias)
         for alias, (target, reason) in sorted(new_links.items()):
             sync_store.add_link(session, alias, target, name, reason, now)
         if listed or gone:
             sync_store.put_person_links(session, listed, gone, name, now)
-        sync_store.advance_cursor(session, name, kind, page.cursor, seen, now)
+        if waiting or done:
+            sync_store.put_pending(session, name, waiting, done, now)
+        if page.cursor is None:  # a page read again (a ticket's comments): no cursor moves
+            sync_store.count_seen(session, name, kind, seen, now)
+        else:
+            sync_store.advance_cursor(session, name, kind, page.cursor, seen, now)
 
     deleted = [
         d
         for d in page.deleted
-        if not d.startswith("person:") and not (d.startswith("customer:") and d[9:] in memory.links)
-    ]
+        if not d.startswith("person:")
+        and not (d.startswith("customer:") and (d[9:] in memory.links or d[9:] in unlinked))
+    ] + list(memory.page_deleted)
     return Effects(deleted=deleted, merged=dict(page.merged), apply=apply, source=name)
 
 
@@ -82,10 +102,12 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
     parsed: list[tuple[ApiRow, Record]] = []
     people: dict[str, dict[str, Any]] = {}  # person id -> its row (company None: no company)
     people_gone = {d[7:] for d in page.deleted if d.startswith("person:")}
+    memory.start_page()
     for gone in page.deleted:
         if gone.startswith("complaint:"):
             memory.complaint_customers.pop(gone[10:], None)
             memory.deleted.add(gone[10:])
+            memory.page_pending_done.add(gone[10:])
     # A moment about a complaint (a Zendesk comment) belongs to the complaint's customer,
     # known from this run or the store; a comment of a deleted ticket is not kept.
     about = (
@@ -113,16 +135,18 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
                 continue
             owner = memory.complaint_customers.get(complaint)
             if owner is None:
-                # Its ticket was rejected in this run: say so. Otherwise the ticket was
-                # deleted (or rejected) in an earlier run, and its comments go with it.
+                # Its ticket was rejected (in this run: say so; or earlier) or deleted. Kept
+                # as pending: once the ticket is valid, its comments are read again.
                 if complaint in memory.rejected:
                     out.append(("moment", ApiRowError(where, memory.line, NO_COMPLAINT)))
+                memory.page_pending.add(complaint)
                 continue
             data = {**data, "customer_id": owner}
         elif row.kind in ("moment", "complaint") and not data.get("customer_id"):
             out.append((row.kind, ApiRowError(where, memory.line, NO_CUSTOMER)))
             if row.kind == "complaint":
                 memory.rejected.add(str(data.get("complaint_id")))
+                memory.page_pending.add(str(data.get("complaint_id")))
             continue
         try:
             parsed.append((row, parse_record(row.kind, data, now=now)))
@@ -130,12 +154,17 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
             out.append(
                 (row.kind, ApiRowError(f"{connector.name}: {row.where}", memory.line, str(exc)))
             )
+            if row.kind == "complaint" and data.get("complaint_id"):
+                memory.rejected.add(str(data["complaint_id"]))
+                memory.page_pending.add(str(data["complaint_id"]))
     customers = [(r, rec) for r, rec in parsed if rec.kind == "customer"]
     companies = {p["customer_id"] for p in people.values() if p.get("customer_id")}
+    gone_customers = {d[9:] for d in page.deleted if d.startswith("customer:")}
     with sessions() as session:
         wanted = {rec.customer_id for _, rec in parsed} | companies | set(page.merged)
-        stored_links = sync_store.links(session, wanted - set(memory.links))
+        stored_links = sync_store.links(session, (wanted | gone_customers) - set(memory.links))
         memory.links.update(stored_links)
+        unlinked = _unlink(session, connector.name, memory, gone_customers)
         listed = _listed(session, memory, set(people) | people_gone)
         merged_people = sync_store.people_of(session, page.merged)
         domains = sync_store.customers_by_domain(
@@ -146,6 +175,7 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
             session, same_as | {c.customer_id for _, c in customers} | set(domains.values())
             | {memory.links.get(c, c) for c in companies}
             | {where[0] for where in listed.values()} | set(page.merged.values())
+            | set(unlinked.values())
         )  # fmt: skip
     # 1. customers: find the c360 customer each one is, merge into it.
     for row, record in customers:
@@ -184,7 +214,6 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
         new_links[old] = (memory.links[old], "merged")
     # 2. people (contacts): each listed on its company's record, and taken off the record
     # that listed it before (archived, merged away, moved to another company, renamed).
-    memory.page_people, memory.page_people_gone = {}, set()
     touched: dict[str, Customer] = {}
 
     def record_of(cid: str) -> Customer | None:
@@ -225,6 +254,12 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
         else:
             memory.page_people_gone.add(person_id)
             listed.pop(person_id, None)
+    # 2b. a deleted customer that was linked to another: its id and name leave those aliases.
+    for alias, target in sorted(unlinked.items()):
+        base = record_of(target)
+        if base is not None:
+            drop = {alias, page.names.get(alias)}
+            touched[target] = replace(base, aliases=[a for a in base.aliases if a not in drop])
     for cid, record in sorted(touched.items()):
         memory.customers[cid] = record
         out.append(Item(record, connector.name, memory.line, dedupe=True))
@@ -256,6 +291,11 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
             if memory.written.get(key) == digest:
                 continue
             memory.written[key] = digest
+        else:  # an object rejected twice (a page boundary read again) is reported once
+            said = (entry[0], str(entry[1]))
+            if said in memory.reported:
+                continue
+            memory.reported.add(said)
         kept.append(entry)
     return kept
 
@@ -266,6 +306,23 @@ def _union(first: list[Any], second: list[Any]) -> list[Any]:
         if value not in out:
             out.append(value)
     return out
+
+
+def _unlink(session, source: str, memory: RunMemory, gone: set[str]) -> dict[str, str]:
+    """Deleted customers of the source that were linked to another c360 customer -> that
+    customer. The link goes; so do the source's records under it when this was the source's
+    only link there (else they cannot be told apart, and stay until changed or deleted)."""
+    from store import sync as sync_store
+
+    unlinked = {alias: memory.links.pop(alias) for alias in sorted(gone) if alias in memory.links}
+    counts = sync_store.source_links_to(session, source, unlinked.values())
+    for alias, target in unlinked.items():
+        memory.page_unlinked.add(alias)
+        if counts.get(target, 0) <= 1:
+            records = sync_store.source_records_of(session, source, target)
+            memory.page_deleted += records
+            memory.deleted |= {r[10:] for r in records if r.startswith("complaint:")}
+    return unlinked
 
 
 def _listed(session, memory: RunMemory, person_ids: set[str]) -> dict[str, tuple]:
