@@ -191,6 +191,12 @@ def customers(session: Session, ids: Iterable[str]) -> dict[str, CustomerRow]:
     return found
 
 
+def moment_urls(session: Session, moment_ids: Iterable[str]) -> dict[str, str]:
+    """moment id -> its url, for the ids that exist and have one."""
+    found = _lookup(session, MomentRow.moment_id, MomentRow.url, moment_ids)
+    return {k: v for k, v in found.items() if v}
+
+
 def complaint_customers(session: Session, complaint_ids: Iterable[str]) -> dict[str, str]:
     """complaint id -> its customer id, for the ids that exist."""
     return _lookup(session, ComplaintRow.complaint_id, ComplaintRow.customer_id, complaint_ids)

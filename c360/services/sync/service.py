@@ -34,6 +34,7 @@ class SyncService(SourceSchedule, LiveCapture):
         self.clock = clock
         self._lock = threading.Lock()
         self._slack: dict[str, Any] = {}  # source name -> SlackChannels (live capture)
+        self._live_file: tuple[Any, list[dict[str, Any]]] | None = None  # (stamp, slack entries)
 
     @property
     def ingest(self):
@@ -180,8 +181,15 @@ class SyncService(SourceSchedule, LiveCapture):
             name, secret(self.settings.slack_bot_token),
             base_url=str(entry.get("base_url") or self.settings.slack_api_url),
             channels={str(k): str(v) for k, v in channels.items()},
-            customer_by_domain=self.customer_by_domain, pace=pace,
+            customer_by_domain=self.customer_by_domain, pace=pace, known_urls=self.moment_urls,
         )  # fmt: skip
+
+    def moment_urls(self, moment_ids: list[str]) -> dict[str, str]:
+        """The urls stored for these moments (those that have one)."""
+        from store import sync as sync_store
+
+        with self.sessions() as session:
+            return sync_store.moment_urls(session, moment_ids)
 
     def customer_by_domain(self, domain: str) -> str | None:
         from store import sync as sync_store
