@@ -19,6 +19,7 @@ from store.queries.base import (
     complaint_from_row,
     customer_from_row,
     moment_from_row,
+    record_from_row,
 )
 from store.queries.chunks import (
     ChunkVector,
@@ -45,6 +46,7 @@ from store.queries.customers import (
     CustomerNameRow,
     customer_field_values,
     customer_name_rows,
+    customers_digest,
     customers_fingerprint,
     get_customer,
     get_customers,
@@ -93,6 +95,7 @@ __all__ = [
     "customer_field_values",
     "customer_from_row",
     "customer_name_rows",
+    "customers_digest",
     "customers_fingerprint",
     "customers_with_a_complaint_carrying_all",
     "exchange_meta_since",
@@ -107,6 +110,7 @@ __all__ = [
     "newest_complaint_write",
     "open_complaint_ids",
     "recent_moments",
+    "record_from_row",
     "record_owners",
     "records_by_ids",
     "stored_time",
