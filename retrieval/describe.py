@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -132,6 +132,30 @@ _CUSTOMER_KIND = frozenset(
 )
 
 
+# The kind of company the asker names, when it says what the company does: "which collector",
+# "the credit bureau", "the servicer", "the lender". A complaint whose product is none of
+# these fits the description only partly (offered, never answered). "Bank", "company",
+# "firm", "provider" say nothing of the product.
+ROLE_PRODUCTS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
+    (re.compile(r"\b(?:debt\s+)?collectors?\b|\bcollection\s+agenc(?:y|ies)\b", re.I),
+     ("debt collection",)),
+    (re.compile(r"\b(?:credit\s+)?bureaus?\b|\b(?:credit\s+)?reporting\s+(?:compan(?:y|ies)"
+                r"|agenc(?:y|ies)|firms?)\b", re.I),
+     ("credit reporting",)),
+    (re.compile(r"\bservicers?\b|\bmortgage\s+compan(?:y|ies)\b", re.I), ("mortgage", "loan")),
+    (re.compile(r"\blenders?\b|\b(?:loan|lending)\s+compan(?:y|ies)\b", re.I),
+     ("loan", "mortgage", "lease", "line of credit", "credit card", "advance")),
+    (re.compile(r"\bcard\s+(?:issuers?|compan(?:y|ies))\b", re.I), ("card",)),
+)  # fmt: skip
+
+
+def role_products(text: str) -> tuple[str, ...]:
+    """The products the company-kind word of the question implies ("which collector" -> debt
+    collection); empty when it names none or several kinds."""
+    found = [products for pattern, products in ROLE_PRODUCTS if pattern.search(text)]
+    return found[0] if len(found) == 1 else ()
+
+
 def _overlapping(pattern: re.Pattern, text: str) -> Iterable[re.Match]:
     """Every match, including those starting inside an earlier one ("about the company with
     complaints about <issue>": the second "about" too)."""
@@ -231,6 +255,7 @@ class Fit:
     about: str | None = None  # the field value the issue phrase fit
     named: list[str] = field(default_factory=list)  # exact values the question named
     whole: bool = True  # fits every named fact (a named product too), not only some
+    kind: bool = True  # its product is of the kind of company named ("which collector")
 
 
 @dataclass
@@ -271,12 +296,14 @@ def describe_by_days(
     known: set[str],
     products: Sequence[str] = (),
     record_states: Sequence[RecordState] = (),
+    role: Sequence[str] = (),
 ) -> Described:
     """Decide among the complaints of the named days, months or years (``rows``): those from
     the named states carrying the exactly named values and the record states named in words
     ("still pending", "answered late"), ranked by how well their issue fits the phrase. A
     complaint whose product is not one the question names (``products``) fits partly: it may
-    be offered, never answered."""
+    be offered, never answered; so does one whose product is not of the kind of company the
+    question names (``role``: "which collector")."""
     wanted_states = {s.upper() for s in states}
     evidence = ["day"] + (["state"] if wanted_states else []) + [f for f, _ in exact]
     evidence += ["record state" for _ in record_states]
@@ -301,16 +328,29 @@ def describe_by_days(
         whole = not products or any(
             word_fit(p, values.get(f, "")) >= 1.0 for p in products for f in PRODUCT_FIELDS
         )
+        kind = not role or any(
+            word_fit(p, values.get(f, "")) >= 1.0 for p in role for f in PRODUCT_FIELDS
+        )
         current = best.get(customer_id)
-        if current is None or (whole, score) > (current.whole, current.score):
+        if current is None or (whole, score, kind) > (current.whole, current.score, current.kind):
             best[customer_id] = Fit(
                 customer_id, str(complaint_id), score, day, state or None, about,
-                [values.get(f, "") for f, _ in exact], whole,
+                [values.get(f, "") for f, _ in exact], whole, kind,
             )  # fmt: skip
     fits = sorted(best.values(), key=lambda f: (not f.whole, -f.score, f.customer_id))
     if phrase:
         evidence.append("issue")
     status = _decide(fits, len(evidence), bool(phrase))
+    if status == "ambiguous" and role:
+        # The kind of company named breaks a tie, never makes one: among fits this close,
+        # the one whose product is of that kind ("which collector": debt collection).
+        by_kind = [replace(f, whole=f.whole and f.kind) for f in fits]
+        by_kind.sort(key=lambda f: (not f.whole, -f.score, f.customer_id))
+        if _decide(by_kind, len(evidence) + 1, bool(phrase)) == "resolved":
+            status = "resolved"
+            fits = [next(f for f in fits if f.customer_id == by_kind[0].customer_id)] + [
+                f for f in fits if f.customer_id != by_kind[0].customer_id
+            ]
     if status == "resolved" and len(rows) >= MAX_DAY_ROWS:
         # The read stopped at its cap: complaints of other customers may fit beyond it.
         status = "ambiguous"
@@ -325,21 +365,23 @@ def _carries(raw: str, wanted: str) -> bool:
 
 def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:
     """Answered only when the best customer's complaint fits every named fact (the day, the
-    state, the values, the issue: at least ``FIT_MIN``) and no other fits them as well; a
-    complaint fitting only some facts (the day and state, not the issue) is asked about."""
+    state, the values, the issue: at least ``FIT_MIN``) and no other fits them as well (by
+    ``FIT_LEAD`` when the issue is in the asker's words); a complaint fitting only some facts
+    (the day and state, not the product named) is asked about, never answered."""
     if not fits:
         return "not_found"
-    top = fits[0]
-    runner = fits[1].score if len(fits) > 1 else 0.0
+    top = fits[0]  # the best fitting every named fact, when one does (``describe_by_days``)
+    rivals = [f for f in fits[1:] if f.whole]
     if not top.whole:
         return "ambiguous" if len(fits) <= MAX_CANDIDATES else "not_found"
     if soft:
         if top.score < FIT_MIN:  # the day and place fit, what it was about fits nobody
             return "not_found"
+        runner = rivals[0].score if rivals else 0.0
         if top.score - runner >= FIT_LEAD and n_evidence >= 2:
             return "resolved"
         return "ambiguous"
-    if len(fits) == 1 and n_evidence >= 2:
+    if not rivals and n_evidence >= 2:
         return "resolved"
     return "ambiguous" if len(fits) <= MAX_CANDIDATES else "not_found"
 

@@ -387,7 +387,7 @@ def parse_states(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 
 # Two-letter codes that are also everyday words ("in", "me", "or"): a place in lower case only
 # between a place word and a person word ("from a me resident" is not a way to say Maine).
-_CODE_WORDS = frozenset({"in", "me", "or", "oh", "hi", "id", "as", "ok", "pa", "ma", "de", "al"})
+_CODE_WORDS = frozenset({"in", "me", "or", "hi", "id", "as", "ok"})
 # What may follow a place typed in lower case ("from ga on the 3rd", "lodged in il about ...").
 _AFTER_LOWER_PLACE = PLACE_AFTER | {
     "", "on", "filed", "received", "lodged", "submitted", "sent", "about", "regarding", "over",

@@ -697,3 +697,29 @@ def test_an_id_piece_fitting_a_customer_id_and_a_complaint_id_is_the_kind_named(
     assert resolve("the account starting 5575-", None).customer_id == "5575-GNVDE"
     complaint = resolve("the complaint with ID starting 5575", None)
     assert (complaint.customer_id, complaint.method) == ("maple", "complaint id prefix")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # 2022-03-03 in VT: Green Mountain (debt collection) and Atlas (payday loan).
+        ("Which collector had a complaint from Vermont on March 3, 2022?", {"green-mountain"}),
+        ("which debt collector got the complaint from a vt resident on 3/3/2022", {"green-mountain"}),
+        ("Which lender had a complaint from VT on March 3, 2022?", {"atlas"}),
+        # A kind of company that says nothing of the product: both are offered.
+        ("Which company had a complaint from Vermont on March 3, 2022?", {"green-mountain", "atlas"}),
+        ("Which bank had a complaint from Vermont on March 3, 2022?", {"green-mountain", "atlas"}),
+        # 2022-07-14 in CA: Bluewater (vehicle loan or lease) and Crescent (credit card).
+        ("Which card company had a complaint from California on July 14, 2022?", {"crescent"}),
+        ("Which lender had a complaint from California on July 14, 2022?", {"bluewater", "crescent"}),
+        # No complaint of that kind of company fits: the others are offered, never answered.
+        ("Which credit bureau had a complaint from Vermont on March 3, 2022?", {"green-mountain", "atlas"}),
+    ],
+)  # fmt: skip
+def test_the_kind_of_company_named_says_which_product(described, question, expected):
+    result = described.briefs.resolve(question, None)
+    if len(expected) == 1:
+        assert result.resolved and result.customer_id == next(iter(expected)), (question, result)
+    else:
+        assert not result.resolved, (question, result)
+        assert _outcome(result) == expected, (question, result)

@@ -98,10 +98,12 @@ def test_states_are_read_where_a_place_goes(text, states):
         # Codes that are everyday words need a person word after them too.
         ("a complaint from me about it", []),
         ("the one in or near the city", []),
-        ("complaints in pa", []),
+        ("complaints in pa", ["PA"]),
+        ("the complaint from oh on 2022-07-14", ["OH"]),
+        ("the complaint from id on 2021-11-02", []),
         ("a pa resident", ["PA"]),
         # Where a name goes, lower case or not, no place.
-        ("the company from de on its own", []),
+        ("the company from me on its own", []),
         ("what about ca", []),
     ],
 )

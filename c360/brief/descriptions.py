@@ -177,7 +177,8 @@ class Descriptions:
                 else:  # a state and a record state, no time: that state's complaints
                     rows = Q.complaints_of_states(session, states, Ds.MAX_DAY_ROWS)
             described = Ds.describe_by_days(
-                rows, states, exact, day_phrase, day_cosine, set(names), products, record_states
+                rows, states, exact, day_phrase, day_cosine, set(names), products, record_states,
+                Ds.role_products(text),
             )
             evidence = evidence_of_days(parsed.dates, states, parsed.periods)
             evidence += [
