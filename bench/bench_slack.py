@@ -19,7 +19,6 @@ Bounded: stops by itself after --duration plus at most --drain seconds of waitin
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import http.client
@@ -37,8 +36,11 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "slack"))  # the fake Slack server lives with the tests
-
+sys.path.insert(0, str(ROOT))
 from fake_slack import TEAM_ID, FakeSlack  # noqa: E402
+
+from bench.common import bench_parser, store_options  # noqa: E402
+from c360.commands import option  # noqa: E402
 
 BOT_TOKEN = "xoxb-bench-0000"
 SIGNING_SECRET = "bench-signing-secret"
@@ -254,43 +256,35 @@ def pct(values: list[float], p: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rate", type=float, default=50.0, help="commands per second")
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
-    parser.add_argument("--customers", type=int, default=300, help="demo customers in the store")
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads")
-    parser.add_argument(
-        "--work-threads",
-        type=int,
-        default=2,
-        help="the bot's work pool threads (C360_SLACK_WORK_THREADS; the setting's default)",
-    )
-    parser.add_argument(
-        "--queue", type=int, default=0, help="work queue size (default: rate x duration)"
-    )
-    parser.add_argument(
-        "--drain", type=float, default=180.0, help="max seconds to wait for answers after the load"
-    )
-    parser.add_argument("--data-dir", type=Path, default=CACHE / "slack-store")
-    parser.add_argument(
-        "--same-process-sender",
-        action="store_true",
-        help="fire from threads of this process, beside the fake Slack server (the old way)",
-    )
-    parser.add_argument(
-        "--ack-only",
-        action="store_true",
-        help="send empty /customer commands (answered by the ack alone): the ack path's floor here",
-    )
-    parser.add_argument("--workers", type=int, default=1, help="gunicorn worker processes")
-    parser.add_argument(
-        "--database-url",
-        help="serve an existing store on this database (e.g. the one bench_brief.py built on "
-        "PostgreSQL) instead of building the demo store",
-    )
-    parser.add_argument("--chroma-host", help="with --database-url: the Chroma server")
-    parser.add_argument("--chroma-port", type=int, default=8000)
-    parser.add_argument("--chroma-collection", help="with --database-url: the collection name")
+    parser = bench_parser(
+        __doc__.split("\n\n")[0],
+        option("--rate", type=float, default=50.0, help="commands per second"),
+        option("--duration", type=float, default=60.0, help="seconds of load"),
+        option("--customers", type=int, default=300, help="demo customers in the store"),
+        option("--threads", type=int, default=8, help="gunicorn threads"),
+        option(
+            "--work-threads", type=int, default=2,
+            help="the bot's work pool threads (C360_SLACK_WORK_THREADS; the setting's default)",
+        ),
+        option("--queue", type=int, default=0, help="work queue size (default: rate x duration)"),
+        option("--drain", type=float, default=180.0, help="max seconds to wait for answers after the load"),
+        option("--data-dir", type=Path, default=CACHE / "slack-store"),
+        option(
+            "--same-process-sender", action="store_true",
+            help="fire from threads of this process, beside the fake Slack server (the old way)",
+        ),
+        option(
+            "--ack-only", action="store_true",
+            help="send empty /customer commands (answered by the ack alone): the ack path's floor here",
+        ),
+        option("--workers", type=int, default=1, help="gunicorn worker processes"),
+        *store_options(
+            "serve an existing store on this database (e.g. the one bench_brief.py built on "
+            "PostgreSQL) instead of building the demo store",
+            "with --database-url: the Chroma server",
+        ),
+        option("--chroma-collection", help="with --database-url: the collection name"),
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     CACHE.mkdir(parents=True, exist_ok=True)

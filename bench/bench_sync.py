@@ -16,7 +16,6 @@ only `--unchanged` fills its store with a stand-in, because its timed pass embed
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import sys
@@ -29,6 +28,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "sources"))
+sys.path.insert(0, str(ROOT))
+from bench.common import bench_parser  # noqa: E402
+from c360.commands import option  # noqa: E402
 
 PROBLEMS = ["invoice charged twice", "SSO login loops", "export times out", "API rate limits",
             "mobile app crashes", "missing seats", "slow dashboard", "renewal pricing"]  # fmt: skip
@@ -82,19 +84,17 @@ def sources_and_settings(zendesk, hubspot, tmp: Path):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--n", type=int, default=5000, help="records in the fakes (default 5000)")
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument(
-        "--unchanged",
-        type=int,
-        default=0,
-        metavar="N",
-        help="instead: time only the no-change incremental sync over N stored records; the store "
-        "is filled through the same sync with a stand-in embedder (the timed pass embeds nothing)",
-    )
+    parser = bench_parser(
+        __doc__,
+        option("--n", type=int, default=5000, help="records in the fakes (default 5000)"),
+        option("--seed", type=int, default=11),
+        option(
+            "--unchanged", type=int, default=0, metavar="N",
+            help="instead: time only the no-change incremental sync over N stored records; the store "
+            "is filled through the same sync with a stand-in embedder (the timed pass embeds nothing)",
+        ),
+        raw=True,
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.unchanged:
         return unchanged_only(args.unchanged, args.seed)

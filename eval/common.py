@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from collections.abc import Iterable
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -83,3 +85,31 @@ def generator_parser(doc: str, seed: int, out_help: str) -> argparse.ArgumentPar
         help="write the CI slice's data subset (CSVs, original headers) to DIR and exit",
     )  # fmt: skip
     return parser
+
+
+def generate(
+    name: str,
+    args: argparse.Namespace,
+    write_data_subset: Callable[[Path, Path, int], list[Path]],
+    make: Callable[[], tuple[list[dict], Path]],
+    count_by: str,
+) -> int:
+    """A generator's run: with --write-subset, write the CI slice's data and stop; else make the
+    items (``make``: the items and where they go), write them and count them by ``count_by``.
+    Exit 2, saying where the data should be, when it is missing."""
+    try:
+        if args.write_subset:
+            for path in write_data_subset(args.data, args.write_subset, args.seed):
+                print(path)
+            return 0
+        items, out = make()
+    except DataMissing as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 2
+    write_jsonl(items, out)
+    counts = Counter(item[count_by] for item in items)
+    print(
+        f"wrote {len(items)} items to {out}: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    return 0

@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from eval import common  # noqa: E402
-from eval.common import TELCO_FILE, DataMissing, parse_day, write_jsonl  # noqa: E402
+from eval.common import TELCO_FILE, parse_day  # noqa: E402
 from eval.devset.names import (  # noqa: E402
     GENERIC,
     LEGAL,
@@ -122,16 +122,26 @@ class Builder:
             for _ in range(n)
         ]
 
+    def answer(self, kind: str, question: str, company: str, gold: Iterable[str]) -> None:
+        """An answer item about a CFPB company: its records ``gold`` hold what is asked."""
+        self.add(kind, question, company_customer_id(company), "answer", gold)
+
+    def product_gold(self, company: str) -> tuple[str, list[str]]:
+        """One of the company's products, picked, and its complaints of that product."""
+        rows = self.by_company[company]
+        product = self.rng.choice(sorted({r["Product"] for r in rows}))
+        return product, [complaint_rid(r) for r in rows if r["Product"] == product]
+
     # answer items
     def product_at_company(self, n: int) -> None:
         for company in self.pick_companies(n, 2, 0.35):
-            rows = self.by_company[company]
-            product = self.rng.choice(sorted({r["Product"] for r in rows}))
-            gold = [complaint_rid(r) for r in rows if r["Product"] == product]
-            self.add(
-                "product", f"What did consumers complain about regarding {product} at {self.short(company)}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            product, gold = self.product_gold(company)
+            self.answer(
+                "product",
+                f"What did consumers complain about regarding {product} at {self.short(company)}?",
+                company,
+                gold,
+            )
 
     def issue_from_state(self, n: int) -> None:
         for company in self.pick_companies(n, 3, 0.4):
@@ -144,11 +154,12 @@ class Builder:
                 for r in rows
                 if r["Issue"] == row["Issue"] and r["State"] == row["State"]
             ]
-            self.add(
+            self.answer(
                 "issue-state",
                 f"Any complaints about {row['Issue'].lower()} from {row['State']} for {self.short(company)}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+                company,
+                gold,
+            )
 
     def response(self, n: int) -> None:
         for company in self.pick_companies(n, 2, 0.4):
@@ -159,21 +170,24 @@ class Builder:
                 if r["Issue"] == row["Issue"] and r["Date received"] == row["Date received"]
             ]  # fmt: skip
             gold = [rid for r in same for rid in (complaint_rid(r), response_rid(r))]
-            self.add(
+            self.answer(
                 "response",
                 f"How did {self.short(company)} respond to the complaint about {row['Issue'].lower()} received on {received}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+                company,
+                gold,
+            )
 
     def latest(self, n: int) -> None:
         for company in self.pick_companies(n, 3, 0.3):
             rows = self.by_company[company]
             newest = max(parse_day(r["Date received"]) for r in rows)
             gold = [complaint_rid(r) for r in rows if parse_day(r["Date received"]) == newest]
-            self.add(
-                "latest", f"What is the most recent complaint about {self.short(company)}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            self.answer(
+                "latest",
+                f"What is the most recent complaint about {self.short(company)}?",
+                company,
+                gold,
+            )
 
     def typos(self, n: int) -> None:
         for company in self.pick_companies(n, 3, 0.4):
@@ -186,13 +200,10 @@ class Builder:
             misspelt = " ".join(words)
             if misspelt.lower() == name.lower():
                 continue
-            rows = self.by_company[company]
-            product = self.rng.choice(sorted({r["Product"] for r in rows}))
-            gold = [complaint_rid(r) for r in rows if r["Product"] == product]
-            self.add(
-                "typo", f"what are the {product.lower()} complaints at {misspelt}",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            product, gold = self.product_gold(company)
+            self.answer(
+                "typo", f"what are the {product.lower()} complaints at {misspelt}", company, gold
+            )
 
     def abbreviations(self, limit: int) -> None:
         by_initials: dict[str, list[str]] = defaultdict(list)
@@ -208,10 +219,9 @@ class Builder:
             rows = self.by_company[company]
             newest = max(parse_day(r["Date received"]) for r in rows)
             gold = [complaint_rid(r) for r in rows if parse_day(r["Date received"]) == newest]
-            self.add(
-                "abbreviation", f"What is the latest complaint about {abbrev}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            self.answer(
+                "abbreviation", f"What is the latest complaint about {abbrev}?", company, gold
+            )
 
     def descriptions(self, n: int) -> None:
         """The company named only by what its complaints say: an (issue, state, channel)
@@ -234,11 +244,12 @@ class Builder:
                 complaint_rid(r) for r in self.by_company[company]
                 if (r["Sub-issue"] or r["Issue"]) == issue and r["State"] == state and r["Submitted via"] == channel
             ]  # fmt: skip
-            self.add(
+            self.answer(
                 "description",
                 f"What do we know about the company with complaints about {issue.lower()} in {state} via {channel.lower()}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+                company,
+                gold,
+            )
 
     def telco_fields(self, n: int) -> None:
         templates = [
@@ -420,28 +431,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(
             "--cfpb makes a dev set from another file; the CI slice is fixed to the sample"
         )
-    try:
-        if args.write_subset:
-            for path in write_subset(args.data, args.write_subset, args.seed):
-                print(path)
-            return 0
+
+    def make() -> tuple[list[dict], Path]:
         if args.ci:
-            items = build_ci_slice(args.data, args.seed)
-            out = args.out or REPO / "eval" / "ci_slice.jsonl"
-        else:
-            cfpb_path = args.cfpb or args.data / CFPB_FILE
-            items = build_devset(read_csv(cfpb_path), read_csv(args.data / TELCO_FILE), args.seed)
-            out = args.out or REPO / "eval" / "devset.jsonl"
-    except DataMissing as exc:
-        print(f"make_devset: {exc}", file=sys.stderr)
-        return 2
-    write_jsonl(items, out)
-    counts = Counter(item["kind"] for item in items)
-    print(
-        f"wrote {len(items)} items to {out}: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    )
-    return 0
+            return build_ci_slice(
+                args.data, args.seed
+            ), args.out or REPO / "eval" / "ci_slice.jsonl"
+        cfpb_path = args.cfpb or args.data / CFPB_FILE
+        items = build_devset(read_csv(cfpb_path), read_csv(args.data / TELCO_FILE), args.seed)
+        return items, args.out or REPO / "eval" / "devset.jsonl"
+
+    return common.generate("make_devset", args, write_subset, make, "kind")
 
 
 if __name__ == "__main__":

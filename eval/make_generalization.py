@@ -31,15 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from eval import common  # noqa: E402
-from eval.common import TELCO_FILE, DataMissing, write_jsonl  # noqa: E402
+from eval.common import TELCO_FILE  # noqa: E402
+from eval.generalization import questions  # noqa: E402
 from eval.generalization.data import CFPB_FILES, SEED, Builder, load_rows  # noqa: E402
-from eval.generalization.questions import (  # noqa: E402
-    gen_abstain,
-    gen_descriptions,
-    gen_named,
-    gen_partial_ids,
-    gen_shared_tokens,
-)
 
 OUT = REPO / "eval" / "generalization.jsonl"
 CI_OUT = REPO / "eval" / "generalization_slice.jsonl"
@@ -52,12 +46,12 @@ CI_COUNTS = {"named": 8, "description": 10, "partial": 6, "askback": 4, "abstain
 def build(cfpb_files: list[list[dict]], telco: list[dict], counts: dict[str, int],
           seed: int = SEED) -> list[dict]:  # fmt: skip
     b = Builder(cfpb_files, telco, seed)
-    gen_named(b, counts["named"])
+    questions.gen_named(b, counts["named"])
     shared = counts["askback"] // 4
-    gen_descriptions(b, counts["description"], counts["askback"] - shared)
-    gen_shared_tokens(b, counts["askback"] - b.count("ask-back"))
-    gen_partial_ids(b, counts["partial"])
-    gen_abstain(b, counts["abstain"])
+    questions.gen_descriptions(b, counts["description"], counts["askback"] - shared)
+    questions.gen_shared_tokens(b, counts["askback"] - b.count("ask-back"))
+    questions.gen_partial_ids(b, counts["partial"])
+    questions.gen_abstain(b, counts["abstain"])
     return b.items
 
 
@@ -114,19 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         "with --ci)",
     )
     args = parser.parse_args(argv)
-    try:
-        if args.write_subset:
-            for path in write_subset(args.data, args.write_subset, args.seed):
-                print(path)
-            return 0
+
+    def make() -> tuple[list[dict], Path]:
         items = (build_ci_slice if args.ci else build_full)(args.data, args.seed)
-    except DataMissing as exc:
-        print(f"make_generalization: {exc}", file=sys.stderr)
-        return 2
-    out = args.out or (CI_OUT if args.ci else OUT)
-    write_jsonl(items, out)
-    print(f"{len(items)} items -> {out}: {dict(Counter(i['class'] for i in items))}")
-    return 0
+        return items, args.out or (CI_OUT if args.ci else OUT)
+
+    return common.generate("make_generalization", args, write_subset, make, "class")
 
 
 if __name__ == "__main__":

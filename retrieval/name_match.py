@@ -101,6 +101,17 @@ def single_slip(tok: str, vocab: list[str]) -> str | None:
     return near[0][0] if len(near) == 1 else None
 
 
+def _named(index: NameIndex, names: dict, key: str, place, i: int, j: int, matched: set[int]):
+    """The entries ``names`` (whole names or core names) holds under ``key``, the words i..j of
+    the question, except those the words name only as part of a place ("Rhode Island" is not
+    "Island Bank"); each is marked ``matched``."""
+    for eid in names.get(key, ()):
+        entry = index.entries[eid]
+        if not rests_on_place(place, i, j, entry.full):
+            matched.add(eid)
+            yield entry
+
+
 def match_names(
     index: NameIndex,
     text: str,
@@ -153,18 +164,10 @@ def match_names(
                     continue
             key = " ".join(span)
             fuzzy = sim < 1.0
-            for eid in index.full_map.get(key, ()):
-                entry = index.entries[eid]
-                if rests_on_place(place, i, j, entry.full):
-                    continue
-                matched_entries.add(eid)
+            for entry in _named(index, index.full_map, key, place, i, j, matched_entries):
                 reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "name")
                 spans.append((i, j, entry.customer_id, SCORE_FULL_NAME * sim, reason))
-            for eid in index.core_map.get(key, ()):
-                entry = index.entries[eid]
-                if rests_on_place(place, i, j, entry.full):
-                    continue
-                matched_entries.add(eid)
+            for entry in _named(index, index.core_map, key, place, i, j, matched_entries):
                 reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "core name")
                 longer = names_continuing(index, span, entry.customer_id)
                 if longer and DESCRIPTIVE_SUFFIXES & (set(entry.full) - set(entry.core)):

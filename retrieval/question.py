@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from rapidfuzz.distance import OSA
+
 from c360.us_states import US_STATES
 
 # --- US states and territories (USPS codes, as the CFPB export writes them) -------------------
@@ -393,20 +395,9 @@ def _slipped_state(phrase: str) -> str | None:
 
 
 def _one_slip(a: str, b: str) -> bool:
-    if a == b:
-        return False
-    if len(a) == len(b):
-        diff = [k for k in range(len(a)) if a[k] != b[k]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+    """One slip apart: a letter dropped, added or changed, or two neighbours swapped (the
+    optimal string alignment distance is 1)."""
+    return OSA.distance(a, b) == 1
 
 
 def _place_word_before(lower: list[str], i: int) -> str:

@@ -174,7 +174,7 @@ def test_a_typo_of_a_name_is_one_slip_away_from_that_name_only(gen, gen_data):
 def test_partial_ids_ask_back_when_several_customers_fit_and_answer_when_one_does(gen):
     telco = [{"customerID": x} for x in ("7590-VHVEG", "7590-ABCDE", "1234-QWERT")]
     b = gen.Builder([[row(3165542, "Acme Bank", "2019/1/2")], []], telco, seed=11)
-    gen.gen_partial_ids(b, 25)
+    gen.questions.gen_partial_ids(b, 25)
     kinds = {i["kind"] for i in b.items}
     assert "partial:t-prefix:several" in kinds and "partial:t-suffix:one" in kinds
     for item in b.items:
@@ -201,7 +201,7 @@ def test_same_data_same_seed_same_items_and_no_question_twice(gen, tmp_path):
     questions = [i["question"].lower() for i in first]
     assert len(questions) == len(set(questions))
     path = tmp_path / "x.jsonl"
-    gen.write_jsonl(first, path)
+    gen.common.write_jsonl(first, path)
     assert [i.id for i in load_items(path)] == [i["id"] for i in first]
 
 

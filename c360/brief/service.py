@@ -25,7 +25,7 @@ from c360.brief.resolve import QuestionResolver, reader_tz
 from c360.brief.result import BriefResult, Item, Section, render
 from c360.brief.vocabulary import Vocabulary
 from c360.domain import Asker
-from c360.ports import ResolvedReference
+from c360.ports import BriefsPort, ResolvedReference
 from prompts import brief as W
 from prompts import resolution as R
 from retrieval.fieldindex import FieldIndex
@@ -34,7 +34,7 @@ from store import queries as Q
 
 
 @dataclass(eq=False)
-class BriefService:
+class BriefService(BriefsPort):
     sessions: Any  # a session factory (``store.db.session_factory``)
     embeddings: Any
     index: Any  # the global vector index (descriptions, the baseline)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from rapidfuzz.distance import OSA
+
 from connectors.mapping import slugify  # the ingest mapping's own id rule
 from eval import common
 from eval.common import TELCO_FILE, parse_day
@@ -261,19 +263,9 @@ def name_tokens(name: str) -> list[str]:
 
 
 def one_edit(a: str, b: str) -> bool:
-    """Within one slip: a letter dropped, added, changed, or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return a == b
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+    """Within one slip: a letter dropped, added, changed, or two neighbours swapped (optimal
+    string alignment distance at most 1)."""
+    return OSA.distance(a, b) <= 1
 
 
 def contains_run(toks: list[str], run: list[str]) -> bool:
