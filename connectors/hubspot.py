@@ -100,16 +100,14 @@ class HubSpotConnector:
                 f"{name}: set HUBSPOT_TOKEN (a private app's access token) in the environment"
             )
         self.name = name
-        kwargs: dict[str, Any] = {"retries": retries}
-        if sleep:
-            kwargs["sleep"] = sleep
         self.api = ApiClient(
             name,
             base_url or "https://api.hubapi.com",
             headers={"Authorization": f"Bearer {token}"},
             token_hint="HUBSPOT_TOKEN",
             pace=DEFAULT_PACE if pace is None else pace,
-            **kwargs,
+            retries=retries,
+            sleep=sleep,
         )
         self.arr_property = arr_property
         self.external_id_property = external_id_property

@@ -96,16 +96,14 @@ class ZendeskConnector:
             )
         self.name = name
         self.web = f"https://{subdomain}.zendesk.com"
-        kwargs: dict[str, Any] = {"retries": retries}
-        if sleep:
-            kwargs["sleep"] = sleep
         self.api = ApiClient(
             name,
             base_url or self.web,
             auth=(f"{email}/token", token),
             token_hint="ZENDESK_EMAIL and ZENDESK_API_TOKEN",
             pace=DEFAULT_PACE if pace is None else pace,
-            **kwargs,
+            retries=retries,
+            sleep=sleep,
         )
         if not 1 <= int(per_page) <= 1000:
             raise SourceError(f"{name}: per_page must be 1..1000 (Zendesk's limit)")

@@ -136,12 +136,7 @@ class Builder:
     def product_at_company(self, n: int) -> None:
         for company in self.pick_companies(n, 2, 0.35):
             product, gold = self.product_gold(company)
-            self.answer(
-                "product",
-                f"What did consumers complain about regarding {product} at {self.short(company)}?",
-                company,
-                gold,
-            )
+            self.answer("product", f"What did consumers complain about regarding {product} at {self.short(company)}?", company, gold)  # fmt: skip
 
     def issue_from_state(self, n: int) -> None:
         for company in self.pick_companies(n, 3, 0.4):
@@ -154,12 +149,7 @@ class Builder:
                 for r in rows
                 if r["Issue"] == row["Issue"] and r["State"] == row["State"]
             ]
-            self.answer(
-                "issue-state",
-                f"Any complaints about {row['Issue'].lower()} from {row['State']} for {self.short(company)}?",
-                company,
-                gold,
-            )
+            self.answer("issue-state", f"Any complaints about {row['Issue'].lower()} from {row['State']} for {self.short(company)}?", company, gold)  # fmt: skip
 
     def response(self, n: int) -> None:
         for company in self.pick_companies(n, 2, 0.4):
@@ -170,24 +160,14 @@ class Builder:
                 if r["Issue"] == row["Issue"] and r["Date received"] == row["Date received"]
             ]  # fmt: skip
             gold = [rid for r in same for rid in (complaint_rid(r), response_rid(r))]
-            self.answer(
-                "response",
-                f"How did {self.short(company)} respond to the complaint about {row['Issue'].lower()} received on {received}?",
-                company,
-                gold,
-            )
+            self.answer("response", f"How did {self.short(company)} respond to the complaint about {row['Issue'].lower()} received on {received}?", company, gold)  # fmt: skip
 
     def latest(self, n: int) -> None:
         for company in self.pick_companies(n, 3, 0.3):
             rows = self.by_company[company]
             newest = max(parse_day(r["Date received"]) for r in rows)
             gold = [complaint_rid(r) for r in rows if parse_day(r["Date received"]) == newest]
-            self.answer(
-                "latest",
-                f"What is the most recent complaint about {self.short(company)}?",
-                company,
-                gold,
-            )
+            self.answer("latest", f"What is the most recent complaint about {self.short(company)}?", company, gold)  # fmt: skip
 
     def typos(self, n: int) -> None:
         for company in self.pick_companies(n, 3, 0.4):
@@ -244,12 +224,7 @@ class Builder:
                 complaint_rid(r) for r in self.by_company[company]
                 if (r["Sub-issue"] or r["Issue"]) == issue and r["State"] == state and r["Submitted via"] == channel
             ]  # fmt: skip
-            self.answer(
-                "description",
-                f"What do we know about the company with complaints about {issue.lower()} in {state} via {channel.lower()}?",
-                company,
-                gold,
-            )
+            self.answer("description", f"What do we know about the company with complaints about {issue.lower()} in {state} via {channel.lower()}?", company, gold)  # fmt: skip
 
     def telco_fields(self, n: int) -> None:
         templates = [

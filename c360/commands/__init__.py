@@ -53,7 +53,7 @@ class Command:
     help: str
     func: Callable[[argparse.Namespace, Any], int] | None = None
     options: Sequence[Option] = ()
-    description: str | None = None
+    description: str | None = None  # prose, one text block: argparse folds and re-wraps it
     actions: Sequence[Command] = ()  # subcommands: ``db upgrade``, ``alerts scan``
     actions_dest: str | None = None  # where argparse puts the chosen action's name
     extra: dict[str, Any] = field(default_factory=dict)  # more add_parser keywords

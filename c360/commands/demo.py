@@ -32,11 +32,12 @@ def register(sub) -> None:
     add_commands(sub, [
         Command(
             "demo", "generate a sample company, ingest it and show a few briefs", run,
-            description=(
-                "Generate a realistic sample company (customers with look-alike names, two years of "
-                "calls, emails, meetings, notes, chats and complaints), write it as canonical files, "
-                "ingest them and print a few briefs. Deterministic for a given --seed and --today."
-            ),
+            description="""
+                Generate a realistic sample company (customers with look-alike names, two years
+                of calls, emails, meetings, notes, chats and complaints), write it as canonical
+                files, ingest them and print a few briefs. Deterministic for a given --seed and
+                --today.
+            """,
             options=[
                 option("--dir", type=Path, help="where to write the files (default: <data dir>/demo-input)"),
                 option("--customers", type=int, default=300, help="number of customers (default 300, at least 10)"),

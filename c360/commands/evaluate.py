@@ -16,10 +16,12 @@ def register(sub) -> None:
     add_commands(sub, [
         Command(
             "eval", "evaluate answer quality on a JSONL file of items (ours beside the baseline)", _eval,
-            description="Runs each item's question through c360 and through the plain LangChain "
-            "baseline (Chroma similarity_search, no customer resolution) and prints resolution, "
-            "clarification, recall@5/@10, MRR, contamination, citation validity, abstention and latency. "
-            "Generate items with eval/make_devset.py.",
+            description="""
+                Runs each item's question through c360 and through the plain LangChain baseline
+                (Chroma similarity_search, no customer resolution) and prints resolution,
+                clarification, recall@5/@10, MRR, contamination, citation validity, abstention
+                and latency. Generate items with eval/make_devset.py.
+            """,
             options=[
                 option(
                     "file", nargs="+",

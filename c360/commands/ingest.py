@@ -17,12 +17,13 @@ def register(sub) -> None:
     add_commands(sub, [
         Command(
             "ingest", "ingest customers, moments and complaints (files or SQL)", run,
-            description=(
-                "Ingest CSV / JSONL / JSON files (kind from the file name: customers.*, moments.*, "
-                "complaints.*, or --kind), a SQL query (--sql URL --query ...), or the sources listed "
-                "in a YAML file (--source). Re-running with the same data changes nothing. Rejected "
-                "rows are listed on stderr as source:line: reason; the rest is ingested."
-            ),
+            description="""
+                Ingest CSV / JSONL / JSON files (kind from the file name: customers.*,
+                moments.*, complaints.*, or --kind), a SQL query (--sql URL --query ...), or the
+                sources listed in a YAML file (--source). Re-running with the same data changes
+                nothing. Rejected rows are listed on stderr as source:line: reason; the rest is
+                ingested.
+            """,
             options=[
                 option("paths", nargs="*", metavar="PATH", help="CSV, JSONL or JSON files"),
                 option("--kind", choices=["customers", "moments", "complaints"], help="record kind of every input"),

@@ -21,10 +21,10 @@ def register(sub) -> None:
     add_commands(sub, [
         Command(
             "sync", "read the sources of a sources file once (Slack, HubSpot, Zendesk, files, SQL)", run_sync,
-            description=(
-                "One pass over the sources listed in FILE. API sources continue from their stored "
-                "cursor; --full reads everything again (unchanged records stay as they are)."
-            ),
+            description="""
+                One pass over the sources listed in FILE. API sources continue from their stored
+                cursor; --full reads everything again (unchanged records stay as they are).
+            """,
             options=[
                 option("--source", required=True, metavar="FILE", help="the sources file (YAML)"),
                 option("--name", metavar="SOURCE", help="only the source with this name"),
