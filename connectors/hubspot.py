@@ -117,6 +117,11 @@ class HubSpotConnector:
     def close(self) -> None:
         self.api.close()
 
+    @staticmethod
+    def owns(customer_id: str) -> bool:
+        """Whether a c360 customer id is one of this source's own (company ids)."""
+        return customer_id.startswith("hs-")
+
     def pages(self, cursor: str | None) -> Iterator[Page]:
         state: dict[str, Any] = json.loads(cursor) if cursor else {}
         self._load_owners()

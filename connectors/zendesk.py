@@ -113,6 +113,11 @@ class ZendeskConnector:
     def close(self) -> None:
         self.api.close()
 
+    @staticmethod
+    def owns(customer_id: str) -> bool:
+        """Whether a c360 customer id is one of this source's own (organization ids)."""
+        return customer_id.startswith("zd-org-")
+
     # --- the three streams --------------------------------------------------------------
     def pages(self, cursor: str | None) -> Iterator[Page]:
         state = json.loads(cursor) if cursor else {}

@@ -21,14 +21,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from c360.domain import COMPLAINT_MATCH_FIELDS
 from retrieval.fieldmatch import norm
 from retrieval.recordstate import RecordState
 from store.queries import OpenedComplaint, complaints_opened_in, customer_field_values
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ISSUE_FIELDS = ("category", "sub_product", "issue", "sub_issue")
 PRODUCT_FIELDS = ("category", "sub_product")
@@ -172,21 +173,25 @@ class Meanings:
         self.embeddings = embeddings
         self.values: list[str] = []
         self._index: dict[str, int] = {}
-        self._matrix = np.zeros((0, 1), dtype=np.float32)
+        self._matrix: np.ndarray | None = None  # one row per value, once there are values
 
     def add(self, values: Iterable[str]) -> None:
         new = sorted({v for v in values if v and v not in self._index})
         if not new or self.embeddings is None:
             return
+        import numpy as np  # here: resolving by name or state embeds nothing
+
         vectors = np.asarray(self.embeddings.encode(new), dtype=np.float32)
-        self._matrix = vectors if not self.values else np.vstack([self._matrix, vectors])
+        self._matrix = vectors if self._matrix is None else np.vstack([self._matrix, vectors])
         for v in new:
             self._index[v] = len(self.values)
             self.values.append(v)
 
     def similarity(self, phrase: str) -> dict[str, float]:
-        if not self.values or self.embeddings is None:
+        if self._matrix is None or self.embeddings is None:
             return {}
+        import numpy as np
+
         q = np.asarray(self.embeddings.encode_query(phrase), dtype=np.float32)
         sims = self._matrix @ q
         return {v: float(sims[i]) for v, i in self._index.items()}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from retrieval.decision import Candidate
 from retrieval.name_match import RAW_TOKEN, SCORE_SHARED_TOKEN, match_names
@@ -44,6 +44,11 @@ class _Entry:
     is_alias: bool
     full: tuple[str, ...]
     core: tuple[str, ...]
+
+
+# What a lookup derives from the index on first use (not kept on disk), and an entry's fields.
+_DERIVED = frozenset({"_vocab", "_vocab_by_len", "_ids_sorted", "_ids_reversed"})
+_ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
 
 
 class NameIndex:
@@ -142,6 +147,28 @@ class NameIndex:
         self._vocab = None
         self._vocab_by_len = None
         self._ids_sorted = None
+
+    # --- a copy on disk (retrieval/name_cache.py) --------------------------------------
+    def state(self) -> dict:
+        """The index as built-in values only (dicts, sets, tuples, strings, ints), which
+        ``marshal`` writes and ``from_state`` turns back into this index: every attribute
+        the index is built into, so one added later is kept too; not what a lookup derives
+        again on first use."""
+        values = {k: v for k, v in vars(self).items() if k not in _DERIVED}
+        values["entries"] = {
+            eid: tuple(getattr(e, f) for f in _ENTRY_FIELDS) for eid, e in self.entries.items()
+        }
+        return values
+
+    @classmethod
+    def from_state(cls, state: dict) -> NameIndex:
+        """Raises ValueError for a state of another layout (an older or newer index)."""
+        index = cls()
+        if set(state) != set(vars(index)) - _DERIVED:
+            raise ValueError("a name index of another layout")
+        index.__dict__.update(state)
+        index.entries = {eid: _Entry(*values) for eid, values in state["entries"].items()}
+        return index
 
     @property
     def vocab(self) -> list[str]:

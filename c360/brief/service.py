@@ -29,6 +29,7 @@ from c360.ports import BriefsPort, ResolvedReference
 from prompts import brief as W
 from prompts import resolution as R
 from retrieval.fieldindex import FieldIndex
+from retrieval.name_cache import NameIndexCache
 from retrieval.resolver import Candidate, CustomerResolver, Resolution
 from store import queries as Q
 
@@ -47,12 +48,19 @@ class BriefService(BriefsPort):
         from c360.clock import SystemClock
 
         self.clock = self.clock or SystemClock()
-        self.resolver = CustomerResolver(self.index, self.embeddings)
+        self.resolver = CustomerResolver(self.index, self.embeddings, cache=self._name_cache())
         self.vocabulary = Vocabulary(self.sessions, self.embeddings)
         self.picker = CustomerPicker(self.sessions)  # typeahead: prefixes of names, ids, domains
         # The clock is read at each use: an evaluation swaps it for the set's own day.
         self.resolution = QuestionResolver(
             self.sessions, self.resolver, self.vocabulary, lambda: self.clock.now()
+        )
+
+    def _name_cache(self) -> NameIndexCache | None:
+        if self.settings is None:
+            return None
+        return NameIndexCache(
+            self.settings.resolved_index_cache_dir, self.settings.resolved_database_url
         )
 
     @property

@@ -3,6 +3,7 @@ need (names; plan and attributes)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -71,6 +72,20 @@ def customer_name_rows(
                 CustomerNameRow(cid, name, tuple(aliases or ()), tuple(emails or ()), domain)
             )
     return rows
+
+
+def customers_digest(session: Session) -> str:
+    """A digest of every customer's id and content hash: it changes when a customer is added,
+    removed, or changes at all (name, aliases, e-mails, domain ...), whatever the clocks of the
+    writers said, unlike ``customers_fingerprint``. Two short columns per customer, in the
+    primary key's order: milliseconds at 10,000 customers."""
+    digest = hashlib.sha256()
+    stmt = select(CustomerRow.customer_id, CustomerRow.content_hash).order_by(
+        CustomerRow.customer_id
+    )
+    for customer_id, content_hash in _run(session, stmt):
+        digest.update(f"{customer_id}\0{content_hash}\n".encode())
+    return digest.hexdigest()
 
 
 def customers_fingerprint(session: Session) -> tuple[int, str]:
