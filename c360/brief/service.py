@@ -31,6 +31,7 @@ from prompts import resolution as R
 from retrieval.fieldindex import FieldIndex
 from retrieval.name_cache import NameIndexCache
 from retrieval.resolver import Candidate, CustomerResolver, Resolution
+from retrieval.vector_memo import VectorMemo
 from store import queries as Q
 
 
@@ -49,7 +50,7 @@ class BriefService(BriefsPort):
 
         self.clock = self.clock or SystemClock()
         self.resolver = CustomerResolver(self.index, self.embeddings, cache=self._name_cache())
-        self.vocabulary = Vocabulary(self.sessions, self.embeddings)
+        self.vocabulary = Vocabulary(self.sessions, self.embeddings, self._vector_memo())
         self.picker = CustomerPicker(self.sessions)  # typeahead: prefixes of names, ids, domains
         # The clock is read at each use: an evaluation swaps it for the set's own day.
         self.resolution = QuestionResolver(
@@ -62,6 +63,12 @@ class BriefService(BriefsPort):
         return NameIndexCache(
             self.settings.resolved_index_cache_dir, self.settings.resolved_database_url
         )
+
+    def _vector_memo(self) -> VectorMemo | None:
+        identity = getattr(self.embeddings, "identity", None)
+        if self.settings is None or identity is None:
+            return None
+        return VectorMemo(self.settings.resolved_index_cache_dir, identity)
 
     @property
     def ingest_listeners(self) -> tuple:
