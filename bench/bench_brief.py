@@ -25,15 +25,12 @@ real embeddings. Stores are cached under bench/.cache/ and reused; ``--rebuild``
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
-import shutil
 import statistics
 import sys
 import time
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -45,235 +42,12 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import brief_store as stores  # noqa: E402
+from bench.common import bench_parser, store_options  # noqa: E402
+from c360.commands import option  # noqa: E402
 from c360.container import Container  # noqa: E402
-from c360.domain import Asker, Customer  # noqa: E402
-from c360.services.demo import DemoCompany  # noqa: E402
-from c360.services.demo.vocabulary import (  # noqa: E402
-    COMPLAINT_CATEGORIES,
-    COMPLAINT_TEMPLATES,
-    FEATURES,
-    MOMENT_TEMPLATES,
-)
-from c360.settings import Settings  # noqa: E402
-
-CACHE = Path(__file__).resolve().parent / ".cache"
-ANCHOR = date(2026, 11, 1)  # fixed, so a cached store is the same store whenever it was built
-SEED = 11
-RECORDS_PER_CUSTOMER = 100
-MOMENTS_MEAN = 103.0  # gives ~100 records per customer with the generator's segment mix
-BATCH = 10_000
-FORMAT_VERSION = 1  # bump when the build changes, so stale caches are rebuilt
-
-
-def parse_size(text: str) -> int:
-    text = text.strip().lower()
-    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
-    return int(float(text[:-1] if factor > 1 else text) * factor)
-
-
-# Where the store lives: embedded (SQLite + a Chroma directory under bench/.cache) by default;
-# --database-url / --chroma-host put it on PostgreSQL and a Chroma server (the scale-out path).
-# Set only from the command line: a C360_DATABASE_URL or Chroma host in the environment must
-# not send the benchmark (or its bulk build) to someone's real store.
-SERVERS: dict[str, object] = {"database_url": None, "chroma_host": None, "chroma_port": 8000}
-
-
-def store_tag(size_name: str) -> str:
-    return size_name + ("-servers" if SERVERS["database_url"] or SERVERS["chroma_host"] else "")
-
-
-def store_dir(size_name: str) -> Path:
-    return CACHE / f"brief-{store_tag(size_name)}"
-
-
-def settings_for(directory: Path) -> Settings:
-    return Settings(
-        data_dir=directory,
-        database_url=SERVERS["database_url"],
-        chroma_path=None,
-        chroma_host=SERVERS["chroma_host"],
-        chroma_port=SERVERS["chroma_port"],
-        chroma_collection=f"bench-{directory.name}",
-        llm=None,
-        _env_file=None,
-    )
-
-
-def log(message: str) -> None:
-    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
-
-
-# --- build ------------------------------------------------------------------------------
-def topic_texts() -> dict[str, str]:
-    """One representative text per template topic: its real embedding is the topic centroid."""
-    filler = {
-        "contact": "Alex Morgan", "title": "CFO", "customer": "the customer", "product": "Lumen Insights",
-        "feature": "scheduled reports", "competitor": "Datadash", "seats": "50", "pct": "20",
-        "amount": "$12,000", "arr": "$250,000", "invoice": "INV-12345", "ticket": "TCK-1234",
-        "date": "March 3", "month": "March", "region": "EMEA", "plan": "Growth", "vendor": "Lumen",
-        "hours": "6", "weeks": "3", "secs": "40", "days": "7",
-    }  # fmt: skip
-    texts = {topic: text.format(**filler) for topic, _, _, _, text in MOMENT_TEMPLATES}
-    for category in COMPLAINT_CATEGORIES:
-        texts[f"complaint_{category.replace(' ', '_')}"] = COMPLAINT_TEMPLATES[category][0][
-            0
-        ].format(**filler)
-    return texts
-
-
-def build_store(size_name: str, n_records: int, rebuild: bool) -> dict:
-    directory = store_dir(size_name)
-    marker = directory / "built.json"
-    if marker.exists() and not rebuild:
-        info = json.loads(marker.read_text())
-        if info.get("format") == FORMAT_VERSION and info.get("target_records") == n_records:
-            log(f"{size_name}: reusing cached store at {directory} (built {info['built_at']})")
-            return info
-    lock = CACHE / f"brief-{store_tag(size_name)}.building"
-    builder = _live_builder(lock)
-    if builder:
-        raise SystemExit(
-            f"{size_name}: another process (pid {builder}) is building {directory}; wait for it "
-            f"(its log is usually bench/.cache/build-{size_name}.log) or stop it, then run again"
-        )
-    if directory.exists():
-        log(f"{size_name}: removing stale or partial store at {directory}")
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
-    if SERVERS["database_url"] or SERVERS["chroma_host"]:
-        _require_empty_servers(settings_for(directory))
-    lock.write_text(str(os.getpid()))
-
-    from sqlalchemy import insert
-
-    from c360.services.ingest.pipeline import chunk_row
-    from retrieval.chunking import chunk_record, record_origin, text_hash
-    from store import records as store_records
-    from store.models import ChunkRow
-
-    started = time.perf_counter()
-    settings = settings_for(directory)
-    container = Container(settings)
-    embeddings, index, sessions = container.embeddings, container.index, container.sessions
-    topics = topic_texts()
-    centroids = dict(zip(topics, embeddings.encode(list(topics.values())), strict=True))
-    # a few spare customers so the generator never runs dry before n_records; it stops there
-    customers = max(10, n_records * 103 // (100 * RECORDS_PER_CUSTOMER))
-    company = DemoCompany(
-        customers=customers, seed=SEED, today=ANCHOR, moments_per_customer=MOMENTS_MEAN
-    )
-    rng = np.random.default_rng(SEED)
-    customer_offsets: dict[str, np.ndarray] = {}
-    now = datetime.now(UTC)
-    source = f"bench:demo-company(seed={SEED},customers={customers})"
-    log(
-        f"{size_name}: building {n_records:,} records over {customers:,} customers into {directory}"
-    )
-
-    def flush(batch: list) -> None:
-        chunks, vectors, origins = [], [], []
-        customer_chunks: list[int] = []
-        for generated in batch:
-            record = generated.record
-            for chunk in chunk_record(record, settings.chunk_words, settings.chunk_overlap_words):
-                chunks.append(chunk)
-                origins.append(record_origin(record))
-                if isinstance(record, Customer):
-                    customer_chunks.append(len(vectors))
-                    vectors.append(None)
-                    continue
-                offset = customer_offsets.get(record.customer_id)
-                if offset is None:
-                    offset = rng.standard_normal(384).astype(np.float32) / np.sqrt(384)
-                    customer_offsets[record.customer_id] = offset
-                noise = rng.standard_normal(384).astype(np.float32) / np.sqrt(384)
-                vec = centroids[generated.topic] + 0.35 * offset + 0.45 * noise
-                vectors.append(vec / np.linalg.norm(vec))
-        if customer_chunks:  # customer records get real embeddings (resolution by description)
-            real = embeddings.encode([chunks[i].text for i in customer_chunks])
-            for i, vec in zip(customer_chunks, real, strict=True):
-                vectors[i] = vec
-        matrix = np.stack(vectors).astype(np.float32)
-        by_kind: dict[str, list] = {"customer": [], "moment": [], "complaint": []}
-        for generated in batch:
-            by_kind[generated.record.kind].append((generated.record, source))
-        with sessions() as session, session.begin():
-            for kind in ("customer", "moment", "complaint"):  # customers first (foreign keys)
-                store_records.upsert_records(session, kind, by_kind[kind], [], now)
-            session.execute(
-                insert(ChunkRow),
-                [
-                    chunk_row(c, origin, text_hash(c.text), matrix[i])
-                    for i, (c, origin) in enumerate(zip(chunks, origins, strict=True))
-                ],
-            )
-        index.upsert(chunks, matrix, origins)
-        with sessions() as session, session.begin():
-            store_records.mark_indexed(session, [c.chunk_id for c in chunks])
-
-    done = 0
-    batch: list = []
-    for generated in company.records():
-        batch.append(generated)
-        done += 1
-        if len(batch) >= BATCH:
-            flush(batch)
-            batch = []
-            elapsed = time.perf_counter() - started
-            rate = done / elapsed
-            log(
-                f"{size_name}: {done:,}/{n_records:,} records, {rate:,.0f}/s, ETA {(n_records - done) / rate / 60:.1f} min"
-            )
-        if done >= n_records:
-            break
-    if batch:
-        flush(batch)
-    info = {
-        "format": FORMAT_VERSION,
-        "target_records": n_records,
-        "records": done,
-        "customers": len(customer_offsets) or customers,
-        "chunks": index.count(),
-        "build_seconds": round(time.perf_counter() - started, 1),
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "anchor": ANCHOR.isoformat(),
-        "seed": SEED,
-        "vectors": "synthetic for moments and complaints (topic centroid from real MiniLM + customer offset + noise); real MiniLM for customers",
-    }
-    marker.write_text(json.dumps(info, indent=2))
-    lock.unlink(missing_ok=True)
-    log(f"{size_name}: built in {info['build_seconds'] / 60:.1f} min ({info['chunks']:,} vectors)")
-    return info
-
-
-def _require_empty_servers(settings: Settings) -> None:
-    """A build on PostgreSQL / a Chroma server writes into what it is given: refuse one that
-    already holds records (give a new database, or drop the collection), never mix two."""
-    from sqlalchemy import func, select
-
-    from store.models import CustomerRow
-
-    container = Container(settings)
-    with container.sessions() as session:
-        customers = session.scalar(select(func.count()).select_from(CustomerRow))
-    vectors = container.index.count()
-    if customers or vectors:
-        raise SystemExit(
-            f"the servers already hold {customers} customers / {vectors} vectors in "
-            f"collection {settings.chroma_collection!r}: build into an empty database and "
-            "collection (createdb a new one; chroma: delete the collection)"
-        )
-
-
-def _live_builder(lock: Path) -> int | None:
-    """The pid in a build lock file, if that process is still alive (a crashed build's lock
-    is ignored: its partial store is rebuilt)."""
-    try:
-        pid = int(lock.read_text().strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return None
-    return pid if pid != os.getpid() else None
+from c360.domain import Asker  # noqa: E402
+from c360.services.demo.vocabulary import FEATURES  # noqa: E402
 
 
 # --- questions --------------------------------------------------------------------------
@@ -335,25 +109,25 @@ def rss_mb() -> float:
 def run_store(
     size_name: str, info: dict, n_questions: int, n_baseline: int, with_log: bool
 ) -> dict:
-    directory = store_dir(size_name)
+    directory = stores.store_dir(size_name)
     # Start-up as a web worker does it (bot.http.create_wsgi_app: warm=True): the store,
     # the model, the name and field indexes, one brief and one question per history shape.
     started, rss_start = time.perf_counter(), rss_mb()
-    container = Container(settings_for(directory))
+    container = Container(stores.settings_for(directory))
     container.embeddings.load()
     _ = container.engine
     rss_model = rss_mb()
     container.briefs.warm()
     startup_s, rss_warm = time.perf_counter() - started, rss_mb()
     names = container.briefs.resolver.names
-    log(
+    stores.log(
         f"{size_name}: start-up {startup_s:.1f} s; RSS {rss_start:.0f} MB at start, "
         f"{rss_model:.0f} MB with the model and store open, {rss_warm:.0f} MB warm "
         f"({len(names.names):,} names indexed)"
     )
     asker = Asker(id="bench", name="Bench", channel="cli")
     briefs = container.briefs
-    questions = make_questions(container, n_questions + 5, seed=SEED + 1)
+    questions = make_questions(container, n_questions + 5, seed=stores.SEED + 1)
     warmup, questions = questions[:5], questions[5:]
     for q in warmup:  # model load, SQLite and Chroma caches: not what a user waits for each time
         _call(briefs, q, asker, with_log)
@@ -415,8 +189,8 @@ def run_store(
         "rss_model_mb": round(rss_model),
         "rss_warm_mb": round(rss_warm),
         "rss_end_mb": round(rss_mb()),
-        "database": "postgresql" if SERVERS["database_url"] else "sqlite",
-        "chroma": "server" if SERVERS["chroma_host"] else "embedded",
+        "database": "postgresql" if stores.SERVERS["database_url"] else "sqlite",
+        "chroma": "server" if stores.SERVERS["chroma_host"] else "embedded",
         "resolved_to_expected": resolved_right,
         "ambiguous": ambiguous,
         "baseline_questions": len(base_q),
@@ -480,44 +254,36 @@ def print_report(rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--sizes", default="100k,1m", help="comma-separated store sizes (e.g. 100k,1m)"
-    )
-    parser.add_argument("--questions", type=int, default=200, help="timed questions per store")
-    parser.add_argument(
-        "--baseline-questions", type=int, default=30, help="Chroma filtered queries per store"
-    )
-    parser.add_argument("--rebuild", action="store_true", help="rebuild cached stores")
-    parser.add_argument(
-        "--build-only", action="store_true", help="build (or reuse) the stores and stop"
-    )
-    parser.add_argument(
-        "--log", action="store_true", help="log every exchange as a moment (grows the cached store)"
-    )
-    parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument(
-        "--database-url",
-        help="build and time the store on this database (e.g. PostgreSQL) instead of SQLite; "
-        "a build needs it empty",
-    )
-    parser.add_argument("--chroma-host", help="a Chroma server instead of the embedded index")
-    parser.add_argument("--chroma-port", type=int, default=8000)
+    parser = bench_parser(
+        __doc__.split("\n\n")[0],
+        option("--sizes", default="100k,1m", help="comma-separated store sizes (e.g. 100k,1m)"),
+        option("--questions", type=int, default=200, help="timed questions per store"),
+        option("--baseline-questions", type=int, default=30, help="Chroma filtered queries per store"),
+        option("--rebuild", action="store_true", help="rebuild cached stores"),
+        option("--build-only", action="store_true", help="build (or reuse) the stores and stop"),
+        option("--log", action="store_true", help="log every exchange as a moment (grows the cached store)"),
+        option("--json", type=Path, help="also write the results here"),
+        *store_options(
+            "build and time the store on this database (e.g. PostgreSQL) instead of SQLite; "
+            "a build needs it empty",
+            "a Chroma server instead of the embedded index",
+        ),
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    SERVERS.update(
+    stores.SERVERS.update(
         database_url=args.database_url, chroma_host=args.chroma_host, chroma_port=args.chroma_port
     )
 
     rows = []
     for size_name in [s.strip().lower() for s in args.sizes.split(",") if s.strip()]:
-        info = build_store(size_name, parse_size(size_name), args.rebuild)
+        info = stores.build_store(size_name, stores.parse_size(size_name), args.rebuild)
         if args.build_only:
             continue
-        log(f"{size_name}: timing {args.questions} questions")
+        stores.log(f"{size_name}: timing {args.questions} questions")
         rows.append(run_store(size_name, info, args.questions, args.baseline_questions, args.log))
     if rows:
         print_report(rows)
-        out = args.json or CACHE / "brief-results.json"
+        out = args.json or stores.CACHE / "brief-results.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(rows, indent=2))
         print(f"results written to {out}")

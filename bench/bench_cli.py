@@ -22,7 +22,6 @@ Goals (issue 14, 2 cores): the embedding answer <= 1.0 s wall and <= 300 MB peak
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -33,6 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_parser  # noqa: E402
+from c360.commands import option  # noqa: E402
+
 CACHE = ROOT / "bench" / ".cache"
 PYTHON = sys.executable
 C360 = str(Path(sys.executable).with_name("c360"))
@@ -92,12 +96,13 @@ def ensure_store(data_dir: Path, env: dict[str, str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = bench_parser(
+        __doc__.split("\n\n")[0],
+        option("--runs", type=int, default=5, help="timed runs per case (default 5)"),
+        option("--data-dir", type=Path, help="an ingested store (default: the demo)"),
+        option("--torch", action="store_true", help="add the PyTorch engine's row"),
+        raw=True,
     )
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per case (default 5)")
-    parser.add_argument("--data-dir", type=Path, help="an ingested store (default: the demo)")
-    parser.add_argument("--torch", action="store_true", help="add the PyTorch engine's row")
     args = parser.parse_args(argv)
 
     data_dir = (args.data_dir or CACHE / "cli-demo").resolve()

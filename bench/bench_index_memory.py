@@ -14,7 +14,6 @@ the index (``tracemalloc``, a second build); plus one lookup, timed.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
@@ -25,6 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import bench_parser  # noqa: E402
+from c360.commands import option  # noqa: E402
+
 
 def rss_mb() -> float:
     with open("/proc/self/statm") as fh:
@@ -32,8 +34,9 @@ def rss_mb() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000", help="customer counts")
+    parser = bench_parser(
+        __doc__.split("\n\n")[0], option("--sizes", default="10000,100000", help="customer counts")
+    )
     args = parser.parse_args(argv)
 
     from c360.services.demo import DemoCompany

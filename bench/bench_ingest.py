@@ -12,7 +12,6 @@ ratio (goal >= 0.85). The model is loaded before timing in both cases.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -26,6 +25,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import bench_parser  # noqa: E402
+from c360.commands import option  # noqa: E402
 
 SUBJECTS = ["the invoice", "the SSO rollout", "the renewal", "the data export", "the mobile app", "the API limits",
             "the onboarding plan", "the support backlog", "the price increase", "the outage last week"]  # fmt: skip
@@ -95,20 +98,17 @@ def write_inputs(folder: Path, n: int, seed: int) -> tuple[list[str], int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--n", type=int, default=3000, help="moment texts to ingest")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--batch-size", type=int, default=None, help="embedding batch size (default: settings)"
-    )
-    parser.add_argument(
-        "--backend",
-        choices=["onnx", "torch"],
-        default=None,
-        help="embedding engine (default: settings, i.e. onnx); raw and pipeline use the same one",
-    )
+    parser = bench_parser(
+        __doc__,
+        option("--n", type=int, default=3000, help="moment texts to ingest"),
+        option("--seed", type=int, default=7),
+        option("--batch-size", type=int, default=None, help="embedding batch size (default: settings)"),
+        option(
+            "--backend", choices=["onnx", "torch"], default=None,
+            help="embedding engine (default: settings, i.e. onnx); raw and pipeline use the same one",
+        ),
+        raw=True,
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     from c360.clock import SystemClock

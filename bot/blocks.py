@@ -391,9 +391,9 @@ def lead_messages(
     return [{"text": _truncate(escape(fallback), MAX_FALLBACK_TEXT), "blocks": to_dicts(blocks)}]
 
 
-def visible_text(message: dict[str, Any]) -> str:
-    """What a reader sees of a message: block text with links shown as their labels and
-    escapes decoded (how Slack renders mrkdwn), buttons included."""
+def block_texts(blocks: Any) -> list[str]:
+    """Every text string in Block Kit blocks, in order (section and context text, field and
+    button labels); a button's ``value`` is data, not text, and is skipped."""
     out: list[str] = []
 
     def walk(node: Any) -> None:
@@ -407,8 +407,14 @@ def visible_text(message: dict[str, Any]) -> str:
             for item in node:
                 walk(item)
 
-    walk(message.get("blocks") or [])
-    text = "\n".join(out)
+    walk(blocks)
+    return out
+
+
+def visible_text(message: dict[str, Any]) -> str:
+    """What a reader sees of a message: block text with links shown as their labels and
+    escapes decoded (how Slack renders mrkdwn), buttons included."""
+    text = "\n".join(block_texts(message.get("blocks") or []))
     text = re.sub(r"<([^<>|]+)\|([^<>]+)>", r"\2", text)
     text = re.sub(r"[*_`]", "", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from c360.ownership.atrisk import AtRiskDigest
-from c360.ownership.types import AlertView, DigestView, OwnerBrief, Ping
+from c360.ownership.types import AlertView, DigestView, Notifier, OwnerBrief, Ping
 from slack_sdk import WebClient
 
 from bot.alert_blocks import (
@@ -43,7 +43,7 @@ def _metadata(dedupe_key: str, alert_id: str) -> dict[str, Any]:
     }
 
 
-class SlackNotifier:
+class SlackNotifier(Notifier):
     def __init__(self, client: WebClient, clock=None) -> None:
         self.client = client
         self.clock = clock  # ages in messages ("3 days ago") are measured on it

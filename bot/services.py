@@ -19,7 +19,7 @@ from typing import Any
 from c360.clock import zone
 from c360.domain import Asker
 from c360.ports import BriefsPort, MomentsPort, OwnershipPort, ServicesPort, SlackEventsPort
-from c360.safety.policy import Requester
+from c360.safety.policy import Requester, Standing
 from c360.settings import Settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -102,9 +102,9 @@ class SlackIO:
         team than the request's, outside an Enterprise Grid) is EXTERNAL."""
         user = self.user(user_id)
         if user is None:
-            return Requester.unknown(user_id)
+            return Requester(user_id, Standing.UNKNOWN)
         if user.get("is_restricted") or user.get("is_ultra_restricted"):
-            return Requester.guest(user_id)
+            return Requester(user_id, Standing.GUEST)
         other_team = (
             team_id
             and user.get("team_id")
@@ -112,8 +112,8 @@ class SlackIO:
             and not user.get("enterprise_user")
         )
         if user.get("is_stranger") or other_team:
-            return Requester.external(user_id)
-        return Requester.member(user_id)
+            return Requester(user_id, Standing.EXTERNAL)
+        return Requester(user_id, Standing.MEMBER)
 
     def channel(self, channel_id: str | None) -> ChannelCheck:
         if not channel_id or channel_id.startswith("D"):

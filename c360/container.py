@@ -79,6 +79,8 @@ class Container:
         )
         # Ownership rules look at every committed batch's new records (issue 4).
         service.add_listener(self.ownership.on_records)
+        if "brief_service" in self.__dict__:  # built first: its indexes follow this ingest
+            self._follow_ingests(self.brief_service, service)
         return service
 
     @cached_property
@@ -111,21 +113,36 @@ class Container:
 
     @cached_property
     def brief_service(self):
+        service = self.make_brief_service(self.chat_model)
+        # An ingest service, whenever one is built, tells this one of its batches; a process
+        # that only answers (`c360 ask`) never builds one, nor the ownership rules it runs.
+        if "ingest" in self.__dict__:
+            self._follow_ingests(service, self.ingest)
+        return service
+
+    def make_brief_service(self, chat_model):
+        """A brief service over this container's store, model and index, answering through
+        ``chat_model`` (None: no LLM). ``brief_service`` is the one the container wires; a test
+        makes another with a fake chat model."""
         from c360.brief import BriefService
 
-        service = BriefService(
+        return BriefService(
             self.sessions,
             self.embeddings,
             self.index,
             self.settings,
             moments=self.moments,
-            chat_model=self.chat_model,
+            chat_model=chat_model,
             clock=self.clock,
         )
-        # New or renamed customers resolve at once; new field values count at once.
-        for listener in service.ingest_listeners:
-            self.ingest.add_listener(listener)
-        return service
+
+    @staticmethod
+    def _follow_ingests(brief_service, ingest) -> None:
+        """New or renamed customers resolve at once; new field values count at once;
+        customers a live source deleted or merged away stop resolving at once."""
+        for listener in brief_service.ingest_listeners:
+            ingest.add_listener(listener)
+        ingest.add_removal_listener(brief_service.on_customers_removed)
 
     @cached_property
     def slack_events(self):

@@ -183,6 +183,12 @@ class Settings(BaseSettings):
         return (self.chroma_path or self.data_dir / "chroma").resolve()
 
     @property
+    def resolved_index_cache_dir(self) -> Path:
+        """Where indexes built from the store are kept between processes (the name index,
+        ``retrieval/name_cache.py``), each under the store's fingerprint."""
+        return (self.data_dir / "cache").resolve()
+
+    @property
     def resolved_model_cache_dir(self) -> Path:
         return (self.model_cache_dir or self.data_dir / "models").resolve()
 

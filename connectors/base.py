@@ -76,6 +76,8 @@ class Page:
     cursor: str | None = None
     deleted: list[str] = field(default_factory=list)  # record ids, "complaint:zd-123"
     merged: dict[str, str] = field(default_factory=dict)  # customer id merged away -> survivor
+    # Names of deleted customers: they leave the aliases of a customer they were linked to.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -114,3 +116,10 @@ class LiveConnector(Protocol):
     def pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages changed after ``cursor`` (everything when None), oldest first."""
         ...
+
+
+class ReReading(Protocol):
+    """A live source that can read again what hangs on some of its records (Zendesk: the
+    comments of tickets a sync rejected, once they are valid); its pages move no cursor."""
+
+    def pages_about(self, record_ids: list[str]) -> Iterator[Page]: ...

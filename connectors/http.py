@@ -27,6 +27,14 @@ class AuthError(SourceError):
     """The API refused the credentials (401/403)."""
 
 
+class RequestError(SourceError):
+    """The API refused the request itself (a 4xx other than 401/403/429): ``status``."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class ApiClient:
     def __init__(
         self,
@@ -39,7 +47,7 @@ class ApiClient:
         retries: int = 5,
         max_wait: float = 120.0,
         timeout: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,  # time.sleep; a test passes its own
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
@@ -47,7 +55,7 @@ class ApiClient:
         self.pace = pace
         self.retries = retries
         self.max_wait = max_wait
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep
         self.calls = 0
         self.waited = 0.0  # seconds spent waiting on 429s
         self._last = 0.0
@@ -120,8 +128,8 @@ class ApiClient:
                 backoff = min(backoff * 2, 30)
                 continue
             if status >= 400:
-                raise SourceError(
-                    f"{self.name}: {shown} answered HTTP {status}: {_reason(response)}"
+                raise RequestError(
+                    f"{self.name}: {shown} answered HTTP {status}: {_reason(response)}", status
                 )
             try:
                 return response.json()

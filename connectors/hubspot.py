@@ -5,9 +5,16 @@ Incremental through the CRM search API (``POST /crm/v3/objects/<type>/search``),
 the last-modified property (``hs_lastmodifieddate``; ``lastmodifieddate`` for contacts) at or
 after the cursor, sorted ascending, paginated by ``after``. A search stops at 10,000 results,
 so a long backlog restarts the search from the newest modified time it has read. Objects are
-tied to their company through the v4 associations batch read. Archived objects (``GET
-/crm/v3/objects/<type>?archived=true``) are removed from c360; a company merged into another
-(``hs_merged_object_ids`` on the survivor) is redirected to the survivor.
+tied to their company through the v4 associations batch read (the association labelled
+"Primary" when there are several); a contact's primary company is also its read-only
+``associatedcompanyid`` property, which HubSpot keeps in step with its associations, so a
+contact moved to another company is modified and read again, though the companies are not.
+An activity moved to another company without a change of its own is read again by ``--full``.
+Archived objects (``GET /crm/v3/objects/<type>?archived=true``, every sync: HubSpot keeps them
+there 90 days) are removed from c360: a company with its records, a contact from its company's
+record. A company merged into another (``hs_merged_object_ids`` on the survivor) is redirected
+to the survivor with its contacts; a contact, activity or ticket merged away is removed (the
+survivor is modified and read again).
 
 Ids: ``hs-<company id>`` for customers, ``hs-<type>-<id>`` for moments and complaints. Deep
 links open the record in ``app.hubspot.com`` (the portal id comes from ``/account-info``).
@@ -41,6 +48,10 @@ _TAG = re.compile(r"<[^>]+>")
 
 def company_id(value: Any) -> str:
     return f"hs-{value}"
+
+
+def contact_id(value: Any) -> str:
+    return f"hs-contact-{value}"
 
 
 def _plain(value: Any) -> str:
@@ -89,16 +100,14 @@ class HubSpotConnector:
                 f"{name}: set HUBSPOT_TOKEN (a private app's access token) in the environment"
             )
         self.name = name
-        kwargs: dict[str, Any] = {"retries": retries}
-        if sleep:
-            kwargs["sleep"] = sleep
         self.api = ApiClient(
             name,
             base_url or "https://api.hubapi.com",
             headers={"Authorization": f"Bearer {token}"},
             token_hint="HUBSPOT_TOKEN",
             pace=DEFAULT_PACE if pace is None else pace,
-            **kwargs,
+            retries=retries,
+            sleep=sleep,
         )
         self.arr_property = arr_property
         self.external_id_property = external_id_property
@@ -107,6 +116,11 @@ class HubSpotConnector:
 
     def close(self) -> None:
         self.api.close()
+
+    @staticmethod
+    def owns(customer_id: str) -> bool:
+        """Whether a c360 customer id is one of this source's own (company ids)."""
+        return customer_id.startswith("hs-")
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         state: dict[str, Any] = json.loads(cursor) if cursor else {}
@@ -160,7 +174,7 @@ class HubSpotConnector:
             return props
         if object_type == "contacts":
             return ["email", "firstname", "lastname", "jobtitle", "lastmodifieddate",
-                    "hs_merged_object_ids"]  # fmt: skip
+                    "associatedcompanyid", "hs_merged_object_ids"]  # fmt: skip
         if object_type == "tickets":
             return ["subject", "content", "hs_ticket_priority", "hs_ticket_category",
                     "hs_pipeline_stage", "createdate", "closed_date", "hs_lastmodifieddate",
@@ -234,10 +248,16 @@ class HubSpotConnector:
                 f"/crm/v4/associations/{object_type}/companies/batch/read",
                 {"inputs": [{"id": str(i)} for i in ids[start : start + 100]]},
             )
+            # An object with no company is listed under "errors" (HTTP 207), not "results".
             for result in answer.get("results") or []:
                 targets = result.get("to") or []
+                primary = [
+                    t
+                    for t in targets
+                    if any(a.get("label") == "Primary" for a in t.get("associationTypes") or [])
+                ]
                 if targets:
-                    found[str(result["from"]["id"])] = str(targets[0]["toObjectId"])
+                    found[str(result["from"]["id"])] = str((primary or targets)[0]["toObjectId"])
         return found
 
     def _archived(self, state: dict[str, Any]) -> Iterator[Page]:
@@ -259,7 +279,7 @@ class HubSpotConnector:
         if object_type == "companies":
             return f"customer:{company_id(oid)}"
         if object_type == "contacts":
-            return None  # a contact is a line of its company's record, not a record
+            return f"person:{contact_id(oid)}"  # a line of its company's record, not a record
         if object_type == "tickets":
             return f"complaint:hs-ticket-{oid}"
         return f"moment:hs-{ENGAGEMENTS[object_type][0]}-{oid}"
@@ -283,13 +303,14 @@ class HubSpotConnector:
         }
         return ApiRow.of("customer", data, f"company {oid}", external_id=external)
 
-    def _contact(self, result: dict[str, Any], company: str | None) -> ApiRow | None:
+    def _contact(self, result: dict[str, Any], company: str | None) -> ApiRow:
         p = result.get("properties") or {}
-        if company is None:
-            return None  # a contact of no company names no customer
+        company = p.get("associatedcompanyid") or company
         name = " ".join(x for x in (p.get("firstname"), p.get("lastname")) if x) or None
         data = {
-            "customer_id": company_id(company),
+            "person_id": contact_id(result["id"]),
+            # None: the contact belongs to no company (any more); it leaves the one it was on
+            "customer_id": company_id(company) if company else None,
             "email": (p.get("email") or "").lower() or None,
             "name": name,
             "title": p.get("jobtitle") or None,

@@ -1,9 +1,13 @@
 """Slack channels in: the messages of the channels the bot is in, as moments.
 
 Through the official ``slack_sdk`` WebClient (its ``base_url`` is ``SLACK_API_URL``), with its
-rate-limit retry handler (a 429 waits as ``Retry-After`` says) and a pace per call, because
-``conversations.history`` and ``conversations.replies`` are tier-3 methods (about 50 calls a
-minute). A channel maps to a customer by the sources file (``channels: {C0ACME: ACME-1}``) or,
+rate-limit retry handler (a 429 waits as ``Retry-After`` says) and a pace per method
+(``PACES``): ``conversations.history`` and ``conversations.replies`` are tier-3 methods (about
+50 calls a minute); ``chat.getPermalink`` has "special" limits, paced as tier 4 (100 a minute).
+Each moment's ``url`` is its message's ``chat.getPermalink`` answer: Slack documents no way to
+build one (a thread reply's link also names its thread), so it is asked, once per message: the
+answers are cached, and messages already stored with a url (live capture, a page read again)
+take it from the store (``known_urls``) instead of asking again. A channel maps to a customer by the sources file (``channels: {C0ACME: ACME-1}``) or,
 for a Slack Connect channel, by the external team's e-mail domain matching a customer's domain.
 
 Incremental by ``oldest``: per channel, the newest ts committed. History comes newest first in
@@ -21,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +37,10 @@ log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 200
 DEFAULT_PACE = 1.2  # seconds between tier-3 calls: 50 a minute
+# Seconds between two calls of a method, after its tier ("pace:" in the sources file sets all).
+PACES = {"conversations.history": DEFAULT_PACE, "conversations.replies": DEFAULT_PACE,
+         "chat.getPermalink": 0.6}  # fmt: skip
+PERMALINK_CACHE = 20_000  # permalinks kept per connector (the newest)
 # Subtypes that carry a person's words; every other subtype is a system event.
 PERSON_SUBTYPES = {None, "", "thread_broadcast", "file_share", "me_message"}
 AUTH_ERRORS = {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired"}
@@ -69,6 +78,7 @@ class SlackChannels:
         customer_by_domain: Callable[[str], str | None] | None = None,
         pace: float | None = None,
         client=None,
+        known_urls: Callable[[list[str]], dict[str, str]] | None = None,
     ) -> None:
         if not token:
             raise SourceError(
@@ -93,7 +103,9 @@ class SlackChannels:
         )
         self.channels = dict(channels or {})
         self.customer_by_domain = customer_by_domain
-        self.pace = DEFAULT_PACE if pace is None else pace
+        self.paces = dict(PACES) if pace is None else dict.fromkeys(PACES, float(pace))
+        self.known_urls = known_urls  # moment ids -> the urls the store holds for them
+        self._permalinks: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         self._last_call: dict[str, float] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._channel_info: dict[str, dict[str, Any]] = {}
@@ -105,11 +117,12 @@ class SlackChannels:
         pass
 
     # --- API --------------------------------------------------------------------------
-    def call(self, method: str, paced: bool = False, **args: Any) -> dict[str, Any]:
+    def call(self, method: str, **args: Any) -> dict[str, Any]:
         from slack_sdk.errors import SlackApiError
 
-        if paced and self.pace > 0:
-            gap = self.pace - (time.monotonic() - self._last_call.get(method, 0.0))
+        pace = self.paces.get(method, 0.0)
+        if pace > 0:
+            gap = pace - (time.monotonic() - self._last_call.get(method, float("-inf")))
             if gap > 0:
                 time.sleep(gap)
         self.calls += 1
@@ -149,12 +162,39 @@ class SlackChannels:
         return self._users[user_id]
 
     def permalink(self, channel: str, ts: str) -> str | None:
+        """The message's permalink: cached, else ``chat.getPermalink`` (paced; None when Slack
+        cannot give one, the moment is kept without a link)."""
+        key = (channel, ts)
+        if key in self._permalinks:
+            self._permalinks.move_to_end(key)
+            return self._permalinks[key]
         try:
-            return self.call("chat.getPermalink", channel=channel, message_ts=ts).get("permalink")
+            link = self.call("chat.getPermalink", channel=channel, message_ts=ts).get("permalink")
         except AuthError:
             raise
         except SourceError:
-            return None
+            return None  # not cached: asked again next time
+        self._remember(key, link)
+        return link
+
+    def _remember(self, key: tuple[str, str], link: str | None) -> None:
+        self._permalinks[key] = link
+        self._permalinks.move_to_end(key)
+        while len(self._permalinks) > PERMALINK_CACHE:
+            self._permalinks.popitem(last=False)
+
+    def known(self, channel: str, messages: list[dict[str, Any]]) -> None:
+        """Take the permalinks of already stored messages from the store."""
+        if self.known_urls is None:
+            return
+        ask = {
+            moment_id(channel, str(m.get("ts"))): str(m.get("ts"))
+            for m in messages
+            if (channel, str(m.get("ts"))) not in self._permalinks
+        }
+        if ask:
+            for mid, url in self.known_urls(list(ask)).items():
+                self._remember((channel, ask[mid]), url)
 
     # --- channels ---------------------------------------------------------------------
     def mapped_channels(self) -> list[tuple[str, str, bool]]:
@@ -222,17 +262,21 @@ class SlackChannels:
                 }
                 if mine["page"]:
                     args["cursor"] = mine["page"]
-                body = self.call("conversations.history", paced=True, **args)
-                rows: list[ApiRow] = []
+                body = self.call("conversations.history", **args)
+                messages: list[dict[str, Any]] = []
                 for message in body.get("messages") or []:
                     ts = str(message.get("ts"))
                     if float(ts) > float(mine["newest"]):
                         mine["newest"] = ts
                     if int(message.get("reply_count") or 0) > 0:
-                        rows.extend(self._replies(channel, customer, shared, ts))
-                    row = self.message_row(channel, customer, shared, message)
-                    if row is not None:
-                        rows.append(row)
+                        messages.extend(self._replies(channel, ts))
+                    messages.append(message)
+                self.known(channel, messages)
+                rows = [
+                    row
+                    for row in (self.message_row(channel, customer, shared, m) for m in messages)
+                    if row is not None
+                ]
                 next_page = (body.get("response_metadata") or {}).get("next_cursor") or None
                 if body.get("has_more") and next_page:
                     mine["page"] = next_page
@@ -242,23 +286,19 @@ class SlackChannels:
                 if mine["page"] is None:
                     break
 
-    def _replies(self, channel: str, customer: str, shared: bool, parent: str) -> list[ApiRow]:
-        rows: list[ApiRow] = []
+    def _replies(self, channel: str, parent: str) -> list[dict[str, Any]]:
+        replies: list[dict[str, Any]] = []
         cursor = None
         while True:
             args: dict[str, Any] = {"channel": channel, "ts": parent, "limit": HISTORY_LIMIT}
             if cursor:
                 args["cursor"] = cursor
-            body = self.call("conversations.replies", paced=True, **args)
-            for message in body.get("messages") or []:
-                if str(message.get("ts")) == parent:
-                    continue  # the parent comes with the history
-                row = self.message_row(channel, customer, shared, message)
-                if row is not None:
-                    rows.append(row)
+            body = self.call("conversations.replies", **args)
+            # The parent comes with the history.
+            replies += [m for m in body.get("messages") or [] if str(m.get("ts")) != parent]
             cursor = (body.get("response_metadata") or {}).get("next_cursor") or None
             if not (body.get("has_more") and cursor):
-                return rows
+                return replies
 
     def message_row(
         self, channel: str, customer: str, shared: bool, message: dict[str, Any]

@@ -5,7 +5,14 @@ organizations (``/api/v2/incremental/organizations.json``, time-based), tickets
 (``/api/v2/incremental/tickets/cursor.json``, cursor-based; a deleted ticket comes back with
 status ``deleted``), then comments (``/api/v2/incremental/ticket_events.json`` with
 ``include=comment_events``, time-based). The cursor is one JSON value holding where each of
-the three streams left off; every page carries the cursor past itself. Comment authors are
+the three streams left off; every page carries the cursor past itself. As Zendesk documents:
+a time-based stream goes on from the answer's ``end_time`` (items at that second may come
+again, the content hash makes them no-ops) until ``end_of_stream``; the ticket stream goes on
+from ``after_cursor``, which is also where the next sync starts (no start time once a cursor
+exists); changes of the last minute come with a later request. A deleted organization comes
+with ``deleted_at``: its customer leaves (or, linked to another source's customer, its id and
+name leave that customer's aliases, with its tickets). The comments of a ticket a sync rejected
+are read again through List Comments once the ticket is valid (``pages_about``). Comment authors are
 read in bulk (``/api/v2/users/show_many.json``) to tell a customer (end-user: inbound) from an
 agent (public reply: outbound; internal note: internal).
 
@@ -22,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import ApiRow, Page, SourceError
-from connectors.http import ApiClient
+from connectors.http import ApiClient, RequestError
 
 log = logging.getLogger(__name__)
 
@@ -89,16 +96,14 @@ class ZendeskConnector:
             )
         self.name = name
         self.web = f"https://{subdomain}.zendesk.com"
-        kwargs: dict[str, Any] = {"retries": retries}
-        if sleep:
-            kwargs["sleep"] = sleep
         self.api = ApiClient(
             name,
             base_url or self.web,
             auth=(f"{email}/token", token),
             token_hint="ZENDESK_EMAIL and ZENDESK_API_TOKEN",
             pace=DEFAULT_PACE if pace is None else pace,
-            **kwargs,
+            retries=retries,
+            sleep=sleep,
         )
         if not 1 <= int(per_page) <= 1000:
             raise SourceError(f"{name}: per_page must be 1..1000 (Zendesk's limit)")
@@ -107,6 +112,11 @@ class ZendeskConnector:
 
     def close(self) -> None:
         self.api.close()
+
+    @staticmethod
+    def owns(customer_id: str) -> bool:
+        """Whether a c360 customer id is one of this source's own (organization ids)."""
+        return customer_id.startswith("zd-org-")
 
     # --- the three streams --------------------------------------------------------------
     def pages(self, cursor: str | None) -> Iterator[Page]:
@@ -125,17 +135,15 @@ class ZendeskConnector:
                 "/api/v2/incremental/organizations.json",
                 {"start_time": state["orgs"], "per_page": self.per_page},
             )
-            rows = [self._organization(o) for o in body.get("organizations") or []]
-            deleted = [
-                f"customer:{org_id(o['id'])}"
-                for o in body.get("organizations") or []
-                if o.get("deleted_at")
-            ]
-            rows = [r for r in rows if r is not None]
+            orgs = body.get("organizations") or []
+            rows = [r for r in (self._organization(o) for o in orgs) if r is not None]
+            gone = [o for o in orgs if o.get("deleted_at")]
+            deleted = [f"customer:{org_id(o['id'])}" for o in gone]
+            names = {org_id(o["id"]): o["name"] for o in gone if o.get("name")}
             end = body.get("end_time")
             if end is not None:
                 state["orgs"] = _advance(state["orgs"], int(end), body)
-            yield Page(rows, cursor=json.dumps(state), deleted=deleted)
+            yield Page(rows, cursor=json.dumps(state), deleted=deleted, names=names)
             if body.get("end_of_stream", True) or end is None:
                 return
 
@@ -260,6 +268,38 @@ class ZendeskConnector:
             "url": f"{self.web}/agent/tickets/{tid}",
         }
         return ApiRow.of("moment", data, f"ticket {tid} comment {comment['id']}")
+
+    def pages_about(self, record_ids: list[str]) -> Iterator[Page]:
+        """The comments of these tickets (complaint ids ``zd-<id>``), read again through
+        List Comments (``/api/v2/tickets/{id}/comments.json``, cursor-paginated): a sync
+        rejected the ticket and skipped its comments, which the time-based event stream does
+        not bring again. One page per API page; no cursor moves."""
+        for record_id in record_ids:
+            tid = record_id.removeprefix("zd-")
+            if not tid.isdigit():
+                continue
+            after = None
+            while True:
+                params: dict[str, Any] = {"page[size]": 100}
+                if after:
+                    params["page[after]"] = after
+                try:
+                    body = self.api.get(f"/api/v2/tickets/{tid}/comments.json", params)
+                except RequestError as exc:
+                    if exc.status != 404:
+                        raise
+                    break  # the ticket is gone since; its deletion comes with the tickets
+                comments = body.get("comments") or []
+                self._load_users({c.get("author_id") for c in comments})
+                event = {"ticket_id": int(tid)}
+                rows = [
+                    self._comment(event | {"created_at": c.get("created_at")}, c) for c in comments
+                ]
+                yield Page([r for r in rows if r is not None], cursor=None)
+                meta = body.get("meta") or {}
+                after = meta.get("after_cursor")
+                if not (meta.get("has_more") and after):
+                    break
 
     def _load_users(self, ids: set[Any]) -> None:
         wanted = sorted(i for i in ids if i is not None and i not in self._users)

@@ -30,156 +30,39 @@ Item kinds (``kind`` field, informative only; ``c360 eval`` reads the other fiel
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
 import random
-import re
 import sys
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+sys.path.insert(0, str(REPO))
+
+from eval import common  # noqa: E402
+from eval.common import TELCO_FILE, parse_day  # noqa: E402
+from eval.devset.names import (  # noqa: E402
+    GENERIC,
+    LEGAL,
+    SYLLABLES,
+    UNKNOWN_SUFFIXES,
+    company_customer_id,
+    complaint_rid,
+    initials,
+    response_rid,
+    short_name,
+    telco_customer_id,
+    tokens,
+    typo,
+)
+
 CFPB_FILE = Path("cfpb") / "complaints_2019_2020_sample.csv"
-TELCO_FILE = Path("telco") / "Telco-Customer-Churn.csv"
 SEED = 360
-
-# Words that say what kind of legal entity a company is, not which one (dropped for short names).
-LEGAL = {
-    "inc", "llc", "l", "p", "lp", "llp", "lllp", "ltd", "co", "corp", "corporation", "company",
-    "incorporated", "holdings", "holding", "na", "n", "a", "the", "pc", "pa", "plc", "group",
-    "intermediate", "and", "&",
-}  # fmt: skip
-# Words that join a name ("Bank of America"): kept inside a short name, never leading it.
-JOINERS = {"of", "and", "&", "the", "de"}
-# Tokens too generic to make a name ambiguous in a meaningful way ("Bank" is everyone's).
-GENERIC = LEGAL | {
-    "bank", "financial", "services", "service", "credit", "capital", "management", "recovery",
-    "solutions", "systems", "collection", "collections", "mortgage", "finance", "funding",
-    "first", "american", "national", "federal", "union", "consumer", "associates", "partners",
-    "portfolio", "receivables", "resources", "group", "agency", "bureau", "law", "office",
-    "loan", "loans", "lending", "auto", "card", "debt", "home", "state", "united", "global",
-    "assistance", "resolution", "revenue", "advantage", "attorney", "security", "investment",
-    "account", "accounts", "asset", "trust", "community", "higher", "education", "student",
-    "system", "general", "center", "commercial", "healthcare", "health", "check", "express",
-    "action", "source", "firm", "time", "real", "point", "great", "north", "south", "west",
-    "east", "southern", "western", "coast", "city", "texas", "nevada", "york", "new",
-    "companies", "consultants", "consulting", "professionals", "payment", "payments",
-    "foundation", "automated", "incorporated", "professional", "recoveries", "adjustment",
-    "adjustments", "receivable", "investments", "residential", "quality", "select", "client",
-}  # fmt: skip
-# Syllables for company names that are certainly not in the data (abstain items).
-SYLLABLES = ["zor", "vex", "quin", "lum", "tra", "mor", "kel", "dax", "ori", "pel", "syl", "nov"]
-UNKNOWN_SUFFIXES = ["Lending Partners", "Credit Cooperative", "Savings & Trust", "Finance House"]
-
-
-# --- ids: the same rules as the ingest mappings ---------------------------------------------
-def slug(text: str) -> str:
-    """Company name -> customer id. Must equal mappings/cfpb.yml's id rule."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
-def company_customer_id(company: str) -> str:
-    return slug(company)
-
-
-def complaint_rid(row: dict) -> str:
-    return f"complaint:{row['Complaint ID']}"
-
-
-def response_rid(row: dict) -> str:
-    return f"moment:cfpb-resp-{row['Complaint ID']}"
-
-
-def telco_customer_id(row: dict) -> str:
-    return row["customerID"]
 
 
 # --- reading the data -------------------------------------------------------------------------
-class DataMissing(RuntimeError):
-    pass
-
-
 def read_csv(path: Path) -> list[dict]:
-    if not path.exists():
-        raise DataMissing(
-            f"{path} not found. The dev set is generated from the shared data set "
-            f"(../shared/data beside the repo); pass --data DIR if it lives elsewhere."
-        )
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-# The same formats as mappings/cfpb.yml: the 2015-2020 sample writes 2020/3/18, the 2023 one 03/22/23.
-DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%y", "%m/%d/%Y")
-
-
-def parse_date(text: str) -> date:
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"unrecognised date {text!r} (expected one of {', '.join(DATE_FORMATS)})")
-
-
-def tokens(name: str) -> list[str]:
-    return re.findall(r"[a-z0-9&]+", name.lower())
-
-
-def short_name(company: str, first_tokens: Counter) -> str:
-    """What people call the company: its first word when no other company name contains that
-    word ("Experian Information Solutions Inc." -> "Experian"), else the name without legal words
-    and without a trailing "National Association" ("First National Bank of Omaha")."""
-    name = re.sub(r",?\s*national association\s*$", "", company.strip(), flags=re.I)
-    words = [w for w in re.split(r"[\s,]+", name) if w]
-    core = [
-        w
-        for w in words
-        if re.sub(r"[^a-z0-9&]", "", w.lower()) not in LEGAL or w.lower() in JOINERS
-    ]
-    while core and core[-1].lower() in JOINERS:
-        core.pop()
-    core = core or words
-    first = re.sub(r"[^a-z0-9]", "", core[0].lower())
-    if len(first) >= 5 and first not in GENERIC and first_tokens[first] == 1:
-        return _nice(core[0])
-    return " ".join(_nice(w) for w in core[:5])
-
-
-def _nice(word: str) -> str:
-    word = word.strip(",")
-    if word.lower() in JOINERS:
-        return word.lower()
-    return word.title() if word.isupper() and word.isalpha() and len(word) > 3 else word
-
-
-def typo(word: str, rng: random.Random) -> str:
-    """One mechanical slip inside the word (never the first letter): drop, swap or double."""
-    if len(word) < 5:
-        return word.lower()
-    pos = rng.randrange(1, len(word) - 1)
-    op = rng.choice(["drop", "swap", "double"])
-    if op == "drop":
-        out = word[:pos] + word[pos + 1 :]
-    elif op == "swap":
-        out = word[:pos] + word[pos + 1] + word[pos] + word[pos + 2 :]
-    else:
-        out = word[:pos] + word[pos] + word[pos:]
-    return out.lower() if rng.random() < 0.5 else out
-
-
-def initials(company: str) -> str | None:
-    name = re.sub(r",?\s*national association\s*$", "", company.strip(), flags=re.I)
-    significant = [w for w in tokens(name) if w not in LEGAL and w not in JOINERS]
-    if len(significant) < 3:
-        return None
-    return "".join(w[0] for w in significant).upper()
+    return common.read_csv(path, "the dev set")
 
 
 # --- the generator ------------------------------------------------------------------------------
@@ -239,16 +122,21 @@ class Builder:
             for _ in range(n)
         ]
 
+    def answer(self, kind: str, question: str, company: str, gold: Iterable[str]) -> None:
+        """An answer item about a CFPB company: its records ``gold`` hold what is asked."""
+        self.add(kind, question, company_customer_id(company), "answer", gold)
+
+    def product_gold(self, company: str) -> tuple[str, list[str]]:
+        """One of the company's products, picked, and its complaints of that product."""
+        rows = self.by_company[company]
+        product = self.rng.choice(sorted({r["Product"] for r in rows}))
+        return product, [complaint_rid(r) for r in rows if r["Product"] == product]
+
     # answer items
     def product_at_company(self, n: int) -> None:
         for company in self.pick_companies(n, 2, 0.35):
-            rows = self.by_company[company]
-            product = self.rng.choice(sorted({r["Product"] for r in rows}))
-            gold = [complaint_rid(r) for r in rows if r["Product"] == product]
-            self.add(
-                "product", f"What did consumers complain about regarding {product} at {self.short(company)}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            product, gold = self.product_gold(company)
+            self.answer("product", f"What did consumers complain about regarding {product} at {self.short(company)}?", company, gold)  # fmt: skip
 
     def issue_from_state(self, n: int) -> None:
         for company in self.pick_companies(n, 3, 0.4):
@@ -261,36 +149,25 @@ class Builder:
                 for r in rows
                 if r["Issue"] == row["Issue"] and r["State"] == row["State"]
             ]
-            self.add(
-                "issue-state",
-                f"Any complaints about {row['Issue'].lower()} from {row['State']} for {self.short(company)}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            self.answer("issue-state", f"Any complaints about {row['Issue'].lower()} from {row['State']} for {self.short(company)}?", company, gold)  # fmt: skip
 
     def response(self, n: int) -> None:
         for company in self.pick_companies(n, 2, 0.4):
             row = self.rng.choice(self.by_company[company])
-            received = parse_date(row["Date received"]).isoformat()
+            received = parse_day(row["Date received"]).isoformat()
             same = [
                 r for r in self.by_company[company]
                 if r["Issue"] == row["Issue"] and r["Date received"] == row["Date received"]
             ]  # fmt: skip
             gold = [rid for r in same for rid in (complaint_rid(r), response_rid(r))]
-            self.add(
-                "response",
-                f"How did {self.short(company)} respond to the complaint about {row['Issue'].lower()} received on {received}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            self.answer("response", f"How did {self.short(company)} respond to the complaint about {row['Issue'].lower()} received on {received}?", company, gold)  # fmt: skip
 
     def latest(self, n: int) -> None:
         for company in self.pick_companies(n, 3, 0.3):
             rows = self.by_company[company]
-            newest = max(parse_date(r["Date received"]) for r in rows)
-            gold = [complaint_rid(r) for r in rows if parse_date(r["Date received"]) == newest]
-            self.add(
-                "latest", f"What is the most recent complaint about {self.short(company)}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            newest = max(parse_day(r["Date received"]) for r in rows)
+            gold = [complaint_rid(r) for r in rows if parse_day(r["Date received"]) == newest]
+            self.answer("latest", f"What is the most recent complaint about {self.short(company)}?", company, gold)  # fmt: skip
 
     def typos(self, n: int) -> None:
         for company in self.pick_companies(n, 3, 0.4):
@@ -303,13 +180,10 @@ class Builder:
             misspelt = " ".join(words)
             if misspelt.lower() == name.lower():
                 continue
-            rows = self.by_company[company]
-            product = self.rng.choice(sorted({r["Product"] for r in rows}))
-            gold = [complaint_rid(r) for r in rows if r["Product"] == product]
-            self.add(
-                "typo", f"what are the {product.lower()} complaints at {misspelt}",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            product, gold = self.product_gold(company)
+            self.answer(
+                "typo", f"what are the {product.lower()} complaints at {misspelt}", company, gold
+            )
 
     def abbreviations(self, limit: int) -> None:
         by_initials: dict[str, list[str]] = defaultdict(list)
@@ -323,12 +197,11 @@ class Builder:
         ]  # fmt: skip
         for abbrev, company in unique[:limit]:
             rows = self.by_company[company]
-            newest = max(parse_date(r["Date received"]) for r in rows)
-            gold = [complaint_rid(r) for r in rows if parse_date(r["Date received"]) == newest]
-            self.add(
-                "abbreviation", f"What is the latest complaint about {abbrev}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            newest = max(parse_day(r["Date received"]) for r in rows)
+            gold = [complaint_rid(r) for r in rows if parse_day(r["Date received"]) == newest]
+            self.answer(
+                "abbreviation", f"What is the latest complaint about {abbrev}?", company, gold
+            )
 
     def descriptions(self, n: int) -> None:
         """The company named only by what its complaints say: an (issue, state, channel)
@@ -351,11 +224,7 @@ class Builder:
                 complaint_rid(r) for r in self.by_company[company]
                 if (r["Sub-issue"] or r["Issue"]) == issue and r["State"] == state and r["Submitted via"] == channel
             ]  # fmt: skip
-            self.add(
-                "description",
-                f"What do we know about the company with complaints about {issue.lower()} in {state} via {channel.lower()}?",
-                company_customer_id(company), "answer", gold,
-            )  # fmt: skip
+            self.answer("description", f"What do we know about the company with complaints about {issue.lower()} in {state} via {channel.lower()}?", company, gold)  # fmt: skip
 
     def telco_fields(self, n: int) -> None:
         templates = [
@@ -495,23 +364,12 @@ def ci_subset(
 def write_subset(data_dir: Path, out_dir: Path, seed: int = SEED) -> list[Path]:
     """Write the CI slice's data as CSVs with the original headers (so the same mappings read
     them). Returns [cfpb_csv, telco_csv]."""
-    cfpb_path, telco_path = data_dir / CFPB_FILE, data_dir / TELCO_FILE
-    cfpb, telco = read_csv(cfpb_path), read_csv(telco_path)
-    cfpb_rows, telco_rows = ci_subset(cfpb, telco, seed)
-    written = []
-    for source, rows, target in (
-        (cfpb_path, cfpb_rows, out_dir / CFPB_FILE),
-        (telco_path, telco_rows, out_dir / TELCO_FILE),
-    ):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with source.open(newline="", encoding="utf-8") as handle:
-            header = next(csv.reader(handle))
-        with target.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=header)
-            writer.writeheader()
-            writer.writerows(rows)
-        written.append(target)
-    return written
+    cfpb_rows, telco_rows = ci_subset(
+        read_csv(data_dir / CFPB_FILE), read_csv(data_dir / TELCO_FILE), seed
+    )
+    return common.write_subset(
+        data_dir, out_dir, [(CFPB_FILE, cfpb_rows), (TELCO_FILE, telco_rows)]
+    )
 
 
 def build_ci_slice(data_dir: Path, seed: int = SEED) -> list[dict]:
@@ -532,22 +390,10 @@ def build_ci_slice(data_dir: Path, seed: int = SEED) -> list[dict]:
     return b.items
 
 
-def write_jsonl(items: list[dict], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as handle:
-        for item in items:
-            handle.write(json.dumps(item, ensure_ascii=False) + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data directory")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        help="output JSONL (default eval/devset.jsonl, or eval/ci_slice.jsonl with --ci)",
+    parser = common.generator_parser(
+        __doc__, SEED, "output JSONL (default eval/devset.jsonl, or eval/ci_slice.jsonl with --ci)"
     )
-    parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
         "--cfpb",
         type=Path,
@@ -555,42 +401,22 @@ def main(argv: list[str] | None = None) -> int:
         help="another CFPB export instead of the 2015-2020 sample (the independent check on the "
         "2023 file); ingest that same file into the store you evaluate against",
     )
-    parser.add_argument(
-        "--ci", action="store_true", help="generate the small CI slice instead of the dev set"
-    )
-    parser.add_argument(
-        "--write-subset",
-        type=Path,
-        metavar="DIR",
-        help="write the CI slice's data subset (CSVs) to DIR and exit",
-    )
     args = parser.parse_args(argv)
     if args.cfpb and (args.ci or args.write_subset):
         parser.error(
             "--cfpb makes a dev set from another file; the CI slice is fixed to the sample"
         )
-    try:
-        if args.write_subset:
-            for path in write_subset(args.data, args.write_subset, args.seed):
-                print(path)
-            return 0
+
+    def make() -> tuple[list[dict], Path]:
         if args.ci:
-            items = build_ci_slice(args.data, args.seed)
-            out = args.out or REPO / "eval" / "ci_slice.jsonl"
-        else:
-            cfpb_path = args.cfpb or args.data / CFPB_FILE
-            items = build_devset(read_csv(cfpb_path), read_csv(args.data / TELCO_FILE), args.seed)
-            out = args.out or REPO / "eval" / "devset.jsonl"
-    except DataMissing as exc:
-        print(f"make_devset: {exc}", file=sys.stderr)
-        return 2
-    write_jsonl(items, out)
-    counts = Counter(item["kind"] for item in items)
-    print(
-        f"wrote {len(items)} items to {out}: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    )
-    return 0
+            return build_ci_slice(
+                args.data, args.seed
+            ), args.out or REPO / "eval" / "ci_slice.jsonl"
+        cfpb_path = args.cfpb or args.data / CFPB_FILE
+        items = build_devset(read_csv(cfpb_path), read_csv(args.data / TELCO_FILE), args.seed)
+        return items, args.out or REPO / "eval" / "devset.jsonl"
+
+    return common.generate("make_devset", args, write_subset, make, "kind")
 
 
 if __name__ == "__main__":

@@ -19,15 +19,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from c360.domain import COMPLAINT_MATCH_FIELDS
 from retrieval.fieldmatch import norm
 from retrieval.recordstate import RecordState
+from store.queries import OpenedComplaint, complaints_opened_in, customer_field_values
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ISSUE_FIELDS = ("category", "sub_product", "issue", "sub_issue")
 PRODUCT_FIELDS = ("category", "sub_product")
@@ -171,21 +173,25 @@ class Meanings:
         self.embeddings = embeddings
         self.values: list[str] = []
         self._index: dict[str, int] = {}
-        self._matrix = np.zeros((0, 1), dtype=np.float32)
+        self._matrix: np.ndarray | None = None  # one row per value, once there are values
 
     def add(self, values: Iterable[str]) -> None:
         new = sorted({v for v in values if v and v not in self._index})
         if not new or self.embeddings is None:
             return
+        import numpy as np  # here: resolving by name or state embeds nothing
+
         vectors = np.asarray(self.embeddings.encode(new), dtype=np.float32)
-        self._matrix = vectors if not self.values else np.vstack([self._matrix, vectors])
+        self._matrix = vectors if self._matrix is None else np.vstack([self._matrix, vectors])
         for v in new:
             self._index[v] = len(self.values)
             self.values.append(v)
 
     def similarity(self, phrase: str) -> dict[str, float]:
-        if not self.values or self.embeddings is None:
+        if self._matrix is None or self.embeddings is None:
             return {}
+        import numpy as np
+
         q = np.asarray(self.embeddings.encode_query(phrase), dtype=np.float32)
         sims = self._matrix @ q
         return {v: float(sims[i]) for v, i in self._index.items()}
@@ -233,49 +239,17 @@ def _values(category: str | None, attributes: dict | None) -> dict[str, str]:
     return out
 
 
-def complaints_on_days(session, days: Sequence[date]) -> list[tuple[Any, ...]]:
+def complaints_on_days(session, days: Sequence[date]) -> list[OpenedComplaint]:
     """``complaints_in`` the named days."""
     return complaints_in(session, [(d, d + timedelta(days=1)) for d in days])
 
 
 def complaints_in(
     session, periods: Sequence[tuple[date, date]], states: Sequence[str] = ()
-) -> list[tuple[Any, ...]]:
-    """(complaint id, customer id, opened_at, category, attributes, status, resolution) of
-    every complaint opened in one of the periods (first day, day after; UTC), from one of the
-    ``states`` when given (found in the field-value index first: a year holds thousands of
-    complaints, a year and a state a few dozen), at most ``MAX_DAY_ROWS``."""
-    from sqlalchemy import or_, select
-
-    from store.models import ComplaintRow, ComplaintValueRow
-
-    if not periods:
-        return []
-
-    def at(d: date) -> datetime:
-        return datetime(d.year, d.month, d.day, tzinfo=UTC)
-
-    c = ComplaintRow
-    stmt = (
-        select(
-            c.complaint_id, c.customer_id, c.opened_at, c.category, c.attributes, c.status,
-            c.resolution,
-        )
-        .where(or_(*[(c.opened_at >= at(a)) & (c.opened_at < at(b)) for a, b in sorted(set(periods))]))
-        .limit(MAX_DAY_ROWS)
-    )  # fmt: skip
-    if states:
-        v = ComplaintValueRow
-        stmt = stmt.where(
-            c.complaint_id.in_(
-                select(v.complaint_id).where(
-                    v.field == "state",
-                    v.value.in_(sorted({s.upper() for s in states})),
-                    or_(*[(v.opened_at >= at(a)) & (v.opened_at < at(b)) for a, b in set(periods)]),
-                )
-            )
-        )
-    return list(session.execute(stmt))
+) -> list[OpenedComplaint]:
+    """Every complaint opened in one of the periods (first day, day after; UTC), from one of
+    the ``states`` when given, at most ``MAX_DAY_ROWS`` (``store.queries.complaints_opened_in``)."""
+    return complaints_opened_in(session, periods, states, limit=MAX_DAY_ROWS)
 
 
 def describe_by_days(
@@ -389,16 +363,12 @@ class CustomerFields:
         self.fingerprint: object = None
 
     def load(self, session, fingerprint: object) -> None:
-        from sqlalchemy import select
-
         from retrieval.amounts import MONEY_NAME_WORDS, name_words
-        from store.models import CustomerRow
 
         self.by_amount.clear()
         self.values.clear()
         self.amounts.clear()
-        stmt = select(CustomerRow.customer_id, CustomerRow.plan, CustomerRow.attributes)
-        for cid, plan, attrs in session.execute(stmt.execution_options(yield_per=5000)):
+        for cid, plan, attrs in customer_field_values(session):
             texts = {"plan": plan} if plan else {}
             money: dict[str, float] = {}
             for name, value in (attrs or {}).items():

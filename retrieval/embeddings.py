@@ -25,8 +25,10 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 DIM = 384
 BACKENDS = ("onnx", "torch")
@@ -114,6 +116,8 @@ class MiniLMEmbeddings:
         return DIM
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        import numpy as np  # here: a process that embeds nothing (`c360 --help`) never loads it
+
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         vectors = self._loaded().encode(list(texts))
@@ -211,8 +215,12 @@ def _default_cache_dir() -> Path:
 
 
 def to_blob(vector: np.ndarray) -> bytes:
+    import numpy as np
+
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
 def from_blob(blob: bytes) -> np.ndarray:
+    import numpy as np
+
     return np.frombuffer(blob, dtype=np.float32)

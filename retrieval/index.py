@@ -13,12 +13,14 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from c360.domain import Chunk
 from c360.settings import Settings
 from retrieval.embeddings import MiniLMEmbeddings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @lru_cache(maxsize=1)
@@ -188,7 +190,7 @@ class VectorIndex:
         if self.count() == 0:
             return []
         res = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            query_embeddings=[_float32(vector)],
             n_results=k,
             where=where,
             include=["metadatas", "documents", "distances"],
@@ -218,10 +220,7 @@ class VectorIndex:
         if not chunk_ids:
             return {}
         res = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
-        return {
-            cid: np.asarray(vec, dtype=np.float32)
-            for cid, vec in zip(res["ids"], res["embeddings"], strict=True)
-        }
+        return {cid: _float32(vec) for cid, vec in zip(res["ids"], res["embeddings"], strict=True)}
 
     def count(self) -> int:
         return self.collection.count()
@@ -235,3 +234,9 @@ class VectorIndex:
             collection_name=self.collection_name,
             embedding_function=self.embeddings.as_langchain(),
         )
+
+
+def _float32(vector) -> np.ndarray:
+    import numpy as np  # Chroma is loaded by then; NumPy with it
+
+    return np.asarray(vector, dtype=np.float32)

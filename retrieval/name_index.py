@@ -5,33 +5,22 @@ or alias (case, punctuation and corporate suffixes ignored for the core name); a
 (rapidfuzz against the name vocabulary); a distinctive leading token ("TransUnion") or an
 acronym. Names live in an inverted index (token -> entries, plus whole-name maps), so a
 question costs a few dictionary lookups per question token, whatever the number of customers.
+
+This module holds the index (adding, removing, the vocabulary, ids, emails, domains) and
+``NameIndex.match``; reading names in the question's words over it (spans, typos, acronyms,
+distinctive tokens) is ``retrieval/name_match.py``.
 """
 
 from __future__ import annotations
 
 import bisect
-import math
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 
 from retrieval.decision import Candidate
-from retrieval.names import (
-    DESCRIPTIVE_SUFFIXES,
-    GENERIC,
-    LEADING_DROP,
-    STOPWORDS,
-    SUFFIXES,
-    WEAK,
-    acronyms,
-    core_tokens,
-    normalize_tokens,
-    place_phrases,
-    rests_on_place,
-)
+from retrieval.name_match import RAW_TOKEN, SCORE_SHARED_TOKEN, match_names
+from retrieval.names import acronyms, core_tokens, normalize_tokens
 from retrieval.question import parse, parse_id_fragments
 from store.queries import CustomerNameRow
 
@@ -40,23 +29,12 @@ SCORE_ID = 1.0
 SCORE_EMAIL = 1.0
 SCORE_ID_IN_TEXT = 0.95
 SCORE_DOMAIN = 0.95
-SCORE_FULL_NAME = 1.0  # the whole name or alias, suffixes included ("Acme Corp")
-SCORE_CORE_NAME = 0.9  # the name without its corporate suffix ("Acme")
-SCORE_ACRONYM = 0.75
-SCORE_SHARED_TOKEN = 0.6  # a shared name word: a candidate (= ACCEPT); longer runs win
-FUZZY_CUTOFF = 80  # rapidfuzz ratio for a typo'd token ("equifx" -> "equifax")
-# One slip (a letter dropped, added or changed, or two neighbours swapped: "experain", "Exetre")
-# on a word this long, leading to exactly one name word: that word, nearly as good as typed.
-# The ratio above counts a swap as two edits (0.83-0.88), which sank such names below ACCEPT.
-SLIP_MIN_LEN = 6
-SLIP_SIM = 0.95
+# (the scores of names, typos and acronyms: retrieval/name_match.py)
 ID_FRAGMENT_CANDIDATES = 5  # customers offered when a partial id fits several
-MAX_SPAN = 8  # longest name, in tokens, looked up as one span
 
 _ID_WORD = re.compile(r"\b(?:ID|Id|id|IDs)\b")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _DOMAIN = re.compile(r"\b((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b")
-_RAW_TOKEN = re.compile(r"[^\s,;:!?()\"'<>]+")
 
 
 @dataclass
@@ -68,13 +46,18 @@ class _Entry:
     core: tuple[str, ...]
 
 
+# What a lookup derives from the index on first use (not kept on disk), and an entry's fields.
+_DERIVED = frozenset({"_vocab", "_vocab_by_len", "_ids_sorted", "_ids_reversed"})
+_ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
+
+
 class NameIndex:
     """Inverted index over customer names and aliases, ids, emails and domains."""
 
     def __init__(self) -> None:
         self.names: dict[str, str] = {}  # customer_id -> display name
-        self._entries: dict[int, _Entry] = {}
-        self._by_customer: dict[str, list[int]] = {}
+        self.entries: dict[int, _Entry] = {}
+        self.by_customer: dict[str, list[int]] = {}
         self._next = 0
         self.full_map: dict[str, set[int]] = {}
         self.core_map: dict[str, set[int]] = {}
@@ -106,8 +89,8 @@ class NameIndex:
                 entry = _Entry(row.customer_id, label, is_alias, full, core_tokens(full))
                 eid = self._next
                 self._next += 1
-                self._entries[eid] = entry
-                self._by_customer.setdefault(row.customer_id, []).append(eid)
+                self.entries[eid] = entry
+                self.by_customer.setdefault(row.customer_id, []).append(eid)
                 self.full_map.setdefault(" ".join(entry.full), set()).add(eid)
                 self.core_map.setdefault(" ".join(entry.core), set()).add(eid)
                 for acr in acronyms(entry.core):
@@ -140,8 +123,8 @@ class NameIndex:
     def remove(self, customer_id: str) -> None:
         if customer_id not in self.names:
             return
-        for eid in self._by_customer.pop(customer_id, []):
-            entry = self._entries.pop(eid)
+        for eid in self.by_customer.pop(customer_id, []):
+            entry = self.entries.pop(eid)
             for mapping, key in (
                 (self.full_map, " ".join(entry.full)),
                 (self.core_map, " ".join(entry.core)),
@@ -164,6 +147,28 @@ class NameIndex:
         self._vocab = None
         self._vocab_by_len = None
         self._ids_sorted = None
+
+    # --- a copy on disk (retrieval/name_cache.py) --------------------------------------
+    def state(self) -> dict:
+        """The index as built-in values only (dicts, sets, tuples, strings, ints), which
+        ``marshal`` writes and ``from_state`` turns back into this index: every attribute
+        the index is built into, so one added later is kept too; not what a lookup derives
+        again on first use."""
+        values = {k: v for k, v in vars(self).items() if k not in _DERIVED}
+        values["entries"] = {
+            eid: tuple(getattr(e, f) for f in _ENTRY_FIELDS) for eid, e in self.entries.items()
+        }
+        return values
+
+    @classmethod
+    def from_state(cls, state: dict) -> NameIndex:
+        """Raises ValueError for a state of another layout (an older or newer index)."""
+        index = cls()
+        if set(state) != set(vars(index)) - _DERIVED:
+            raise ValueError("a name index of another layout")
+        index.__dict__.update(state)
+        index.entries = {eid: _Entry(*values) for eid, values in state["entries"].items()}
+        return index
 
     @property
     def vocab(self) -> list[str]:
@@ -204,7 +209,7 @@ class NameIndex:
         stripped = text.strip()
         if stripped.lower() in self.ids:
             offer(self.ids[stripped.lower()], SCORE_ID, "id")
-        for raw in _RAW_TOKEN.findall(text):
+        for raw in RAW_TOKEN.findall(text):
             tok = raw.strip(".").lower()
             if tok in self.ids and (any(c.isdigit() for c in tok) or "-" in tok or "_" in tok):
                 offer(self.ids[tok], SCORE_ID_IN_TEXT, "id")
@@ -231,61 +236,9 @@ class NameIndex:
                 text = _ID_WORD.sub(" ", text)
         # Places, days and amounts where they go ("a borrower in Vermont", "on March 3") are
         # not names.
-        self._match_names(parse(text).without_spans(text), offer, as_name, weak)
+        match_names(self, parse(text).without_spans(text), offer, as_name, weak)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], self.names[kv[0]]))
         return [Candidate(cid, self.names[cid], round(s, 4), [r]) for cid, (s, r) in ranked]
-
-    def _names_continuing(self, span: Sequence[str], customer_id: str) -> set[str]:
-        """Other customers whose core name starts with ``span`` and goes on ("Umbrella
-        Health" for "umbrella")."""
-        k = len(span)
-        rarest = min(span, key=self.df)
-        return {
-            e.customer_id
-            for eid in self.postings.get(rarest, ())
-            if (e := self._entries[eid]).customer_id != customer_id
-            and len(e.core) > k
-            and tuple(e.core[:k]) == tuple(span)
-        }
-
-    def _corrected(
-        self, tokens: list[str], keep: Sequence[bool] = (), weak: frozenset[str] = frozenset()
-    ) -> list[tuple[str, float]]:
-        """Each token with its similarity; unknown, non-common tokens snap to the nearest name
-        token when close enough (a typo). A word of the question's vocabulary (``weak``) or of
-        a place (``keep``: "Americas" of "Armed Forces Americas") is that word, not a typo."""
-        out = []
-        vocab = None
-        for idx, tok in enumerate(tokens):
-            if (
-                tok in self.postings
-                or tok in STOPWORDS
-                or tok in weak
-                or (idx < len(keep) and keep[idx])
-                or len(tok) < 5
-                or tok.isdigit()
-            ):
-                out.append((tok, 1.0))
-                continue
-            if vocab is None:
-                vocab = self.vocab
-            slip = self._single_slip(tok, self.vocab_near_length(len(tok)))
-            if slip is not None:
-                out.append((slip, SLIP_SIM))
-                continue
-            best = process.extractOne(tok, vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-            out.append((best[0], best[1] / 100.0) if best else (tok, 1.0))
-        return out
-
-    @staticmethod
-    def _single_slip(tok: str, vocab: list[str]) -> str | None:
-        """The one name word ``tok`` is a single slip of (OSA distance 1: a letter dropped,
-        added or changed, or two neighbours swapped), when it is long enough to be a name word
-        and no second name word is as close; else None (several: the ratio decides, as before)."""
-        if len(tok) < SLIP_MIN_LEN:
-            return None
-        near = process.extract(tok, vocab, scorer=OSA.distance, score_cutoff=1, limit=2)
-        return near[0][0] if len(near) == 1 else None
 
     def ids_fitting(self, prefixes: Sequence[str], suffixes: Sequence[str]) -> list[str]:
         """Customer ids starting with every prefix and ending with every suffix (case and the
@@ -309,203 +262,3 @@ class NameIndex:
                     hits.add(self.ids[k[::-1] if flip else k])
                 found = hits if found is None else found & hits
         return sorted(found or ())
-
-    def _match_names(
-        self,
-        text: str,
-        offer: Callable[[str, float, str], None],
-        as_name: bool = False,
-        weak: frozenset[str] = frozenset(),
-    ) -> None:
-        raw_words = _RAW_TOKEN.findall(text)
-        capitalized = {t for w in raw_words if w[:1].isupper() for t in normalize_tokens(w)}
-        if as_name:
-            capitalized |= {
-                t for t in normalize_tokens(text) if len(t) >= 3 and t not in WEAK | STOPWORDS
-            }
-        upper = {
-            w.strip(".").lower()
-            for w in raw_words
-            if len(w.strip(".")) >= 2 and w.strip(".").isupper()
-        }
-        tokens = normalize_tokens(text)
-        if not tokens:
-            return
-        short_ref = len(tokens) <= 4  # a bare customer reference, as in `c360 brief acme`
-        place = place_phrases(tokens)
-        corrected = self._corrected(tokens, [p is not None for p in place], weak)
-        words = [w for w, _ in corrected]
-        n = len(words)
-        matched_entries: set[int] = set()
-
-        # Whole names and core names as contiguous spans of the question.
-        spans: list[tuple[int, int, str, float, str]] = []
-        for i in range(n):
-            sim = 1.0
-            for j in range(i + 1, min(n, i + MAX_SPAN) + 1):
-                sim *= corrected[j - 1][1]
-                span = words[i:j]
-                if all(w in STOPWORDS for w in span) and not short_ref:
-                    continue
-                if j - i == 1 and span[0] in weak and not short_ref:
-                    continue  # "payday" of "a payday loan": a product word, not "Payday"
-                if all(w in STOPWORDS or w in WEAK or w in GENERIC or w in SUFFIXES for w in span):
-                    # Common words ("lender services", "bank of america") name a customer
-                    # only when typed as a name, or when they are the whole reference.
-                    # Read as a name (``as_name``), a role word counts as typed beside a word
-                    # that is not one ("bank of america"), never alone ("lender services").
-                    beside = as_name and any(w not in WEAK | STOPWORDS for w in span)
-                    typed = all(
-                        w in STOPWORDS or w in capitalized or (beside and w in WEAK)
-                        for w in tokens[i:j]
-                    )
-                    whole = short_ref and j == n and all(t in LEADING_DROP for t in tokens[:i])
-                    if not (typed or whole):
-                        continue
-                key = " ".join(span)
-                fuzzy = sim < 1.0
-                for eid in self.full_map.get(key, ()):
-                    entry = self._entries[eid]
-                    if rests_on_place(place, i, j, entry.full):
-                        continue
-                    matched_entries.add(eid)
-                    reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "name")
-                    spans.append((i, j, entry.customer_id, SCORE_FULL_NAME * sim, reason))
-                for eid in self.core_map.get(key, ()):
-                    entry = self._entries[eid]
-                    if rests_on_place(place, i, j, entry.full):
-                        continue
-                    matched_entries.add(eid)
-                    reason = "fuzzy name" if fuzzy else ("alias" if entry.is_alias else "core name")
-                    longer = self._names_continuing(span, entry.customer_id)
-                    if longer and DESCRIPTIVE_SUFFIXES & (set(entry.full) - set(entry.core)):
-                        # "Umbrella" is the core of "Umbrella Holdings" only because "Holdings"
-                        # was dropped as a legal word, and "Umbrella Health" starts with it
-                        # too: the dropped word is what tells them apart, so ask which.
-                        spans.append((i, j, entry.customer_id, SCORE_SHARED_TOKEN * sim, reason))
-                        for other in longer:
-                            matched_entries.update(self._by_customer.get(other, ()))
-                            spans.append((i, j, other, SCORE_SHARED_TOKEN * sim, "name prefix"))
-                        continue
-                    spans.append((i, j, entry.customer_id, SCORE_CORE_NAME * sim, reason))
-        # A name inside a longer name that also matched is not a mention of its own: "Acme
-        # Corporation Ltd" contains "Acme Corp", but names only the former.
-        for i, j, cid, score, reason in spans:
-            inside_longer = any(
-                i2 <= i and j <= j2 and j2 - i2 > j - i and cid2 != cid
-                for i2, j2, cid2, _, _ in spans
-            )
-            if not inside_longer:
-                offer(cid, score, reason)
-
-        # Acronyms typed in capitals ("TU", "BOA"), or alone as a bare reference.
-        for tok in set(tokens):
-            if tok in WEAK:  # "ID", "VT", "OR": a word of the question, not initials
-                continue
-            if all(place[k] is not None for k, t in enumerate(tokens) if t == tok):
-                continue  # a word of a place's name ("Rhode Island"), not initials
-            if tok in upper or (short_ref and n == 1):
-                for eid in self.acronym_map.get(tok, ()):
-                    offer(self._entries[eid].customer_id, SCORE_ACRONYM, "acronym")
-
-        # A distinctive part of a longer name ("TransUnion" -> "TransUnion Intermediate
-        # Holdings"): only from rare tokens, and only when typed as a name would be
-        # (capitalized) or as a bare reference.
-        total = max(len(self.names), 1)
-        distinct_cap = max(5, int(total * 0.002))
-        seen: set[int] = set()
-        candidates: list[int] = []
-        # Names made of common words ("Capital One Financial") are reached by their first two
-        # tokens typed together.
-        for idx in range(n - 1):
-            if short_ref or (tokens[idx] in capitalized and tokens[idx + 1] in capitalized):
-                candidates.extend(self.prefix2.get(f"{words[idx]} {words[idx + 1]}", ()))
-        for idx, (word, sim) in enumerate(corrected):
-            if (
-                len(word) < 2  # an initial: reached through the names it leads, not alone
-                or place[idx] is not None
-                or word in weak
-                or word in STOPWORDS
-                or word in SUFFIXES
-                or word in GENERIC
-                or word not in self.postings
-            ):
-                continue
-            if not (short_ref or word in capitalized or tokens[idx] in capitalized):
-                continue
-            if sim < 1.0 and sim < 0.85:
-                continue
-            postings = self.postings[word]
-            if len(postings) <= distinct_cap:
-                candidates.extend(postings)
-        for eid in candidates:
-            if eid in matched_entries or eid in seen:
-                continue
-            seen.add(eid)
-            entry = self._entries[eid]
-            score = self._partial_score(words, corrected, entry, total, distinct_cap, place, weak)
-            if score:
-                offer(entry.customer_id, score[0], score[1])
-
-    def _partial_score(
-        self, words, corrected, entry, total, distinct_cap, place=(), weak=frozenset()
-    ) -> tuple[float, str] | None:
-        """Longest run of the question's tokens inside the core name, weighted by how much of
-        the name's distinctiveness (IDF) it covers; a run at the name's start counts more.
-        A run of words of a place ("Island" of "Rhode Island") says nothing of the name unless
-        the name has the whole place; a product or issue word (``weak``) is as a role word."""
-        core = entry.core
-        place = list(place) or [None] * len(words)
-        best: tuple[float, str] | None = None
-        idf = {t: math.log(1 + total / max(self.df(t), 1)) for t in core}
-        core_weight = sum(idf.values()) or 1.0
-        for i in range(len(words)):
-            for s in range(len(core)):
-                k = 0
-                sim = 1.0
-                while i + k < len(words) and s + k < len(core) and words[i + k] == core[s + k]:
-                    sim *= corrected[i + k][1]
-                    k += 1
-                if not k:
-                    continue
-                run = core[s : s + k]
-                if rests_on_place(place, i, i + k, entry.full):
-                    continue
-                # Two leading content words typed together name a company even when each is
-                # common ("Capital One", "R & B"); otherwise the run needs one rare, specific
-                # word. A single letter is an initial, not such a word: "B" in "C B Merchant
-                # Services" says nothing about which company "R & B of Virginia" means.
-                # A number is a piece of an id ("5889" of "5889-JTMUL"), never a name word: a
-                # customer whose id is not in the store must not resolve to one sharing digits.
-                leading_pair = (
-                    s == 0
-                    and sum(t not in STOPWORDS and t not in SUFFIXES for t in run) >= 2
-                    and any(
-                        t not in WEAK and t not in weak and t not in STOPWORDS and not t.isdigit()
-                        for t in run
-                    )
-                )
-                if not leading_pair and not any(
-                    len(t) > 1
-                    and not t.isdigit()
-                    and t not in STOPWORDS
-                    and t not in SUFFIXES
-                    and t not in GENERIC
-                    and t not in WEAK
-                    and t not in weak
-                    and self.df(t) <= distinct_cap
-                    for t in run
-                ):
-                    continue
-                frac = sum(idf[t] for t in run) / core_weight
-                base = 0.62 if s == 0 else 0.5
-                score = (base + 0.1 * frac) * sim
-                if k == 1 and self.df(run[0]) > 1:
-                    # One word that several names share ("Santander", "Citizens") says no more
-                    # about one of them than the others, wherever it sits in the name: the
-                    # same score for all of them, so the caller asks which one.
-                    score = SCORE_SHARED_TOKEN * sim
-                reason = "name prefix" if s == 0 else "distinctive token"
-                if best is None or score > best[0]:
-                    best = (round(score, 4), reason)
-        return best

@@ -16,24 +16,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from rapidfuzz.distance import OSA
+
+from c360.us_states import US_STATES
+
 # --- US states and territories (USPS codes, as the CFPB export writes them) -------------------
-STATES: dict[str, str] = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
-    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
-    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa",
-    "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland",
-    "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi",
-    "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire",
-    "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
-    "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
-    "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee",
-    "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
-    "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "DC": "District of Columbia",
-    "PR": "Puerto Rico", "GU": "Guam", "VI": "Virgin Islands", "AS": "American Samoa",
-    "MP": "Northern Mariana Islands", "FM": "Federated States of Micronesia",
-    "MH": "Marshall Islands", "PW": "Palau", "AE": "Armed Forces Europe",
-    "AP": "Armed Forces Pacific", "AA": "Armed Forces Americas",
-}  # fmt: skip
+STATES: dict[str, str] = US_STATES
 STATE_ALIASES = {"washington dc": "DC", "washington d c": "DC", "d c": "DC", "us virgin islands":
                  "VI", "u s virgin islands": "VI"}  # fmt: skip
 # The military postal "states" as people write them ("Armed Forces in the Americas", "the
@@ -407,20 +395,9 @@ def _slipped_state(phrase: str) -> str | None:
 
 
 def _one_slip(a: str, b: str) -> bool:
-    if a == b:
-        return False
-    if len(a) == len(b):
-        diff = [k for k in range(len(a)) if a[k] != b[k]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+    """One slip apart: a letter dropped, added or changed, or two neighbours swapped (the
+    optimal string alignment distance is 1)."""
+    return OSA.distance(a, b) == 1
 
 
 def _place_word_before(lower: list[str], i: int) -> str:

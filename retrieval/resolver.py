@@ -23,9 +23,10 @@ from retrieval.decision import (  # re-exported: the resolver's public vocabular
     decide,
     decide_description,
 )
+from retrieval.name_cache import NameIndexCache
 from retrieval.name_index import SCORE_SHARED_TOKEN, NameIndex
 from retrieval.names import GENERIC, STOPWORDS, WEAK, normalize_tokens
-from store.queries import customer_name_rows, customers_fingerprint
+from store.queries import customer_name_rows, customers_digest, customers_fingerprint
 
 __all__ = [
     "ACCEPT",
@@ -48,10 +49,17 @@ class CustomerResolver:
     """Name index plus description search. Takes sessions, never opens them: a caller checks
     ``stale()`` and passes a session to ``refresh``."""
 
-    def __init__(self, index=None, embeddings=None, refresh_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        index=None,
+        embeddings=None,
+        refresh_seconds: float = 10.0,
+        cache: NameIndexCache | None = None,
+    ) -> None:
         self.index = index
         self.embeddings = embeddings
         self.refresh_seconds = refresh_seconds
+        self.cache = cache  # the index as another process built it for the same customers
         self._names: NameIndex | None = None
         self._lock = threading.RLock()
         # The timer, lock and watermark (the customers' fingerprint) of the name index.
@@ -76,20 +84,42 @@ class CustomerResolver:
         def look(seen: tuple[int, str] | None) -> tuple[int, str]:
             fingerprint = customers_fingerprint(session)
             if self._names is None or fingerprint != seen:
-                names = NameIndex()
-                names.upsert(customer_name_rows(session))
-                self._names = names
+                self._names = self._load_or_build(session)
             return fingerprint
 
         self._freshness.check(look, force=force or self._names is None)
 
+    def _load_or_build(self, session) -> NameIndex:
+        """The index kept in the cache for exactly these customers (their digest), else built
+        from the store's rows and kept for the next process, unless the customers changed
+        while it was built (the digest is read again after the rows)."""
+        if self.cache is None:
+            return self._build(session)
+        digest = customers_digest(session)
+        names = self.cache.load(digest)
+        if names is None:
+            names = self._build(session)
+            if customers_digest(session) == digest:
+                self.cache.save(digest, names)
+        return names
+
+    @staticmethod
+    def _build(session) -> NameIndex:
+        names = NameIndex()
+        names.upsert(customer_name_rows(session))
+        return names
+
     def customers_changed(self, session, customer_ids: Iterable[str]) -> None:
-        """In-process change hook (the ingest listener): update just those entries."""
+        """In-process change hook (the ingest listener): update just those entries; an id
+        no longer in the store (deleted, merged away) leaves the index."""
         ids = list(customer_ids)
         if not ids or self._names is None:
             return
         with self._lock:
-            self._names.upsert(customer_name_rows(session, ids))
+            rows = list(customer_name_rows(session, ids))
+            for gone in set(ids) - {r.customer_id for r in rows}:
+                self._names.remove(gone)
+            self._names.upsert(rows)
             self._freshness.watermark = customers_fingerprint(session)
 
     @staticmethod

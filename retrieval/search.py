@@ -18,12 +18,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import numpy as np
-from rank_bm25 import BM25Okapi
+from typing import TYPE_CHECKING
 
 from retrieval.embeddings import from_blob
 from store.queries import ChunkVector
+
+if TYPE_CHECKING:
+    import numpy as np
 
 RRF_K = 60
 RECENCY_WEIGHT = 0.004  # at most about a quarter of a top rank's RRF share
@@ -117,6 +118,10 @@ def rank_chunks(
     limit: int = 5,
 ) -> list[Evidence]:
     """Hybrid rank of one customer's chunks, best record first (one entry per record)."""
+    # Imported here: an answer the store gives (counts, open complaints) ranks nothing.
+    import numpy as np
+    from rank_bm25 import BM25Okapi
+
     usable = [c for c in chunks if c.origin != "exchange"]
     if not usable:
         return []

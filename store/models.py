@@ -208,6 +208,32 @@ class CustomerLinkRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PersonLinkRow(Base):
+    """A person of a source (a HubSpot contact) and the customer record that lists them: the
+    line and e-mail it added there, so the person leaves that record when the source archives
+    or merges them or moves them to another company."""
+
+    __tablename__ = "person_links"
+
+    person_id: Mapped[str] = mapped_column(String(255), primary_key=True)  # hs-contact-31
+    customer_id: Mapped[str] = mapped_column(String(255), index=True)
+    source: Mapped[str | None] = mapped_column(String(255))
+    line: Mapped[str] = mapped_column(Text)  # "Carla Diaz <carla@acme.com> (CFO)"
+    email: Mapped[str | None] = mapped_column(String(320))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SyncPendingRow(Base):
+    """A record a live source must read again once it can: the comments of a ticket that a
+    sync rejected (they were skipped; the comment stream does not bring them again)."""
+
+    __tablename__ = "sync_pending"
+
+    source: Mapped[str] = mapped_column(String(255), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(255), primary_key=True)  # complaint id
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ProcessedEventRow(Base):
     """Slack event/retry dedupe that holds across processes: inserting an id twice fails."""
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from c360.domain import OPEN_STATUSES, Alert, AlertEvent, Complaint, Moment, utc
 from store.models import AlertEventRow, AlertRow, ComplaintRow, MomentRow
-from store.queries import complaint_from_row, moment_from_row
+from store.queries import complaint_from_row, moment_from_row, record_from_row
 
 
 def is_postgres(session: Session) -> bool:
@@ -31,16 +31,7 @@ def is_postgres(session: Session) -> bool:
 
 
 def _alert(row) -> Alert:
-    values = dict(row._mapping)
-    for key, value in values.items():
-        if isinstance(value, datetime):
-            values[key] = utc(value)
-    values["reasons"] = list(values.get("reasons") or [])
-    values["citations"] = list(values.get("citations") or [])
-    values["escalations"] = values.get("escalations") or 0
-    values["reminders"] = values.get("reminders") or 0
-    values["version"] = values.get("version") or 0
-    return Alert(**values)
+    return record_from_row(Alert, row)
 
 
 def _alerts(session: Session, stmt) -> list[Alert]:

@@ -20,6 +20,8 @@ from store.models import (
     CustomerLinkRow,
     CustomerRow,
     MomentRow,
+    PersonLinkRow,
+    SyncPendingRow,
     SyncSourceRow,
 )
 from store.records import _slices, replace_chunks
@@ -77,6 +79,12 @@ def advance_cursor(
     """Store the cursor of a committed batch (call inside that batch's transaction)."""
     row = _row(session, name, connector, now)
     row.cursor = cursor
+    row.records_seen = (row.records_seen or 0) + seen
+
+
+def count_seen(session: Session, name: str, connector: str, seen: int, now: datetime) -> None:
+    """A committed batch that moves no cursor (a ticket's comments read again)."""
+    row = _row(session, name, connector, now)
     row.records_seen = (row.records_seen or 0) + seen
 
 
@@ -183,9 +191,132 @@ def customers(session: Session, ids: Iterable[str]) -> dict[str, CustomerRow]:
     return found
 
 
+def moment_urls(session: Session, moment_ids: Iterable[str]) -> dict[str, str]:
+    """moment id -> its url, for the ids that exist and have one."""
+    found = _lookup(session, MomentRow.moment_id, MomentRow.url, moment_ids)
+    return {k: v for k, v in found.items() if v}
+
+
 def complaint_customers(session: Session, complaint_ids: Iterable[str]) -> dict[str, str]:
     """complaint id -> its customer id, for the ids that exist."""
     return _lookup(session, ComplaintRow.complaint_id, ComplaintRow.customer_id, complaint_ids)
+
+
+# --- people of a source (HubSpot contacts) -------------------------------------------------
+def person_links(session: Session, person_ids: Iterable[str]) -> dict[str, PersonLinkRow]:
+    """person id -> where that person is listed now (only persons listed somewhere)."""
+    found: dict[str, PersonLinkRow] = {}
+    for part in _slices(sorted(set(person_ids))):
+        for row in session.scalars(select(PersonLinkRow).where(PersonLinkRow.person_id.in_(part))):
+            found[row.person_id] = row
+    return found
+
+
+def people_of(session: Session, customer_ids: Iterable[str]) -> dict[str, list[PersonLinkRow]]:
+    """customer id -> the persons its record lists (by their links)."""
+    found: dict[str, list[PersonLinkRow]] = {}
+    for part in _slices(sorted(set(customer_ids))):
+        for row in session.scalars(
+            select(PersonLinkRow).where(PersonLinkRow.customer_id.in_(part))
+        ):
+            found.setdefault(row.customer_id, []).append(row)
+    return found
+
+
+def put_person_links(
+    session: Session,
+    listed: dict[str, tuple[str, str, str | None]],
+    gone: Iterable[str],
+    source: str,
+    now: datetime,
+) -> None:
+    """Record where persons are listed now (person id -> (customer id, line, email)) and
+    forget the persons in ``gone``; in the transaction of the page that changed them."""
+    for part in _slices(sorted(set(gone) - set(listed))):
+        session.execute(delete(PersonLinkRow).where(PersonLinkRow.person_id.in_(part)))
+    for person_id, (customer_id, line, email) in sorted(listed.items()):
+        row = session.get(PersonLinkRow, person_id)
+        if row is None:
+            row = PersonLinkRow(person_id=person_id)
+            session.add(row)
+        row.customer_id, row.line, row.email = customer_id, line, email
+        row.source, row.updated_at = source, now
+
+
+# --- what a source must read again --------------------------------------------------------
+def pending(session: Session, source: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(SyncPendingRow.record_id)
+            .where(SyncPendingRow.source == source)
+            .order_by(SyncPendingRow.record_id)
+        )
+    )
+
+
+def put_pending(
+    session: Session, source: str, add: Iterable[str], drop: Iterable[str], now: datetime
+) -> None:
+    add, drop = set(add), set(drop)
+    for part in _slices(sorted(drop - add)):
+        session.execute(
+            delete(SyncPendingRow).where(
+                SyncPendingRow.source == source, SyncPendingRow.record_id.in_(part)
+            )
+        )
+    for record_id in sorted(add - drop):
+        if session.get(SyncPendingRow, (source, record_id)) is None:
+            session.add(SyncPendingRow(source=source, record_id=record_id, created_at=now))
+
+
+def unlink(session: Session, alias_id: str) -> None:
+    """A source's customer that is gone (a deleted organization) no longer names its target."""
+    session.execute(delete(CustomerLinkRow).where(CustomerLinkRow.alias_id == alias_id))
+
+
+IDENTITY_REASONS = ("domain", "external_id")  # the same customer in two sources (not a merge)
+
+
+def link_reasons(session: Session, alias_ids: Iterable[str]) -> dict[str, str]:
+    """alias id -> why it is linked (domain | external_id | merged)."""
+    return _lookup(session, CustomerLinkRow.alias_id, CustomerLinkRow.reason, alias_ids)
+
+
+def source_links_to(session: Session, source: str, customer_ids: Iterable[str]) -> dict[str, int]:
+    """customer id -> how many of ``source``'s customer ids are the same customer as it
+    (identity links; merges not counted)."""
+    found: dict[str, int] = {}
+    for part in _slices(sorted(set(customer_ids))):
+        for (cid,) in session.execute(
+            select(CustomerLinkRow.customer_id).where(
+                CustomerLinkRow.source == source,
+                CustomerLinkRow.customer_id.in_(part),
+                CustomerLinkRow.reason.in_(IDENTITY_REASONS),
+            )
+        ):
+            found[cid] = found.get(cid, 0) + 1
+    return found
+
+
+def source_records_of(session: Session, source: str, customer_id: str) -> list[str]:
+    """Record ids (``kind:id``) of ``source``'s moments and complaints filed under a customer."""
+    out = [
+        f"complaint:{c}"
+        for c in session.scalars(
+            select(ComplaintRow.complaint_id).where(
+                ComplaintRow.customer_id == customer_id, ComplaintRow.source == source
+            )
+        )
+    ]
+    out += [
+        f"moment:{m}"
+        for m in session.scalars(
+            select(MomentRow.moment_id).where(
+                MomentRow.customer_id == customer_id, MomentRow.source == source
+            )
+        )
+    ]
+    return out
 
 
 # --- deletes and merges -------------------------------------------------------------------
@@ -240,6 +371,7 @@ def delete_records(
         session.execute(delete(ComplaintValueRow).where(ComplaintValueRow.complaint_id.in_(part)))
         session.execute(delete(ComplaintRow).where(ComplaintRow.complaint_id.in_(part)))
     for part in _slices(sorted(set(ids["customer"]))):
+        session.execute(delete(PersonLinkRow).where(PersonLinkRow.customer_id.in_(part)))
         session.execute(delete(CustomerRow).where(CustomerRow.customer_id.in_(part)))
     return removed
 
@@ -260,6 +392,9 @@ def redirect_customer(session: Session, old_id: str, new_id: str) -> list[str]:
         update(ComplaintValueRow)
         .where(ComplaintValueRow.customer_id == old_id)
         .values(customer_id=new_id)
+    )
+    session.execute(
+        update(PersonLinkRow).where(PersonLinkRow.customer_id == old_id).values(customer_id=new_id)
     )
     moved = list(
         session.scalars(

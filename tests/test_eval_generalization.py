@@ -62,6 +62,22 @@ def gen():
     return _load_generator()
 
 
+@pytest.fixture(scope="module")
+def gen_data(gen):
+    """Its data and item builder (eval/generalization/data.py)."""
+    from eval.generalization import data
+
+    return data
+
+
+@pytest.fixture(scope="module")
+def vocabulary(gen):
+    """Its own vocabulary (eval/generalization/vocabulary.py)."""
+    from eval.generalization import vocabulary
+
+    return vocabulary
+
+
 def row(cid, company, day, state="VT", issue="Attempts to collect debt not owed", **extra):
     base = dict.fromkeys(HEADER, "")
     base.update(
@@ -82,7 +98,7 @@ def row(cid, company, day, state="VT", issue="Attempts to collect debt not owed"
 
 
 # --- the generator's ground truth --------------------------------------------------------------
-def test_a_description_is_unique_only_over_the_whole_store_including_the_other_year(gen):
+def test_a_description_is_unique_only_over_the_whole_store_including_the_other_year(gen, gen_data):
     """Alone, the 2019 complaint from Vermont on 2019/3/3 singles out Acme; a 2023-file row of
     the same day and state for another company (a distractor) makes it an ask-back."""
     older = [
@@ -90,35 +106,37 @@ def test_a_description_is_unique_only_over_the_whole_store_including_the_other_y
         row(3000002, "Acme Collections LLC", "2019/3/9"),
     ]
     b = gen.Builder([older, []], [])
-    facets = gen.Facets(day=date(2019, 3, 3), state="VT")
+    facets = gen_data.Facets(day=date(2019, 3, 3), state="VT")
     assert b.owners(facets) == ["acme-collections-llc"]
     distractor = [row(7000001, "Globex Lending Inc", "03/03/19")]
     b = gen.Builder([older, distractor], [])
     assert b.owners(facets) == ["acme-collections-llc", "globex-lending-inc"]
 
 
-def test_a_paraphrase_is_read_broadly_for_uniqueness_and_narrowly_for_gold(gen):
+def test_a_paraphrase_is_read_broadly_for_uniqueness_and_narrowly_for_gold(
+    gen, gen_data, vocabulary
+):
     """'unexpected fees' may mean 'Fees or interest' too: a company with only that value makes
     the description not unique, but gold holds only the value the phrase was written for."""
-    fees = next(c for c in gen.ISSUES if c.key == "fees")
+    fees = next(c for c in vocabulary.ISSUES if c.key == "fees")
     rows = [
         row(1, "Acme Bank", "2019/5/5", issue="Charged fees or interest you didn't expect"),
         row(2, "Globex Card Co", "2019/5/5", issue="Fees or interest"),
     ]
     b = gen.Builder([rows, []], [])
-    facets = gen.Facets(day=date(2019, 5, 5), issue=fees)
+    facets = gen_data.Facets(day=date(2019, 5, 5), issue=fees)
     assert b.owners(facets) == ["acme-bank", "globex-card-co"]
     assert [c.id for c in b.fitting(facets, primary=True)] == ["1"]
 
 
-def test_relative_dates_point_back_to_the_day_from_the_moment_they_are_asked(gen):
+def test_relative_dates_point_back_to_the_day_from_the_moment_they_are_asked(gen, vocabulary):
     import random
 
     rng = random.Random(5)
     day = date(2023, 3, 14)  # a Tuesday
     seen = set()
     for _ in range(200):
-        phrase, at = gen.relative_date(day, rng)
+        phrase, at = vocabulary.relative_date(day, rng)
         asked = at.date()
         seen.add(phrase.split()[0])
         if phrase == "yesterday":
@@ -134,29 +152,29 @@ def test_relative_dates_point_back_to_the_day_from_the_moment_they_are_asked(gen
     assert {"yesterday", "last", "on", "a"} <= seen
 
 
-def test_every_date_form_names_the_same_day(gen):
+def test_every_date_form_names_the_same_day(gen, vocabulary):
     day = date(2022, 3, 3)
-    texts = [form(day) for form in gen.DATE_FORMS]
+    texts = [form(day) for form in vocabulary.DATE_FORMS]
     assert "March 3, 2022" in texts and "3/3/2022" in texts and "3 March 2022" in texts
     assert all("3" in t and ("22" in t) for t in texts)
     assert len(set(texts)) == len(texts)
 
 
-def test_a_typo_of_a_name_is_one_slip_away_from_that_name_only(gen):
+def test_a_typo_of_a_name_is_one_slip_away_from_that_name_only(gen, gen_data):
     rows = [row(1, "Cottonwood Financial Ltd", "2019/1/2"), row(2, "Cottonwool Bank", "2019/1/3")]
     b = gen.Builder([rows, []], [], seed=3)
     slips = {b.typo_name("Cottonwood Financial") for _ in range(60)} - {None}
     assert slips
     for slip in slips:
         (changed,) = [w for w in slip.lower().split() if w not in ("cottonwood", "financial")]
-        assert gen.one_edit(changed, "cottonwood") or gen.one_edit(changed, "financial")
-        assert not gen.one_edit(changed, "cottonwool") and changed != "cottonwool"
+        assert gen_data.one_edit(changed, "cottonwood") or gen_data.one_edit(changed, "financial")
+        assert not gen_data.one_edit(changed, "cottonwool") and changed != "cottonwool"
 
 
 def test_partial_ids_ask_back_when_several_customers_fit_and_answer_when_one_does(gen):
     telco = [{"customerID": x} for x in ("7590-VHVEG", "7590-ABCDE", "1234-QWERT")]
     b = gen.Builder([[row(3165542, "Acme Bank", "2019/1/2")], []], telco, seed=11)
-    gen.gen_partial_ids(b, 25)
+    gen.questions.gen_partial_ids(b, 25)
     kinds = {i["kind"] for i in b.items}
     assert "partial:t-prefix:several" in kinds and "partial:t-suffix:one" in kinds
     for item in b.items:
@@ -183,7 +201,7 @@ def test_same_data_same_seed_same_items_and_no_question_twice(gen, tmp_path):
     questions = [i["question"].lower() for i in first]
     assert len(questions) == len(set(questions))
     path = tmp_path / "x.jsonl"
-    gen.write_jsonl(first, path)
+    gen.common.write_jsonl(first, path)
     assert [i.id for i in load_items(path)] == [i["id"] for i in first]
 
 
@@ -277,7 +295,7 @@ def _committed(path: Path) -> list[dict]:
 
 
 def test_the_committed_set_is_what_the_generator_makes_and_is_as_large_as_the_issue_asks(
-    shared_data, gen
+    shared_data, gen, vocabulary
 ):
     items = _committed(FULL)
     assert items == gen.build_full(shared_data), (
@@ -290,9 +308,11 @@ def test_the_committed_set_is_what_the_generator_makes_and_is_as_large_as_the_is
     assert len(by_class["partial-id"]) + len(by_class["ask-back"]) >= 40
     # no description names its company (a state can share a word with it: FirstBank Puerto
     # Rico, a complaint from Puerto Rico), and both CFPB files are targeted
-    places = {w for name in gen.STATES.values() for w in name.lower().split()}
+    places = {w for name in vocabulary.STATES.values() for w in name.lower().split()}
     for item in by_class["description"]:
-        company_words = set(item["customer_id"].split("-")) - gen.LEGAL_WORDS - gen.COMMON_WORDS
+        company_words = (
+            set(item["customer_id"].split("-")) - vocabulary.LEGAL_WORDS - vocabulary.COMMON_WORDS
+        )
         company_words -= places
         long_words = {w for w in company_words if len(w) >= 5}
         assert not long_words & set(re.findall(r"[a-z0-9]+", item["question"].lower())), item

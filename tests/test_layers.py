@@ -1,7 +1,7 @@
 """The layers are held by a tool: `lint-imports` (import-linter, contracts in pyproject.toml),
 run by `make lint`. It passes on the tree, and fails when a violating import is planted in a
 copy of it: a store module importing the bot, a bot module importing SQLAlchemy, a prompt
-importing a service."""
+importing a service, retrieval reading ORM rows."""
 
 from __future__ import annotations
 
@@ -83,6 +83,16 @@ def test_the_tree_keeps_every_import_contract():
             "c360/services/evaluation/runner.py",
             "from store.models import CustomerRow\n",
             "the brief and the evaluation query no ORM rows",
+        ),
+        (
+            "retrieval/describe.py",
+            "from store.models import ComplaintRow\n",
+            "retrieval reads no ORM rows and opens no sessions",
+        ),
+        (
+            "retrieval/_planted.py",
+            "from store.db import session_factory\n",
+            "retrieval reads no ORM rows and opens no sessions",
         ),
     ],
 )

@@ -11,6 +11,7 @@ from fixtures.brief_records import load
 from c360.domain import Customer
 from retrieval.decision import decide, decide_description
 from retrieval.name_index import NameIndex
+from retrieval.name_match import single_slip
 from retrieval.names import core_tokens, normalize_tokens
 from store.queries import CustomerNameRow
 
@@ -159,9 +160,7 @@ def test_the_slip_check_reads_only_words_one_letter_longer_or_shorter(look_alike
             slips.add(word[:i] + word[i] + word[i:])  # a doubled letter
     for tok in sorted(slips):
         near = look_alikes.vocab_near_length(len(tok))
-        assert NameIndex._single_slip(tok, near) == NameIndex._single_slip(
-            tok, look_alikes.vocab
-        ), tok
+        assert single_slip(tok, near) == single_slip(tok, look_alikes.vocab), tok
 
 
 def test_a_single_letter_is_an_initial_and_names_no_company_on_its_own(look_alikes):

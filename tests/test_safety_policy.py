@@ -18,6 +18,7 @@ from c360.safety.policy import (
     Content,
     Outcome,
     Requester,
+    Standing,
     Surface,
     decide,
 )
@@ -52,9 +53,9 @@ EXPECTED = {
 @pytest.mark.parametrize(("surface", "content"), SURFACES)
 def test_a_member_and_an_unconfirmed_requester(surface, content):
     member, unknown = EXPECTED[(surface, content)]
-    got = decide(Requester.member("U0ALICE001"), surface, content)
+    got = decide(Requester("U0ALICE001", Standing.MEMBER), surface, content)
     assert (got.outcome, got.reason) == member
-    got = decide(Requester.unknown("U0ALICE001"), surface, content)
+    got = decide(Requester("U0ALICE001", Standing.UNKNOWN), surface, content)
     assert (got.outcome, got.reason) == unknown
 
 
@@ -62,8 +63,8 @@ def test_a_member_and_an_unconfirmed_requester(surface, content):
 @pytest.mark.parametrize(
     ("requester", "reason"),
     [
-        (Requester.guest("U0GUEST003"), GUEST_USER),
-        (Requester.external("U0EXT00004"), EXTERNAL_USER),
+        (Requester("U0GUEST003", Standing.GUEST), GUEST_USER),
+        (Requester("U0EXT00004", Standing.EXTERNAL), EXTERNAL_USER),
     ],
 )
 def test_guests_and_users_of_other_organisations_are_refused_everywhere(

@@ -7,7 +7,8 @@ import json
 import re
 
 from bot import blocks, listeners, picker, views
-from bot.answering import answer_picked, log_picked_moment, send_full_brief, share_in_channel
+from bot.answering import answer_picked, send_full_brief, share_in_channel
+from bot.moments import log_picked_moment
 from bot.services import BotServices
 
 FEEDBACK_THANKS = {

@@ -7,7 +7,8 @@ from __future__ import annotations
 import threading
 
 from bot import listeners, wording
-from bot.answering import answer_command, log_moment_command
+from bot.answering import answer_command
+from bot.moments import log_moment_command
 from bot.services import BotServices
 
 CUSTOMER_USAGE = "Usage: `/customer <customer name or a question>`, e.g. `/customer Acme` or `/customer what did Acme complain about?`"

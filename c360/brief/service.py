@@ -25,16 +25,17 @@ from c360.brief.resolve import QuestionResolver, reader_tz
 from c360.brief.result import BriefResult, Item, Section, render
 from c360.brief.vocabulary import Vocabulary
 from c360.domain import Asker
-from c360.ports import ResolvedReference
+from c360.ports import BriefsPort, ResolvedReference
 from prompts import brief as W
 from prompts import resolution as R
 from retrieval.fieldindex import FieldIndex
+from retrieval.name_cache import NameIndexCache
 from retrieval.resolver import Candidate, CustomerResolver, Resolution
 from store import queries as Q
 
 
 @dataclass(eq=False)
-class BriefService:
+class BriefService(BriefsPort):
     sessions: Any  # a session factory (``store.db.session_factory``)
     embeddings: Any
     index: Any  # the global vector index (descriptions, the baseline)
@@ -47,7 +48,7 @@ class BriefService:
         from c360.clock import SystemClock
 
         self.clock = self.clock or SystemClock()
-        self.resolver = CustomerResolver(self.index, self.embeddings)
+        self.resolver = CustomerResolver(self.index, self.embeddings, cache=self._name_cache())
         self.vocabulary = Vocabulary(self.sessions, self.embeddings)
         self.picker = CustomerPicker(self.sessions)  # typeahead: prefixes of names, ids, domains
         # The clock is read at each use: an evaluation swaps it for the set's own day.
@@ -55,11 +56,25 @@ class BriefService:
             self.sessions, self.resolver, self.vocabulary, lambda: self.clock.now()
         )
 
+    def _name_cache(self) -> NameIndexCache | None:
+        if self.settings is None:
+            return None
+        return NameIndexCache(
+            self.settings.resolved_index_cache_dir, self.settings.resolved_database_url
+        )
+
     @property
     def ingest_listeners(self) -> tuple:
         """What must see every committed ingest batch (the container wires them): new or
         renamed customers resolve at once, new field values count at once."""
         return (self.on_ingest_names, self.vocabulary.on_ingest)
+
+    def on_customers_removed(self, customer_ids: list[str]) -> None:
+        """Customers a live source deleted or merged away no longer resolve (those another
+        source's records keep are read again)."""
+        self.picker.invalidate()
+        with self.sessions() as session:
+            self.resolver.customers_changed(session, customer_ids)
 
     def on_ingest_names(self, summary, records) -> None:
         """New or renamed customers resolve at once and show in the picker."""

@@ -1,7 +1,17 @@
-"""One module per command group, each with ``register(subparsers)``. A command's handler is
-``func(args, container) -> int`` (the exit code)."""
+"""One module per command group, each declaring its commands as data (``COMMANDS``: name,
+help, options, handler) and registering them with ``register(subparsers)``. A command's handler
+is ``func(args, container) -> int`` (the exit code).
+
+One table shape for every command, so an option is written once, as the arguments
+``ArgumentParser.add_argument`` takes, and the options several commands share (``--json``,
+``--progress``) are defined here."""
+
+from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 COMMAND_MODULES = [
     "c360.commands.ingest",  # ingest
@@ -16,9 +26,55 @@ COMMAND_MODULES = [
 ]
 
 
-def add_progress_option(parser: argparse.ArgumentParser) -> None:
-    """``--progress/--no-progress``: the ingest progress bar, for the commands that ingest."""
-    parser.add_argument(
-        "--progress", action=argparse.BooleanOptionalAction, default=None,
-        help="progress bar on stderr (default: when stderr is a terminal)",
-    )  # fmt: skip
+@dataclass(frozen=True)
+class Option:
+    """One ``add_argument`` call: its flags (or positional name) and keyword arguments."""
+
+    flags: tuple[str, ...]
+    settings: dict[str, Any]
+
+
+def option(*flags: str, **settings: Any) -> Option:
+    return Option(flags, settings)
+
+
+# ``--progress/--no-progress``: the ingest progress bar, for the commands that ingest.
+PROGRESS = option(
+    "--progress", action=argparse.BooleanOptionalAction, default=None,
+    help="progress bar on stderr (default: when stderr is a terminal)",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command (or an action of a command group, in ``actions``) as data."""
+
+    name: str
+    help: str
+    func: Callable[[argparse.Namespace, Any], int] | None = None
+    options: Sequence[Option] = ()
+    description: str | None = None  # prose, one text block: argparse folds and re-wraps it
+    actions: Sequence[Command] = ()  # subcommands: ``db upgrade``, ``alerts scan``
+    actions_dest: str | None = None  # where argparse puts the chosen action's name
+    extra: dict[str, Any] = field(default_factory=dict)  # more add_parser keywords
+
+
+def add_command(sub, command: Command) -> argparse.ArgumentParser:
+    """Add ``command`` (and its actions) to the subparsers ``sub``."""
+    parser = sub.add_parser(
+        command.name, help=command.help, description=command.description, **command.extra
+    )
+    for opt in command.options:
+        parser.add_argument(*opt.flags, **opt.settings)
+    if command.actions:
+        actions = parser.add_subparsers(dest=command.actions_dest, metavar="ACTION", required=True)
+        for action in command.actions:
+            add_command(actions, action)
+    if command.func is not None:
+        parser.set_defaults(func=command.func)
+    return parser
+
+
+def add_commands(sub, commands: Sequence[Command]) -> None:
+    for command in commands:
+        add_command(sub, command)

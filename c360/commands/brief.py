@@ -9,38 +9,26 @@ import getpass
 import json
 import os
 
+from c360.commands import Command, add_commands, option
+
 
 def register(sub) -> None:
-    brief = sub.add_parser("brief", help="the 360° brief of one customer (id, name, or any text)")
-    brief.add_argument(
-        "customer", nargs="+", help="customer id, name, alias, email, domain or description"
-    )
-    _common(brief)
-    brief.set_defaults(func=_brief)
-
-    ask = sub.add_parser("ask", help="answer a question about a customer, then the brief")
-    ask.add_argument(
-        "question", nargs="+", help='the question, e.g. "what did Acme complain about lately?"'
-    )
-    ask.add_argument(
-        "--customer",
-        dest="context_customer",
-        help="customer id to use when the question names none",
-    )
-    _common(ask)
-    ask.set_defaults(func=_ask)
-
-
-def _common(parser) -> None:
-    parser.add_argument(
-        "--json", action="store_true", help="print the JSON contract instead of text"
-    )
-    parser.add_argument(
-        "--as", dest="asker", help="who is asking (logged with the exchange); default $USER"
-    )
-    parser.add_argument(
-        "--no-log", action="store_true", help="do not log this exchange as a moment"
-    )
+    common = (
+        option("--json", action="store_true", help="print the JSON contract instead of text"),
+        option("--as", dest="asker", help="who is asking (logged with the exchange); default $USER"),
+        option("--no-log", action="store_true", help="do not log this exchange as a moment"),
+    )  # fmt: skip
+    add_commands(sub, [
+        Command("brief", "the 360° brief of one customer (id, name, or any text)", _brief, [
+            option("customer", nargs="+", help="customer id, name, alias, email, domain or description"),
+            *common,
+        ]),
+        Command("ask", "answer a question about a customer, then the brief", _ask, [
+            option("question", nargs="+", help='the question, e.g. "what did Acme complain about lately?"'),
+            option("--customer", dest="context_customer", help="customer id to use when the question names none"),
+            *common,
+        ]),
+    ])  # fmt: skip
 
 
 def _asker(args):

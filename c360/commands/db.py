@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from c360.commands import Command, add_commands
+
 
 def register(sub) -> None:
-    parser = sub.add_parser("db", help="database maintenance")
-    dbsub = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    upgrade = dbsub.add_parser("upgrade", help="apply Alembic migrations (idempotent)")
-    upgrade.set_defaults(func=_upgrade)
+    add_commands(sub, [
+        Command("db", "database maintenance", actions_dest="db_command", actions=[
+            Command("upgrade", "apply Alembic migrations (idempotent)", _upgrade),
+        ]),
+    ])  # fmt: skip
 
 
 def _upgrade(args, container) -> int:

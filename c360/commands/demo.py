@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from c360.commands import add_progress_option
+from c360.commands import PROGRESS, Command, add_commands, option
 from c360.domain import Asker
 
 MANIFEST = "demo.json"
@@ -29,31 +29,29 @@ SHOWCASE = [
 
 
 def register(sub) -> None:
-    parser = sub.add_parser(
-        "demo",
-        help="generate a sample company, ingest it and show a few briefs",
-        description=(
-            "Generate a realistic sample company (customers with look-alike names, two years of "
-            "calls, emails, meetings, notes, chats and complaints), write it as canonical files, "
-            "ingest them and print a few briefs. Deterministic for a given --seed and --today."
+    add_commands(sub, [
+        Command(
+            "demo", "generate a sample company, ingest it and show a few briefs", run,
+            description="""
+                Generate a realistic sample company (customers with look-alike names, two years
+                of calls, emails, meetings, notes, chats and complaints), write it as canonical
+                files, ingest them and print a few briefs. Deterministic for a given --seed and
+                --today.
+            """,
+            options=[
+                option("--dir", type=Path, help="where to write the files (default: <data dir>/demo-input)"),
+                option("--customers", type=int, default=300, help="number of customers (default 300, at least 10)"),
+                option("--seed", type=int, default=7, help="random seed (default 7)"),
+                option(
+                    "--today", type=date.fromisoformat,
+                    help="anchor day YYYY-MM-DD; all dates fall in the two years before it "
+                    "(default: the day of the first run in this directory, else today)",
+                ),
+                option("--no-briefs", action="store_true", help="generate and ingest only"),
+                PROGRESS,
+            ],
         ),
-    )
-    parser.add_argument(
-        "--dir", type=Path, help="where to write the files (default: <data dir>/demo-input)"
-    )
-    parser.add_argument(
-        "--customers", type=int, default=300, help="number of customers (default 300, at least 10)"
-    )
-    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument(
-        "--today",
-        type=date.fromisoformat,
-        help="anchor day YYYY-MM-DD; all dates fall in the two years before it "
-        "(default: the day of the first run in this directory, else today)",
-    )
-    parser.add_argument("--no-briefs", action="store_true", help="generate and ingest only")
-    add_progress_option(parser)
-    parser.set_defaults(func=run)
+    ])  # fmt: skip
 
 
 def run(args, container) -> int:

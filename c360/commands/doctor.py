@@ -5,28 +5,29 @@ from __future__ import annotations
 
 import json
 
+from c360.commands import Command, add_commands, option
 from c360.safety.terminal import printable
 
 
 def register(sub) -> None:
-    parser = sub.add_parser(
-        "doctor",
-        help="check that the vector index equals the store and every ingest run finished",
-        description=(
-            "Counts missing_vectors (store chunks not in Chroma), orphan_vectors (Chroma ids with "
-            "no chunk in the store), stale_vectors (Chroma's customer, record or text differ "
-            "from the store), unfinished_runs (ingests whose process died) and, for "
-            "information, suspicious_records (text addressed to an AI). Exit 0 when the first "
-            "four are 0, else 1. --repair fixes them from the stored vectors (no embedding). "
-            "Live sources that failed their last sync or are older than 3x their interval are "
-            "listed as stale sources (stale_sources in --json)."
+    add_commands(sub, [
+        Command(
+            "doctor", "check that the vector index equals the store and every ingest run finished", run,
+            description="""
+                Counts missing_vectors (store chunks not in Chroma), orphan_vectors (Chroma ids
+                with no chunk in the store), stale_vectors (Chroma's customer, record or text
+                differ from the store), unfinished_runs (ingests whose process died) and, for
+                information, suspicious_records (text addressed to an AI). Exit 0 when the first
+                four are 0, else 1. --repair fixes them from the stored vectors (no embedding).
+                Live sources that failed their last sync or are older than 3x their interval are
+                listed as stale sources (stale_sources in --json).
+            """,
+            options=[
+                option("--repair", action="store_true", help="make the index equal to the store, close dead runs"),
+                option("--json", action="store_true", help="print the counts as JSON on stdout"),
+            ],
         ),
-    )
-    parser.add_argument(
-        "--repair", action="store_true", help="make the index equal to the store, close dead runs"
-    )
-    parser.add_argument("--json", action="store_true", help="print the counts as JSON on stdout")
-    parser.set_defaults(func=run)
+    ])  # fmt: skip
 
 
 def run(args, container) -> int:

@@ -9,49 +9,41 @@ import argparse
 import json
 import sys
 
+from c360.commands import Command, add_commands, option
+
 
 def register(sub) -> None:
-    parser = sub.add_parser(
-        "eval",
-        help="evaluate answer quality on a JSONL file of items (ours beside the baseline)",
-        description="Runs each item's question through c360 and through the plain LangChain "
-        "baseline (Chroma similarity_search, no customer resolution) and prints resolution, "
-        "clarification, recall@5/@10, MRR, contamination, citation validity, abstention and latency. "
-        "Generate items with eval/make_devset.py.",
-    )
-    parser.add_argument(
-        "file",
-        nargs="+",
-        help="evaluation items, one JSON object a line; several files are reported side by side "
-        "(e.g. eval/devset.jsonl eval/generalization.jsonl)",
-    )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument(
-        "--baseline",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also run the LangChain baseline (default: yes)",
-    )
-    parser.add_argument("--k", type=int, default=10, help="baseline hits per question (default 10)")
-    parser.add_argument("--limit", type=int, help="only the first N items (of each file)")
-    parser.add_argument(
-        "--outcomes", action="store_true", help="with --json: include every item's outcome"
-    )
-    parser.add_argument(
-        "--show-failures",
-        type=int,
-        default=0,
-        metavar="N",
-        help="list up to N failing item ids per metric",
-    )
-    parser.add_argument(
-        "--show-slowest",
-        type=int,
-        default=0,
-        metavar="N",
-        help="list the N slowest items of each system with their latency (where the p95 comes from)",
-    )
-    parser.set_defaults(func=_eval)
+    add_commands(sub, [
+        Command(
+            "eval", "evaluate answer quality on a JSONL file of items (ours beside the baseline)", _eval,
+            description="""
+                Runs each item's question through c360 and through the plain LangChain baseline
+                (Chroma similarity_search, no customer resolution) and prints resolution,
+                clarification, recall@5/@10, MRR, contamination, citation validity, abstention
+                and latency. Generate items with eval/make_devset.py.
+            """,
+            options=[
+                option(
+                    "file", nargs="+",
+                    help="evaluation items, one JSON object a line; several files are reported side by side "
+                    "(e.g. eval/devset.jsonl eval/generalization.jsonl)",
+                ),
+                option("--json", action="store_true", help="print the report as JSON"),
+                option(
+                    "--baseline", action=argparse.BooleanOptionalAction, default=True,
+                    help="also run the LangChain baseline (default: yes)",
+                ),
+                option("--k", type=int, default=10, help="baseline hits per question (default 10)"),
+                option("--limit", type=int, help="only the first N items (of each file)"),
+                option("--outcomes", action="store_true", help="with --json: include every item's outcome"),
+                option("--show-failures", type=int, default=0, metavar="N", help="list up to N failing item ids per metric"),
+                option(
+                    "--show-slowest", type=int, default=0, metavar="N",
+                    help="list the N slowest items of each system with their latency (where the p95 comes from)",
+                ),
+            ],
+        ),
+    ])  # fmt: skip
 
 
 def _eval(args, container) -> int:

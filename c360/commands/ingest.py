@@ -7,48 +7,38 @@ import logging
 import sys
 import traceback
 
-from c360.commands import add_progress_option
+from c360.commands import PROGRESS, Command, add_commands, option
 from c360.safety.terminal import printable
 
 log = logging.getLogger(__name__)
 
 
 def register(sub) -> None:
-    parser = sub.add_parser(
-        "ingest",
-        help="ingest customers, moments and complaints (files or SQL)",
-        description=(
-            "Ingest CSV / JSONL / JSON files (kind from the file name: customers.*, moments.*, "
-            "complaints.*, or --kind), a SQL query (--sql URL --query ...), or the sources listed "
-            "in a YAML file (--source). Re-running with the same data changes nothing. Rejected "
-            "rows are listed on stderr as source:line: reason; the rest is ingested."
+    add_commands(sub, [
+        Command(
+            "ingest", "ingest customers, moments and complaints (files or SQL)", run,
+            description="""
+                Ingest CSV / JSONL / JSON files (kind from the file name: customers.*,
+                moments.*, complaints.*, or --kind), a SQL query (--sql URL --query ...), or the
+                sources listed in a YAML file (--source). Re-running with the same data changes
+                nothing. Rejected rows are listed on stderr as source:line: reason; the rest is
+                ingested.
+            """,
+            options=[
+                option("paths", nargs="*", metavar="PATH", help="CSV, JSONL or JSON files"),
+                option("--kind", choices=["customers", "moments", "complaints"], help="record kind of every input"),
+                option("--mapping", metavar="M.yml", help="column-mapping file (see docs/data-format.md)"),
+                option("--sql", metavar="URL", help="SQLAlchemy URL to read from (with --query)"),
+                option("--query", help="SQL query whose rows are records (with --sql)"),
+                option("--cursor-column", help="with --sql: read only rows where this column grew since the last run"),
+                option("--name", help="with --sql: source name (shown in errors as sql:NAME; keys the cursor)"),
+                option("--encoding", metavar="NAME", help="text encoding of the files (default utf-8; e.g. latin-1, cp1252)"),
+                option("--source", metavar="SOURCES.yml", help="YAML file listing several sources"),
+                option("--json", action="store_true", help="print the summary as JSON on stdout"),
+                PROGRESS,
+            ],
         ),
-    )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="CSV, JSONL or JSON files")
-    parser.add_argument(
-        "--kind", choices=["customers", "moments", "complaints"], help="record kind of every input"
-    )
-    parser.add_argument(
-        "--mapping", metavar="M.yml", help="column-mapping file (see docs/data-format.md)"
-    )
-    parser.add_argument("--sql", metavar="URL", help="SQLAlchemy URL to read from (with --query)")
-    parser.add_argument("--query", help="SQL query whose rows are records (with --sql)")
-    parser.add_argument(
-        "--cursor-column",
-        help="with --sql: read only rows where this column grew since the last run",
-    )
-    parser.add_argument(
-        "--name", help="with --sql: source name (shown in errors as sql:NAME; keys the cursor)"
-    )
-    parser.add_argument(
-        "--encoding",
-        metavar="NAME",
-        help="text encoding of the files (default utf-8; e.g. latin-1, cp1252)",
-    )
-    parser.add_argument("--source", metavar="SOURCES.yml", help="YAML file listing several sources")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
-    add_progress_option(parser)
-    parser.set_defaults(func=run)
+    ])  # fmt: skip
 
 
 def run(args, container) -> int:

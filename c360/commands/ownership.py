@@ -17,55 +17,28 @@ import signal
 import sys
 import threading
 
+from c360.commands import Command, add_commands, option
+
 log = logging.getLogger(__name__)
 
 
 def register(sub) -> None:
-    worker = sub.add_parser(
-        "worker", help="run ownership timers and send queued Slack alerts (loops until stopped)"
-    )
-    worker.add_argument(
-        "--once",
-        action="store_true",
-        help="one pass (fire due timers, send what is queued), then exit",
-    )
-    worker.add_argument(
-        "--poll",
-        type=float,
-        default=None,
-        help="seconds between passes (default C360_WORKER_POLL_SECONDS)",
-    )
-    worker.set_defaults(func=_worker)
-
-    report = sub.add_parser(
-        "report", help="ownership outcomes: time to owner and to resolution, share within SLA"
-    )
-    report.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    report.add_argument(
-        "--since",
-        type=float,
-        default=30,
-        metavar="DAYS",
-        help="alerts raised in the last DAYS days (default 30)",
-    )
-    report.set_defaults(func=_report)
-
-    alerts = sub.add_parser("alerts", help="ownership alerts maintenance")
-    alerts_sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
-    scan = alerts_sub.add_parser("scan", help="run the ownership rules over stored records")
-    scan.add_argument(
-        "--since",
-        type=float,
-        default=2,
-        metavar="DAYS",
-        help="records of the last DAYS days (default 2)",
-    )
-    scan.add_argument(
-        "--backlog",
-        action="store_true",
-        help="include records older than the rules file's backlog_hours",
-    )
-    scan.set_defaults(func=_scan)
+    add_commands(sub, [
+        Command("worker", "run ownership timers and send queued Slack alerts (loops until stopped)", _worker, [
+            option("--once", action="store_true", help="one pass (fire due timers, send what is queued), then exit"),
+            option("--poll", type=float, default=None, help="seconds between passes (default C360_WORKER_POLL_SECONDS)"),
+        ]),
+        Command("report", "ownership outcomes: time to owner and to resolution, share within SLA", _report, [
+            option("--json", action="store_true", help="print JSON instead of a table"),
+            option("--since", type=float, default=30, metavar="DAYS", help="alerts raised in the last DAYS days (default 30)"),
+        ]),
+        Command("alerts", "ownership alerts maintenance", actions_dest="alerts_command", actions=[
+            Command("scan", "run the ownership rules over stored records", _scan, [
+                option("--since", type=float, default=2, metavar="DAYS", help="records of the last DAYS days (default 2)"),
+                option("--backlog", action="store_true", help="include records older than the rules file's backlog_hours"),
+            ]),
+        ]),
+    ])  # fmt: skip
 
 
 def _worker(args, container) -> int:

@@ -10,29 +10,23 @@ from __future__ import annotations
 import os
 import sys
 
+from c360.commands import Command, add_commands, option
+
 
 def register(sub) -> None:
-    parser = sub.add_parser(
-        "serve", help="run the Slack bot (HTTP on /slack/events, or Socket Mode)"
-    )
-    parser.add_argument(
-        "--port", type=int, default=None, help="HTTP port (default: $PORT, else 3000)"
-    )
-    parser.add_argument("--host", default="0.0.0.0", help="interface to bind (default 0.0.0.0)")
-    parser.add_argument(
-        "--threads", type=int, default=8, help="gunicorn threads answering HTTP requests"
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="gunicorn worker processes (default 1); each loads the model and the name and "
-        "field indexes, so use more only on a shared store (PostgreSQL + a Chroma server)",
-    )
-    parser.add_argument(
-        "--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)"
-    )
-    parser.set_defaults(func=_serve)
+    add_commands(sub, [
+        Command("serve", "run the Slack bot (HTTP on /slack/events, or Socket Mode)", _serve, [
+            option("--port", type=int, default=None, help="HTTP port (default: $PORT, else 3000)"),
+            option("--host", default="0.0.0.0", help="interface to bind (default 0.0.0.0)"),
+            option("--threads", type=int, default=8, help="gunicorn threads answering HTTP requests"),
+            option(
+                "--workers", type=int, default=1,
+                help="gunicorn worker processes (default 1); each loads the model and the name and "
+                "field indexes, so use more only on a shared store (PostgreSQL + a Chroma server)",
+            ),
+            option("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)"),
+        ]),
+    ])  # fmt: skip
 
 
 def _serve(args, container) -> int:

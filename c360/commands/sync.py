@@ -13,27 +13,29 @@ import json
 import sys
 from datetime import datetime
 
+from c360.commands import Command, add_commands, option
 from c360.safety.terminal import printable
 
 
 def register(sub) -> None:
-    sync = sub.add_parser(
-        "sync",
-        help="read the sources of a sources file once (Slack, HubSpot, Zendesk, files, SQL)",
-        description=(
-            "One pass over the sources listed in FILE. API sources continue from their stored "
-            "cursor; --full reads everything again (unchanged records stay as they are)."
+    add_commands(sub, [
+        Command(
+            "sync", "read the sources of a sources file once (Slack, HubSpot, Zendesk, files, SQL)", run_sync,
+            description="""
+                One pass over the sources listed in FILE. API sources continue from their stored
+                cursor; --full reads everything again (unchanged records stay as they are).
+            """,
+            options=[
+                option("--source", required=True, metavar="FILE", help="the sources file (YAML)"),
+                option("--name", metavar="SOURCE", help="only the source with this name"),
+                option("--full", action="store_true", help="ignore the stored cursor: read all"),
+                option("--json", action="store_true", help="print the result as JSON on stdout"),
+            ],
         ),
-    )
-    sync.add_argument("--source", required=True, metavar="FILE", help="the sources file (YAML)")
-    sync.add_argument("--name", metavar="SOURCE", help="only the source with this name")
-    sync.add_argument("--full", action="store_true", help="ignore the stored cursor: read all")
-    sync.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-    sync.set_defaults(func=run_sync)
-
-    sources = sub.add_parser("sources", help="each synced source: last success, cursor, errors")
-    sources.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    sources.set_defaults(func=run_sources)
+        Command("sources", "each synced source: last success, cursor, errors", run_sources, [
+            option("--json", action="store_true", help="print JSON instead of a table"),
+        ]),
+    ])  # fmt: skip
 
 
 def run_sync(args, container) -> int:

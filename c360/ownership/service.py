@@ -23,12 +23,13 @@ from c360.ownership import alerting, lifecycle, outbox, timers
 from c360.ownership import report as outcomes
 from c360.ownership.rules import RulesConfig, load_rules
 from c360.ownership.types import AlertView, Notifier
+from c360.ports import OwnershipPort
 from c360.safety.masking import mask_text
 from store import ownership as db
 from store import queries
 
 
-class OwnershipService:
+class OwnershipService(OwnershipPort):
     def __init__(
         self,
         sessions,

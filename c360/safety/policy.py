@@ -91,22 +91,6 @@ class Requester:
     user_id: str
     standing: Standing
 
-    @classmethod
-    def member(cls, user_id: str) -> Requester:
-        return cls(user_id, Standing.MEMBER)
-
-    @classmethod
-    def guest(cls, user_id: str) -> Requester:
-        return cls(user_id, Standing.GUEST)
-
-    @classmethod
-    def external(cls, user_id: str) -> Requester:
-        return cls(user_id, Standing.EXTERNAL)
-
-    @classmethod
-    def unknown(cls, user_id: str) -> Requester:
-        return cls(user_id, Standing.UNKNOWN)
-
 
 @dataclass(frozen=True)
 class Decision:

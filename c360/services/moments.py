@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from c360.domain import Asker, Moment
+from c360.ports import MomentsPort
 from c360.safety.escaping import is_web_url
 from prompts.brief import exchange_text
 from store.queries import exchange_meta_since, exchange_moments, get_customer, get_moment
@@ -238,7 +239,7 @@ class ExchangeLog:
         )
 
 
-class MomentService:
+class MomentService(MomentsPort):
     def __init__(self, sessions, ingest: Callable[[], Any], clock) -> None:
         """``ingest`` provides the ingest service on first write: answering a question with
         logging off never loads the ingest pipeline, its connectors or the ownership rules."""

@@ -7,13 +7,13 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from c360.ports import ChannelMessage
+from c360.ports import ChannelMessage, SlackEventsPort
 from store import slack_events
 
 log = logging.getLogger(__name__)
 
 
-class SlackEventService:
+class SlackEventService(SlackEventsPort):
     PRUNE_EVERY = 1000  # claims between two clean-ups of old event marks
 
     def __init__(self, sessions, clock) -> None:

@@ -8,10 +8,11 @@ evaluation (which builds the brief service itself) measures answers without this
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import wraps
 from typing import Any
 
 from c360.brief.result import Item, Section
-from c360.domain import Asker
+from c360.ports import BriefsPort
 from prompts import sources as W
 
 
@@ -35,17 +36,15 @@ class SourcedBriefs:
     def clock(self, value) -> None:
         self._inner.clock = value
 
-    def ask(
-        self,
-        question: str,
-        asker: Asker,
-        context_customer_id: str | None = None,
-        log: bool = True,
-    ):
-        return self.annotate(self._inner.ask(question, asker, context_customer_id, log=log))
+    # ``ask`` and ``brief`` pass their arguments through and annotate the answer; what they take
+    # is stated once, by the port (``wraps``: their signature is ``BriefsPort``'s).
+    @wraps(BriefsPort.ask)
+    def ask(self, *args: Any, **kwargs: Any):
+        return self.annotate(self._inner.ask(*args, **kwargs))
 
-    def brief(self, customer_ref: str, asker: Asker, log: bool = True):
-        return self.annotate(self._inner.brief(customer_ref, asker, log=log))
+    @wraps(BriefsPort.brief)
+    def brief(self, *args: Any, **kwargs: Any):
+        return self.annotate(self._inner.brief(*args, **kwargs))
 
     def annotate(self, result):
         if result.customer is None:

@@ -4,8 +4,10 @@ IN slicing, and stored rows -> domain values."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
-from typing import Any
+from dataclasses import fields
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, bindparam
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from store.models import ComplaintRow, CustomerRow, MomentRow
 EVIDENCE_ORIGINS = ("data", "logged")
 IN_SLICE = 900  # bound parameters per IN (...), well under every driver's limit
 _DAY = timedelta(days=1)
+T = TypeVar("T")
 
 
 _SHAPES: dict[tuple, Any] = {}
@@ -51,51 +54,43 @@ def _slices(items: Sequence[str]) -> Iterable[Sequence[str]]:
 # --- row -> domain ------------------------------------------------------------------
 
 
+@cache
+def _columns(cls: type) -> tuple[tuple[str, str], ...]:
+    """(field, how it is read) for each constructor field of the domain class ``cls``."""
+    plan = []
+    for f in fields(cls):
+        if f.init:
+            kind = str(f.type).split("[")[0]
+            plan.append((f.name, kind if kind in ("list", "dict", "int") else ""))
+    return tuple(plan)
+
+
+def record_from_row(cls: type[T], row: Any) -> T:
+    """The domain value ``cls`` from a stored row (ORM or Core), each field read from the
+    column of its name: times in UTC (``utc``: SQLite hands them back naive), lists and
+    mappings copied (NULL reads as empty), a NULL count as 0. The one row -> domain rule."""
+    values = {}
+    for name, kind in _columns(cls):
+        value = getattr(row, name)
+        if kind == "list":
+            value = list(value or [])
+        elif kind == "dict":
+            value = dict(value or {})
+        elif kind == "int":
+            value = value or 0
+        elif isinstance(value, datetime):
+            value = utc(value)
+        values[name] = value
+    return cls(**values)
+
+
 def customer_from_row(row: CustomerRow) -> Customer:
-    return Customer(
-        customer_id=row.customer_id,
-        name=row.name,
-        aliases=list(row.aliases or []),
-        domain=row.domain,
-        emails=list(row.emails or []),
-        segment=row.segment,
-        plan=row.plan,
-        arr=row.arr,
-        owner=row.owner,
-        region=row.region,
-        created_at=utc(row.created_at),
-        attributes=dict(row.attributes or {}),
-        url=row.url,
-    )
+    return record_from_row(Customer, row)
 
 
 def moment_from_row(row: MomentRow) -> Moment:
-    return Moment(
-        moment_id=row.moment_id,
-        customer_id=row.customer_id,
-        occurred_at=utc(row.occurred_at),
-        text=row.text,
-        channel=row.channel,
-        direction=row.direction,
-        author=row.author,
-        tags=list(row.tags or []),
-        origin=row.origin,
-        meta=dict(row.meta or {}),
-        url=row.url,
-    )
+    return record_from_row(Moment, row)
 
 
 def complaint_from_row(row: ComplaintRow) -> Complaint:
-    return Complaint(
-        complaint_id=row.complaint_id,
-        customer_id=row.customer_id,
-        opened_at=utc(row.opened_at),
-        text=row.text,
-        category=row.category,
-        status=row.status,
-        resolved_at=utc(row.resolved_at),
-        resolution=row.resolution,
-        severity=row.severity,
-        attributes=dict(row.attributes or {}),
-        url=row.url,
-    )
+    return record_from_row(Complaint, row)

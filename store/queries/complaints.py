@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, case, func, select, union_all
+from sqlalchemy import bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from c360.domain import OPEN_STATUSES, Complaint, utc
-from store.models import ComplaintRow
+from store.models import ComplaintRow, ComplaintValueRow
 from store.queries.base import _at, _run, _shape, _slices, complaint_from_row
 
 # --- complaints ----------------------------------------------------------------------
@@ -43,24 +43,74 @@ def complaints_by_id_fragments(
     ]
 
 
-def complaints_of_states(session: Session, states: Sequence[str], limit: int) -> list[Any]:
-    """(complaint id, customer id, opened_at, category, attributes, status, resolution) of the
-    complaints from the states (codes), read through the field-value index, at most ``limit``."""
-    from store.models import ComplaintValueRow
+class OpenedComplaint(NamedTuple):
+    """A complaint as a description is matched against it: who, when, and the fields that say
+    what it was about and how it stands, without its text."""
 
-    if not states:
-        return []
-    v = ComplaintValueRow
-    ids = (
-        select(v.complaint_id)
-        .where(v.field == "state", v.value.in_([s.upper() for s in states]))
-        .limit(limit)
-    )
+    complaint_id: str
+    customer_id: str
+    opened_at: datetime | None
+    category: str | None
+    attributes: dict[str, Any]
+    status: str | None
+    resolution: str | None
+
+
+def _opened(session: Session, where, limit: int) -> list[OpenedComplaint]:
     c = ComplaintRow
     stmt = select(
         c.complaint_id, c.customer_id, c.opened_at, c.category, c.attributes, c.status, c.resolution
-    ).where(c.complaint_id.in_(ids))
-    return list(session.execute(stmt))
+    ).where(where)
+    return [
+        OpenedComplaint(str(cid), str(cust), utc(at), cat, dict(attrs or {}), status, res)
+        for cid, cust, at, cat, attrs, status, res in session.execute(stmt.limit(limit))
+    ]
+
+
+def _state_hits(states: Sequence[str]):
+    """The ids of the complaints from the states (codes), from the field-value index."""
+    v = ComplaintValueRow
+    return select(v.complaint_id).where(
+        v.field == "state", v.value.in_(sorted({s.upper() for s in states}))
+    )
+
+
+def complaints_of_states(
+    session: Session, states: Sequence[str], limit: int
+) -> list[OpenedComplaint]:
+    """The complaints from the states (codes), read through the field-value index, at most
+    ``limit``."""
+    if not states:
+        return []
+    return _opened(session, ComplaintRow.complaint_id.in_(_state_hits(states).limit(limit)), limit)
+
+
+def complaints_opened_in(
+    session: Session,
+    periods: Sequence[tuple[date, date]],
+    states: Sequence[str] = (),
+    limit: int = 20000,
+) -> list[OpenedComplaint]:
+    """Every complaint opened in one of the periods (first day, day after; UTC), from one of the
+    ``states`` when given (found in the field-value index first: a year holds thousands of
+    complaints, a year and a state a few dozen), at most ``limit``."""
+    if not periods:
+        return []
+
+    def within(column):
+        return or_(
+            *[(column >= _midnight(a)) & (column < _midnight(b)) for a, b in sorted(set(periods))]
+        )
+
+    c, v = ComplaintRow, ComplaintValueRow
+    where = within(c.opened_at)
+    if states:
+        where = where & c.complaint_id.in_(_state_hits(states).where(within(v.opened_at)))
+    return _opened(session, where, limit)
+
+
+def _midnight(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
 def _like(text: str) -> str:

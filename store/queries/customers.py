@@ -1,9 +1,12 @@
-"""Customer reads: one or many by id, and the narrow name columns the resolver's index needs."""
+"""Customer reads: one or many by id, and the narrow columns the resolver's in-memory indexes
+need (names; plan and attributes)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -71,7 +74,37 @@ def customer_name_rows(
     return rows
 
 
+def customers_digest(session: Session) -> str:
+    """A digest of every customer's id and content hash: it changes when a customer is added,
+    removed, or changes at all (name, aliases, e-mails, domain ...), whatever the clocks of the
+    writers said, unlike ``customers_fingerprint``. Two short columns per customer, in the
+    primary key's order: milliseconds at 10,000 customers."""
+    digest = hashlib.sha256()
+    stmt = select(CustomerRow.customer_id, CustomerRow.content_hash).order_by(
+        CustomerRow.customer_id
+    )
+    for customer_id, content_hash in _run(session, stmt):
+        digest.update(f"{customer_id}\0{content_hash}\n".encode())
+    return digest.hexdigest()
+
+
 def customers_fingerprint(session: Session) -> tuple[int, str]:
     """A cheap 'did customers change?' check: count and newest update time."""
     count, newest = session.execute(select(func.count(), func.max(CustomerRow.updated_at))).one()
     return int(count or 0), str(newest or "")
+
+
+class CustomerFieldValues(NamedTuple):
+    """A customer's plan and record fields, for describing customers by what they pay."""
+
+    customer_id: str
+    plan: str | None
+    attributes: dict[str, Any]
+
+
+def customer_field_values(session: Session) -> Iterator[CustomerFieldValues]:
+    """Plan and attributes of every customer, streamed in batches (read once, then only on
+    change, into the in-memory index of amounts); the session stays open while iterating."""
+    stmt = select(CustomerRow.customer_id, CustomerRow.plan, CustomerRow.attributes)
+    for cid, plan, attributes in session.execute(stmt.execution_options(yield_per=5000)):
+        yield CustomerFieldValues(cid, plan, dict(attributes or {}))

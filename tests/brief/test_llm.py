@@ -30,15 +30,7 @@ class RecordingFakeChat(GenericFakeChatModel):
 
 def with_model(container, *replies: str) -> tuple[BriefService, RecordingFakeChat]:
     model = RecordingFakeChat(messages=iter([AIMessage(content=r) for r in replies]))
-    service = BriefService(
-        container.sessions,
-        container.embeddings,
-        container.index,
-        container.settings,
-        moments=container.moments,
-        chat_model=model,
-        clock=container.clock,
-    )
+    service = container.make_brief_service(model)
     return service, model
 
 

@@ -25,6 +25,7 @@ from retrieval.onnx_minilm import (
     load_tokenizer,
     model_fingerprint,
     onnx_path,
+    weights_path,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,6 +155,11 @@ def test_concurrent_processes_export_once_and_never_read_half_a_file(tmp_path, e
     assert (
         export.exists() and len(optimised) == 1 and optimised[0].startswith(export.stem + ".ort-")
     )
+    # Its weights are a side file ONNX Runtime maps into memory; the graph names it and holds
+    # no weights of its own (90 MB inline would be parsed and copied at every start).
+    graph = cache / optimised[0]
+    assert weights_path(graph).stat().st_size > 80_000_000
+    assert graph.stat().st_size < 1_000_000
     assert not list(cache.glob(".*.tmp"))
     # And the optimised graph, loaded as it is, gives this process's vectors.
     fresh = OnnxMiniLM(Path(embeddings.model_path), ensure_onnx(Path(embeddings.model_path), cache))

@@ -318,11 +318,12 @@ class FakeSlack:
             }
         if method == "chat.getPermalink":
             channel, ts = args["channel"], str(args["message_ts"])
-            return {
-                "ok": True,
-                "channel": channel,
-                "permalink": f"https://fake-team.slack.com/archives/{channel}/p{ts.replace('.', '')}",
-            }
+            link = f"https://fake-team.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            # A thread reply's permalink opens its thread, as Slack's do.
+            for message in self.history.get(channel, []):
+                if message["ts"] == ts and message.get("thread_ts", ts) != ts:
+                    link += f"?thread_ts={message['thread_ts']}&cid={channel}"
+            return {"ok": True, "channel": channel, "permalink": link}
         if method in ("reactions.add", "reactions.remove"):
             return {"ok": True}
         if method == "users.info":

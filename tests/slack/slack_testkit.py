@@ -18,6 +18,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
 
+from bot.blocks import block_texts
 from c360.domain import Complaint, Customer, Moment
 
 BOT_TOKEN = "xoxb-test-0000-c360"
@@ -270,19 +271,5 @@ def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def all_text(blocks: list[dict[str, Any]]) -> str:
-    """Every visible string in a list of blocks."""
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    out.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return "\n".join(out)
+    """Every visible string in a list of blocks (``bot.blocks.block_texts``)."""
+    return "\n".join(block_texts(blocks))

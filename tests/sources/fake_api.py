@@ -36,6 +36,14 @@ class ApiError(Exception):
         self.status, self.body, self.headers = status, body, headers or {}
 
 
+@dataclass
+class Answer:
+    """A handler's answer with a status other than 200 (HubSpot's 207 Multi-Status)."""
+
+    status: int
+    body: Any
+
+
 class FakeApi:
     name = "fake"
 
@@ -113,7 +121,10 @@ class FakeApi:
                 allowed = True
                 if route_verb == verb:
                     with self.lock:
-                        return 200, handler(query=query, body=body, **match.groupdict()), {}
+                        answer = handler(query=query, body=body, **match.groupdict())
+                    if isinstance(answer, Answer):
+                        return answer.status, answer.body, {}
+                    return 200, answer, {}
         if allowed:
             raise ApiError(405, {"error": "MethodNotAllowed"})
         raise ApiError(404, {"error": "RecordNotFound", "description": f"no route {verb} {path}"})

@@ -7,11 +7,17 @@ developers.hubspot.com (CRM search, objects, v4 associations batch read, owners,
   ``hs_object_id``, ``createdAt``, ``updatedAt``, ``archived``) and ``paging.next.after``; an
   ``after`` past 10,000 is a 400, as HubSpot caps a search there;
 - ``GET /crm/v3/objects/{type}?archived=true`` (paged by ``after``);
-- ``POST /crm/v4/associations/{from}/{to}/batch/read`` (``inputs`` of ``{id}``);
+- ``POST /crm/v4/associations/{from}/{to}/batch/read`` (``inputs`` of ``{id}``): objects with
+  associations under ``results`` (``from.id``, ``to[].toObjectId``, ``associationTypes`` with
+  the "Primary" label for a contact's primary company); an object with none is listed under
+  ``errors`` (``NO_ASSOCIATIONS_FOUND``) and the answer is then HTTP 207 Multi-Status;
 - ``GET /crm/v3/owners``, ``GET /account-info/v3/details``.
 
-``Authorization: Bearer <token>`` or 401 ``INVALID_AUTHENTICATION``. Merging a company removes it
-and lists its id in the survivor's ``hs_merged_object_ids``.
+``Authorization: Bearer <token>`` or 401 ``INVALID_AUTHENTICATION``. Merging two objects
+removes the merged one and lists its id in the survivor's ``hs_merged_object_ids`` (a merged
+company's associations move to the survivor). Archiving never changes the last-modified time.
+Association changes do not change the objects' last-modified times either, except a contact's:
+its read-only ``associatedcompanyid`` follows its primary company, and that is a change.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fake_api import ApiError, FakeApi
+from fake_api import Answer, ApiError, FakeApi
 
 TYPES = ("companies", "contacts", "notes", "calls", "emails", "meetings", "tickets")
 T0 = 1_700_000_000_000  # ms, 2023-11-14
@@ -67,6 +73,8 @@ class FakeHubSpot(FakeApi):
     # --- data ---------------------------------------------------------------------------
     def put(self, object_type: str, oid: str, company: str | None = None, **props: Any) -> None:
         self.ms += 1000
+        if object_type == "contacts" and company is not None:
+            props["associatedcompanyid"] = company
         existing = self.objects[object_type].get(oid)
         created = existing["createdAt"] if existing else _iso(self.ms)
         properties = dict(existing["properties"]) if existing else {"createdate": created}
@@ -78,7 +86,19 @@ class FakeHubSpot(FakeApi):
             "archived": False, "_ms": self.ms,
         }  # fmt: skip
         if company is not None:
+            self.associate(object_type, oid, company)
+
+    def associate(self, object_type: str, oid: str, company: str | None) -> None:
+        """Make ``company`` the object's (only, primary) company; None: no company. Only a
+        contact changes with it (its ``associatedcompanyid``)."""
+        if company is None:
+            self.associations.pop((object_type, oid), None)
+        else:
             self.associations[(object_type, oid)] = company
+        if object_type == "contacts":
+            props = self.objects["contacts"][oid]["properties"]
+            if props.get("associatedcompanyid") != company:
+                self.put("contacts", oid, associatedcompanyid=company)
 
     def archive(self, object_type: str, oid: str) -> None:
         self.ms += 1000
@@ -86,13 +106,19 @@ class FakeHubSpot(FakeApi):
         self.archived[object_type][oid] = dict(obj, archived=True, archivedAt=_iso(self.ms))
 
     def merge_companies(self, survivor: str, merged: str) -> None:
-        self.objects["companies"].pop(merged)
-        for key, company in list(self.associations.items()):
-            if company == merged:
-                self.associations[key] = survivor
-        previous = self.objects["companies"][survivor]["properties"].get("hs_merged_object_ids")
-        ids = ";".join(filter(None, [previous, merged]))
-        self.put("companies", survivor, hs_merged_object_ids=ids)
+        self.merge("companies", survivor, merged)
+
+    def merge(self, object_type: str, survivor: str, merged: str) -> None:
+        self.objects[object_type].pop(merged)
+        if object_type == "companies":
+            for (kind, oid), company in list(self.associations.items()):
+                if company == merged:
+                    self.associate(kind, oid, survivor)
+        else:
+            self.associations.pop((object_type, merged), None)
+        props = self.objects[object_type][survivor]["properties"]
+        ids = ";".join(filter(None, [props.get("hs_merged_object_ids"), merged]))
+        self.put(object_type, survivor, hs_merged_object_ids=ids)
 
     # --- API ----------------------------------------------------------------------------
     def authenticate(self, headers: dict[str, str]) -> None:
@@ -218,21 +244,33 @@ class FakeHubSpot(FakeApi):
                 400,
                 {"status": "error", "category": "VALIDATION_ERROR", "message": "inputs: 1..1000"},
             )
-        results = []
+        results, errors = [], []
         for item in inputs:
             company = self.associations.get((source, str(item["id"])))
             if company is not None and target == "companies":
                 results.append({
                     "from": {"id": str(item["id"])},
                     "to": [{"toObjectId": int(company), "associationTypes": [
-                        {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": "Primary"}]}],
+                        {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": "Primary"},
+                        {"category": "HUBSPOT_DEFINED", "typeId": 279, "label": None}]}],
                 })  # fmt: skip
-        return {
+            else:
+                errors.append({
+                    "status": "error", "category": "OBJECT_NOT_FOUND",
+                    "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                    "message": f"No {target} is associated with {source} {item['id']}.",
+                    "context": {"fromObjectId": [str(item["id"])]},
+                })  # fmt: skip
+        answer: dict[str, Any] = {
             "status": "COMPLETE",
             "results": results,
             "startedAt": _iso(self.ms),
             "completedAt": _iso(self.ms),
         }
+        if errors:
+            answer |= {"numErrors": len(errors), "errors": errors}
+            return Answer(207, answer)
+        return answer
 
     def _owners(self, query, body):
         return {"results": self.owners}

@@ -8,7 +8,12 @@ developer.zendesk.com (Incremental Exports; Users show_many):
   tickets come back with status ``deleted``);
 - ``GET /api/v2/incremental/ticket_events.json?start_time=&include=comment_events``
   (``ticket_events`` with ``child_events``; comment bodies only with the include);
-- ``GET /api/v2/users/show_many.json?ids=`` (at most 100 ids).
+- ``GET /api/v2/users/show_many.json?ids=`` (at most 100 ids);
+- ``GET /api/v2/tickets/{id}/comments.json`` (List Comments, cursor pagination:
+  ``page[size]`` at most 100, ``page[after]``; ``comments``, ``meta.has_more``,
+  ``meta.after_cursor``, ``links.next``; 404 ``RecordNotFound`` for a ticket that is not there).
+
+A deleted organization comes once more in the organization export, with ``deleted_at`` set.
 
 Basic auth ``{email}/token:{api token}`` or 401 ``Couldn't authenticate you``; ``per_page``
 at most 1000; a start_time that is missing or not an integer is a 400. Each change gets its own
@@ -42,6 +47,7 @@ class FakeZendesk(FakeApi):
         self.route("GET", r"/api/v2/incremental/tickets/cursor\.json", self._tickets)
         self.route("GET", r"/api/v2/incremental/ticket_events\.json", self._events)
         self.route("GET", r"/api/v2/users/show_many\.json", self._show_many)
+        self.route("GET", r"/api/v2/tickets/(?P<tid>\d+)/comments\.json", self._ticket_comments)
 
     def tick(self) -> int:
         self.clock += 1
@@ -75,6 +81,10 @@ class FakeZendesk(FakeApi):
             "details": "", "notes": "", "tags": [], "created_at": self.iso(now),
             "updated_at": self.iso(now), "_t": now,
         }  # fmt: skip
+
+    def delete_org(self, oid: int) -> None:
+        now = self.tick()
+        self.orgs[oid].update(deleted_at=self.iso(now), updated_at=self.iso(now), _t=now)
 
     def add_ticket(self, tid: int, org: int | None, subject: str, description: str,
                    status: str = "open", priority: str | None = "normal", type_: str | None = "problem",
@@ -197,6 +207,40 @@ class FakeZendesk(FakeApi):
             "before_cursor": None,
             "before_url": None,
             "end_of_stream": len(after) <= per_page,
+        }
+
+    def _ticket_comments(self, tid: str, query, body):
+        ticket = self.tickets.get(int(tid))
+        if ticket is None or ticket["status"] == "deleted":
+            raise ApiError(404, {"error": "RecordNotFound", "description": "Not found"})
+        size = self._int(query, "page[size]", 100)
+        if not 1 <= size <= 100:
+            raise ApiError(
+                400, {"error": "InvalidPaginationParameter", "description": "page[size] 1..100"}
+            )
+        comments = [
+            dict(child, type="Comment", created_at=event["created_at"], audit_id=event["id"])
+            for event in self.events
+            if event["ticket_id"] == int(tid)
+            for child in event["child_events"]
+            if child["event_type"] == "Comment"
+        ]
+        for comment in comments:
+            comment.pop("event_type")
+        start = 0
+        if query.get("page[after]"):
+            try:
+                start = int(base64.urlsafe_b64decode(query["page[after]"].encode()))
+            except ValueError:
+                raise ApiError(400, {"error": "InvalidPaginationParameter"}) from None
+        page = comments[start : start + size]
+        more = start + size < len(comments)
+        after = base64.urlsafe_b64encode(str(start + size).encode()).decode() if more else None
+        path = f"{self.base_url}/api/v2/tickets/{tid}/comments.json"
+        return {
+            "comments": page,
+            "meta": {"has_more": more, "after_cursor": after, "before_cursor": None},
+            "links": {"next": f"{path}?page[after]={after}" if more else None, "prev": None},
         }
 
     def _show_many(self, query, body):

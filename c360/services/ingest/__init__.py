@@ -20,7 +20,6 @@ error is recorded ``failed`` (or ``stopped`` when a source could not be read), n
 """
 
 from c360.domain import Complaint, Customer, Moment
-from c360.services.ingest.pipeline import IngestService
 from c360.services.ingest.runs import (
     CRASH_POINTS,
     GLOBAL_INDEX_EXCLUDES,
@@ -48,3 +47,13 @@ __all__ = [
     "run_is_alive",
     "this_host",
 ]
+
+
+def __getattr__(name: str):
+    """``IngestService`` on first use: a process that reads sync results (``summary``) or run
+    states (``runs``) never loads the pipeline and NumPy (`c360 ask`)."""
+    if name == "IngestService":
+        from c360.services.ingest.pipeline import IngestService
+
+        return IngestService
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -51,12 +51,18 @@ class IngestService(RunRepair):
         self.settings = settings
         self.clock = clock
         self._listeners: list[Callable[[IngestSummary, list[Record]], None]] = []
+        self._removal_listeners: list[Callable[[list[str]], None]] = []
 
     # --- public API -----------------------------------------------------------------
     def add_listener(self, fn: Callable[[IngestSummary, list[Record]], None]) -> None:
         """``fn(summary, records)`` runs after each committed batch with the inserted and
         updated records (ownership rules subscribe here)."""
         self._listeners.append(fn)
+
+    def add_removal_listener(self, fn: Callable[[list[str]], None]) -> None:
+        """``fn(customer_ids)`` runs after each committed batch of a live source that deleted
+        or merged away customers (they may still exist: another source's records keep one)."""
+        self._removal_listeners.append(fn)
 
     def add_records(self, records: Iterable[Record], source: str) -> IngestSummary:
         """Ingest in-process records (logged moments, demo data). Naive datetimes are UTC."""
@@ -266,18 +272,25 @@ class IngestService(RunRepair):
     def _finish(self, pending: tuple[Future, Prepared], summary: IngestSummary) -> None:
         future, prepared = pending
         future.result()
+        calls: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
         if prepared.records:
-            for fn in self._listeners:
-                try:
-                    fn(summary, prepared.records)
-                except Exception as exc:  # a broken subscriber must not stop the ingest
-                    # The type and the frames only: the message may quote a record's text.
-                    log.error(
-                        "ingest listener %r failed (%s); ingest continues\n%s",
-                        fn,
-                        type(exc).__name__,
-                        "".join(traceback.format_tb(exc.__traceback__)),
-                    )
+            calls += [(fn, (summary, prepared.records)) for fn in self._listeners]
+        effects = prepared.effects
+        removed = [d[9:] for d in effects.deleted if d.startswith("customer:")] if effects else []
+        removed += list(effects.merged) if effects else []
+        if removed:
+            calls += [(fn, (removed,)) for fn in self._removal_listeners]
+        for fn, args in calls:
+            try:
+                fn(*args)
+            except Exception as exc:  # a broken subscriber must not stop the ingest
+                # The type and the frames only: the message may quote a record's text.
+                log.error(
+                    "ingest listener %r failed (%s); ingest continues\n%s",
+                    fn,
+                    type(exc).__name__,
+                    "".join(traceback.format_tb(exc.__traceback__)),
+                )
 
     def _prepare(self, batch: list[Any], state: RunState, summary: IngestSummary) -> Prepared:
         # 1. split errors from records; customers first so the batch's own customers count.

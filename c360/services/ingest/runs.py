@@ -12,12 +12,14 @@ import socket
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from c360.domain import Chunk
 from retrieval.embeddings import from_blob
 from store import records as store
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +153,8 @@ class RunRepair:
             Chunk(r.chunk_id, r.record_id, r.customer_id, r.kind, r.text, store.utc(r.occurred_at))
             for r in rows
         ]
+        import numpy as np  # a repair only: `c360 ask` reads run states and never gets here
+
         vectors = np.stack([from_blob(r.embedding) for r in rows])
         self._upsert_global(chunks, vectors, [r.origin for r in rows])
         by_run: dict[int | None, list[str]] = {}

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from c360.domain import KINDS, Chunk, Record, RowError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PLURAL = {"customer": "customers", "moment": "moments", "complaint": "complaints"}
 # Records per pipeline batch (settings.ingest_batch, default 2000): large enough that the model

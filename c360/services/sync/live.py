@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from c360.services.sync.pages import RunMemory, page_items
@@ -16,6 +17,26 @@ class LiveCapture:
     ``ingest``, ``load``, ``build`` and the per-source Slack connectors ``_slack``/``_lock``)."""
 
     # --- live capture -------------------------------------------------------------------------
+    def _slack_entries(self, source_file) -> list[dict[str, Any]]:
+        """The slack entries of the sources file, read again only when the file changed (its
+        modification time or size): a busy channel must not read it on every message. A change
+        drops the connectors built from the old entries."""
+        path = Path(source_file)
+        try:
+            info = path.stat()
+            stamp = (str(path), info.st_mtime_ns, info.st_size)
+        except OSError:
+            stamp = None  # gone: load() says so
+        with self._lock:
+            if stamp is not None and self._live_file is not None and self._live_file[0] == stamp:
+                return self._live_file[1]
+        entries = [e for e in self.load(source_file) if e.get("connector") == "slack"]
+        with self._lock:
+            if self._live_file is not None and self._live_file[1] != entries:
+                self._slack.clear()
+            self._live_file = (stamp, entries)
+        return entries
+
     def capture_channel_message(self, message) -> str | None:
         """The bot's channel-message hook (``SlackEventService.on_channel_message``): a
         ``ChannelMessage`` (channel_id, user_id, ts, text, thread_ts, channel_type)."""
@@ -43,9 +64,7 @@ class LiveCapture:
 
         if not is_person_message(event):
             return None
-        for entry in self.load(source_file):
-            if entry.get("connector") != "slack":
-                continue
+        for entry in self._slack_entries(source_file):
             with self._lock:
                 connector = self._slack.get(entry["name"])
                 if connector is None:
@@ -62,6 +81,7 @@ class LiveCapture:
                 shared = bool(connector.channel_info(channel).get("is_ext_shared"))
             if not customer:
                 continue
+            connector.known(channel, [event])  # captured before: its link is stored
             row = connector.message_row(channel, customer, shared, event)
             if row is None:
                 return None

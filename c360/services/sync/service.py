@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from c360.services.ingest.summary import EffectBatch, IngestSummary
+from c360.services.ingest.summary import EffectBatch, Effects, IngestSummary
 from c360.services.sync.live import LiveCapture
 from c360.services.sync.pages import RunMemory, page_effects, page_items
 from c360.services.sync.results import SourceResult, SyncReport, parse_interval
@@ -34,6 +34,7 @@ class SyncService(SourceSchedule, LiveCapture):
         self.clock = clock
         self._lock = threading.Lock()
         self._slack: dict[str, Any] = {}  # source name -> SlackChannels (live capture)
+        self._live_file: tuple[Any, list[dict[str, Any]]] | None = None  # (stamp, slack entries)
 
     @property
     def ingest(self):
@@ -180,8 +181,15 @@ class SyncService(SourceSchedule, LiveCapture):
             name, secret(self.settings.slack_bot_token),
             base_url=str(entry.get("base_url") or self.settings.slack_api_url),
             channels={str(k): str(v) for k, v in channels.items()},
-            customer_by_domain=self.customer_by_domain, pace=pace,
+            customer_by_domain=self.customer_by_domain, pace=pace, known_urls=self.moment_urls,
         )  # fmt: skip
+
+    def moment_urls(self, moment_ids: list[str]) -> dict[str, str]:
+        """The urls stored for these moments (those that have one)."""
+        from store import sync as sync_store
+
+        with self.sessions() as session:
+            return sync_store.moment_urls(session, moment_ids)
 
     def customer_by_domain(self, domain: str) -> str | None:
         from store import sync as sync_store
@@ -193,10 +201,35 @@ class SyncService(SourceSchedule, LiveCapture):
     def _batches(self, connector, cursor: str | None, result: SourceResult) -> Iterator[list[Any]]:
         memory = RunMemory()
         for page in connector.pages(cursor):
-            batch = EffectBatch(
-                page_items(self.sessions, self.clock.now(), connector, page, memory)
-            )
-            batch.effects = page_effects(connector, page, memory)
-            result.deleted += len(batch.effects.deleted)
-            result.merged += len(batch.effects.merged)
-            yield batch
+            yield self._batch(connector, page, memory, result)
+        yield from self._read_again(connector, memory, result)
+
+    def _batch(self, connector, page, memory: RunMemory, result: SourceResult) -> EffectBatch:
+        batch = EffectBatch(page_items(self.sessions, self.clock.now(), connector, page, memory))
+        batch.effects = page_effects(connector, page, memory)
+        result.deleted += len(batch.effects.deleted)
+        result.merged += len(batch.effects.merged)
+        return batch
+
+    def _read_again(self, connector, memory: RunMemory, result: SourceResult):
+        """What hangs on records a sync rejected and that are valid now (a ticket's comments),
+        read again; pending until the batch after them commits, so a kill re-reads them."""
+        if not hasattr(connector, "pages_about"):
+            return
+        from store import sync as sync_store
+
+        with self.sessions() as session:
+            waiting = sync_store.pending(session, connector.name)
+            valid = sorted(sync_store.complaint_customers(session, waiting))
+        if not valid:
+            return
+        for page in connector.pages_about(valid):
+            yield self._batch(connector, page, memory, result)
+        done = EffectBatch()
+        done.effects = Effects(
+            source=connector.name,
+            apply=lambda session, now: sync_store.put_pending(
+                session, connector.name, [], valid, now
+            ),
+        )
+        yield done
