@@ -41,7 +41,9 @@ def release_refused(has_owner: bool) -> str:
 
 
 def snoozed(until_text: str) -> str:
-    return f"Snoozed until {until_text} UTC."
+    """``until_text``: "Tue 09:00 UTC" as plain text, or a Slack date token the reader's
+    client shows in their own zone (``bot.alert_blocks``)."""
+    return f"Snoozed until {until_text}."
 
 
 def escalation_note(minutes: int, after_snooze: bool) -> str:

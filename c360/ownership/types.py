@@ -88,6 +88,7 @@ class ActionResult:
     owner_id: str | None = None
     status: str | None = None
     who: str | None = None
+    until: datetime | None = None  # a snooze's end, for the bot to show in the reader's zone
 
 
 @dataclass(frozen=True)
