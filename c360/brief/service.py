@@ -184,7 +184,7 @@ class BriefService(BriefsPort):
                 status=resolution.status,
                 resolution=resolution.explain(),
             )
-        result = self._build(resolution, question)
+        result = self._build(resolution, question, tz=reader_tz(asker))
         result.resolution = resolution.explain()
         if log and self.moments is not None:
             first = [it.text for s in result.sections[:1] for it in s.items[:2]]
@@ -219,7 +219,7 @@ class BriefService(BriefsPort):
         return facts, found
 
     def _build(
-        self, resolution: Resolution, question: str | None, use_llm: bool = True
+        self, resolution: Resolution, question: str | None, use_llm: bool = True, tz=None
     ) -> BriefResult:
         now = self.clock.now()
         facts, found = self.read(resolution.customer_id, question)
@@ -252,7 +252,7 @@ class BriefService(BriefsPort):
 
         sections, actions = reg.guard(sections, actions)
         sections = reg.flag(sections)
-        lead = S.lead(facts, reg, tone, question, sections, now)
+        lead = S.lead(facts, reg, tone, question, sections, now, tz)
         result = BriefResult(
             question=question,
             customer={"customer_id": cust.customer_id, "name": cust.name},
