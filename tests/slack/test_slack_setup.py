@@ -25,7 +25,9 @@ def test_the_manifest_declares_what_the_app_listens_to_with_least_privilege():
         "message.channels",  # thread replies without an @mention (issue 10)
         "message.groups",
         "app_home_opened",
+        "assistant_thread_started",  # Slack's assistant pane: suggested prompts (issue 10)
     }
+    assert features["assistant_view"]["assistant_description"]
     assert settings["interactivity"]["is_enabled"] is True
     urls = {c["url"] for c in features["slash_commands"]} | {
         settings["event_subscriptions"]["request_url"],
@@ -44,6 +46,12 @@ def test_the_manifest_declares_what_the_app_listens_to_with_least_privilege():
     # the alert worker checks the alerts channel's history before re-posting a retried message
     # (bot/notifier.py find_posted) and opens owners' DMs
     assert {"channels:history", "groups:history", "im:write"} <= scopes
+    assert "assistant:write" in scopes  # assistant.threads.setSuggestedPrompts
+    # every scope says why, in the comment on its line
+    lines = (ROOT / "manifest.yml").read_text().splitlines()
+    for scope in scopes:
+        [line] = [x for x in lines if x.strip().startswith(f"- {scope} ")]
+        assert "#" in line and len(line.split("#", 1)[1].strip()) > 10, line
 
 
 def test_serve_socket_mode_refuses_without_an_app_token(monkeypatch, tmp_path, capsys):
