@@ -101,6 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         option("--runs", type=int, default=5, help="timed runs per case (default 5)"),
         option("--data-dir", type=Path, help="an ingested store (default: the demo)"),
         option("--torch", action="store_true", help="add the PyTorch engine's row"),
+        option(
+            "--before",
+            type=Path,
+            metavar="SRC",
+            help="add both answers run from another source tree (e.g. `git archive` of an "
+            "earlier commit), interleaved with this one: a before/after under the same load",
+        ),
         raw=True,
     )
     args = parser.parse_args(argv)
@@ -135,6 +142,13 @@ def main(argv: list[str] | None = None) -> int:
                 env={"C360_EMBED_BACKEND": "torch"},
             )
         )
+
+    if args.before:
+        before = {"PYTHONPATH": str(args.before.resolve())}
+        cases += [
+            Case("ask-store (before)", cases[2].argv, cases[2].expect, env=before),
+            Case("ask-embedding (before)", cases[3].argv, cases[3].expect, env=before),
+        ]
 
     for case in cases:  # warm-up: page cache, the ONNX export if the store predates it
         run_once(case, env)

@@ -38,7 +38,9 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "slack"))  # the fake Slack server lives with the tests
+sys.path.insert(0, str(ROOT / "tests"))  # and the child-process helpers
 sys.path.insert(0, str(ROOT))
+from child_processes import answers_ok, stop, wait_until_up  # noqa: E402
 from fake_slack import TEAM_ID, FakeSlack  # noqa: E402
 
 from bench.common import bench_parser, store_options  # noqa: E402
@@ -155,21 +157,13 @@ def start_server(
 
 
 def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(
-                f"the server exited with {proc.returncode}; see {CACHE / 'bench_slack_server.log'}"
-            )
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("the server did not become healthy in time")
+    problem = wait_until_up(
+        proc, lambda: answers_ok(f"http://127.0.0.1:{port}/healthz"), timeout, 0.5
+    )
+    if problem:
+        raise SystemExit(
+            f"the server is not healthy: {problem}; see {CACHE / 'bench_slack_server.log'}"
+        )
 
 
 def server_health(port: int) -> dict:
@@ -441,11 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0 if goal else 1
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         fake.stop()
 
 

@@ -13,12 +13,14 @@ over as ids (``Ping``, ``ActionResult.who``, ``OwnerBrief.by``); the markup is b
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
+from c360.ownership.atrisk import AtRiskDigest
 from c360.ownership.types import ActionResult, AlertView, DigestView, OwnerBrief, Ping
+from c360.safety.escaping import link, stored_mention
 from c360.safety.escaping import mention as slack_mention
-from c360.safety.escaping import stored_mention
 from prompts import ownership as words
 from prompts.ownership import SNOOZE_CHOICES
 from slack_sdk.models.blocks import (
@@ -42,11 +44,22 @@ ACTION_SNOOZE = "c360_alert_snooze"
 ACTION_RELEASE = "c360_alert_release"
 ACTION_RESOLVE = "c360_alert_resolve"
 ALERT_ACTIONS = (ACTION_CLAIM, ACTION_ASSIGN, ACTION_SNOOZE, ACTION_RELEASE, ACTION_RESOLVE)
+CLAIM_LABEL = "I'll own it"
 MAX_SECTION = 2900
 
 
+_SLACK_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+
+
 def _when(value: datetime | None) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "?"
+    """A moment in time as Slack's date token: every reader sees it in their own time zone
+    and clock format ("today at 4:07 AM", "Nov 21st at 18:30"); the UTC fallback is for
+    clients that cannot format it (and for ``render_text``)."""
+    if not value:
+        return "?"
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    fallback = f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return f"<!date^{int(value.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def _user(user_id: str | None, name: str | None = None) -> str:
@@ -82,7 +95,10 @@ def ping_text(ping: Ping | None) -> str | None:
 
 
 def action_reply(result: ActionResult) -> str:
-    """The sentence for the person who pressed a button, with the person it names mentioned."""
+    """The sentence for the person who pressed a button, with the person it names mentioned
+    and a snooze's end as a date token (shown in the presser's own time zone)."""
+    if result.until is not None:
+        return words.snoozed(_when(result.until))
     if result.who is None:
         return result.message
     return result.message.replace(words.WHO, slack_mention(result.who))
@@ -138,6 +154,17 @@ def _snooze_select(alert_id: str) -> StaticSelectElement:
     )
 
 
+def view_brief_button(customer_id: str) -> ButtonElement:
+    """The customer's whole brief, to whoever presses it (privately, as the audience policy
+    allows): the same button and listener as "Full brief" under an answer."""
+    brief = {"k": "alert", "c": customer_id, "q": "", "t": None, "dm": False}
+    return ButtonElement(
+        text="View brief",
+        action_id=ACTION_FULL_BRIEF,
+        value=json.dumps(brief, separators=(",", ":")),
+    )
+
+
 def _actions(view: AlertView) -> ActionsBlock | None:
     if view.status == "resolved":
         return None
@@ -145,7 +172,7 @@ def _actions(view: AlertView) -> ActionsBlock | None:
     if view.status == "open":
         elements.append(
             ButtonElement(
-                text="I'll own it", action_id=ACTION_CLAIM, value=view.alert_id, style="primary"
+                text=CLAIM_LABEL, action_id=ACTION_CLAIM, value=view.alert_id, style="primary"
             )
         )
     elements.append(
@@ -157,16 +184,7 @@ def _actions(view: AlertView) -> ActionsBlock | None:
             ButtonElement(text="Release", action_id=ACTION_RELEASE, value=view.alert_id)
         )
     elements.append(ButtonElement(text="Resolved", action_id=ACTION_RESOLVE, value=view.alert_id))
-    # The customer's whole brief, to whoever presses it (privately, as the audience policy
-    # allows): the same button and listener as "Full brief" under an answer.
-    brief = {"k": "alert", "c": view.customer_id, "q": "", "t": None, "dm": False}
-    elements.append(
-        ButtonElement(
-            text="View brief",
-            action_id=ACTION_FULL_BRIEF,
-            value=json.dumps(brief, separators=(",", ":")),
-        )
-    )
+    elements.append(view_brief_button(view.customer_id))
     return ActionsBlock(block_id=f"{ACTIONS_BLOCK_PREFIX}{view.alert_id}", elements=elements)
 
 
@@ -238,6 +256,42 @@ def digest_blocks(digest: DigestView, now: datetime | None = None) -> list[dict[
     return [b.to_dict() for b in blocks]
 
 
+def atrisk_text(digest: AtRiskDigest) -> str:
+    """The notification text of the daily at-risk digest."""
+    return words.atrisk_head(digest.day, digest.total, digest.days)
+
+
+def atrisk_blocks(digest: AtRiskDigest) -> list[dict[str, Any]]:
+    """The daily digest of at-risk accounts: a head line, then one section per account (its
+    name, each signal quoted and cited by its label, linked when the record has a url; how many
+    of its moments wait for an owner) with a View brief button, then the raw ids. Every record
+    text and name is escaped; links go through ``c360.safety.escaping.link``."""
+    blocks: list[Any] = [
+        SectionBlock(text=MarkdownTextObject(text=f":warning: *{escape(atrisk_text(digest))}*"))
+    ]
+    ids: list[str] = []
+    for account in digest.accounts:
+        lines = [f"*{escape(account.name)}*"]
+        for line in account.lines:
+            lines.append(f"• {escape(line.text)} _({link(line.url, line.label)})_")
+            ids.append(line.record_id)
+        if account.waiting:
+            lines.append(f"• {escape(words.atrisk_waiting(account.waiting))}")
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text="\n".join(lines)[:MAX_SECTION]),
+                accessory=view_brief_button(account.customer_id),
+            )
+        )
+    if ids:
+        sources = "Sources: " + " ".join(f"`{escape(rid)}`" for rid in dict.fromkeys(ids))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=sources[:2000])]))
+    foot = words.atrisk_foot(len(digest.accounts), digest.total)
+    if digest.accounts:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(foot)[:2000])]))
+    return [b.to_dict() for b in blocks]
+
+
 def reminder_blocks(view: AlertView) -> list[dict[str, Any]]:
     """The DM an owner gets when an alert they own is still unresolved."""
     text = (
@@ -267,9 +321,10 @@ def render_text(blocks: list[dict[str, Any]]) -> str:
     for block in blocks:
         kind = block.get("type")
         if kind == "section":
-            lines.append(block["text"]["text"])
+            lines.append(_SLACK_DATE.sub(r"\1", block["text"]["text"]))
         elif kind == "context":
-            lines.append("  " + " ".join(e.get("text", "") for e in block.get("elements", [])))
+            text = " ".join(e.get("text", "") for e in block.get("elements", []))
+            lines.append("  " + _SLACK_DATE.sub(r"\1", text))
         elif kind == "actions":
             labels = []
             for element in block.get("elements", []):

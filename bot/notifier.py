@@ -14,12 +14,15 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from c360.ownership.atrisk import AtRiskDigest
 from c360.ownership.types import AlertView, DigestView, Notifier, OwnerBrief, Ping
 from slack_sdk import WebClient
 
 from bot.alert_blocks import (
     alert_blocks,
     alert_text,
+    atrisk_blocks,
+    atrisk_text,
     digest_blocks,
     digest_text,
     owner_brief_text,
@@ -91,6 +94,17 @@ class SlackNotifier(Notifier):
             text=digest_text(digest),
             blocks=digest_blocks(digest, now=self._now()),
             metadata=_metadata(dedupe_key, "digest"),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return resp["channel"], resp["ts"]
+
+    def post_atrisk(self, channel: str, digest: AtRiskDigest, dedupe_key: str) -> tuple[str, str]:
+        resp = self.client.chat_postMessage(
+            channel=channel,
+            text=atrisk_text(digest),
+            blocks=atrisk_blocks(digest),
+            metadata=_metadata(dedupe_key, "atrisk"),
             unfurl_links=False,
             unfurl_media=False,
         )

@@ -13,8 +13,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
 
+from c360.clock import zone
 from c360.domain import Asker
 from c360.ports import BriefsPort, MomentsPort, OwnershipPort, ServicesPort, SlackEventsPort
 from c360.safety.policy import Requester, Standing
@@ -80,6 +82,11 @@ class SlackIO:
         user = self.user(user_id) or {}
         profile = user.get("profile") or {}
         return profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+
+    def zone(self, user_id: str) -> tzinfo | None:
+        """The reader's time zone from users.info's ``tz`` (cached with the user); None, read
+        as UTC, when Slack would not say: a failed lookup shows UTC dates and claims nothing."""
+        return zone((self.user(user_id) or {}).get("tz"))
 
     def is_guest(self, user_id: str) -> bool | None:
         """True for a guest, False for a member, None when Slack would not say (fail closed:
@@ -225,6 +232,20 @@ class SlackIO:
             log.warning("response_url answered %s: %s", resp.status_code, resp.body)
             return False
         return True
+
+    def suggest_prompts(
+        self, channel_id: str, thread_ts: str, title: str, prompts: list[dict[str, str]]
+    ) -> bool:
+        """assistant.threads.setSuggestedPrompts (scope ``assistant:write``): at most four
+        ``{"title", "message"}`` in the assistant thread; False when Slack refused."""
+        data = self._call(
+            "assistant_threads_setSuggestedPrompts",
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            title=title,
+            prompts=prompts[:4],
+        )
+        return data is not None
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool:
         return self._call("views_open", trigger_id=trigger_id, view=view) is not None

@@ -10,17 +10,21 @@ from typing import Any
 from c360.ports import CandidateView
 from slack_sdk.models.blocks import (
     Block,
+    ButtonElement,
     CheckboxesElement,
     DividerBlock,
     ExternalDataSelectElement,
     HeaderBlock,
     InputBlock,
+    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
+    SectionBlock,
 )
 from slack_sdk.models.views import View
 
+from bot.alert_blocks import ACTION_CLAIM, ACTIONS_BLOCK_PREFIX, CLAIM_LABEL
 from bot.blocks import (
     ACTION_CUSTOMER_SELECT,
     ACTION_NEEDS_OWNER,
@@ -136,6 +140,34 @@ def _modal(
 
 
 # --- App Home --------------------------------------------------------------------------------
+HOME_ROWS = 10
+ROW_TEXT = 200
+
+
+def home_row(row: dict[str, Any]) -> SectionBlock:
+    """One Home row as its own section, so no row is ever cut by another's length: the customer
+    (bold), the line (whole words, never a cut citation), then in italics the moment's date and
+    its SLA clock. A waiting alert carries the "I'll own it" button: the alert message's own
+    claim action (``bot.alert_blocks``), so one listener and one claim rule serve both."""
+    line = f"• *{escape(row.get('customer') or '?')}* — {escape(whole_line(row.get('text', ''), ROW_TEXT))}"
+    meta = " · ".join(escape(x) for x in (row.get("when"), row.get("sla")) if x)
+    if meta:
+        line += f"\n_{meta}_"
+    claim = row.get("claim")
+    if not claim:
+        return _section(line)
+    return SectionBlock(
+        block_id=f"{ACTIONS_BLOCK_PREFIX}{claim}",
+        text=MarkdownTextObject(text=line),
+        accessory=ButtonElement(
+            text=PlainTextObject(text=CLAIM_LABEL),
+            action_id=ACTION_CLAIM,
+            value=claim,
+            style="primary",
+        ),
+    )
+
+
 def home_view(
     *,
     owned: Sequence[dict[str, Any]] | None,
@@ -143,31 +175,43 @@ def home_view(
     recent: Sequence[dict[str, Any]],
     outcomes: str | None = None,
     notice: str | None = None,
+    totals: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """App Home. ``owned``/``waiting`` None means ownership is not set up (an explained empty state);
-    each row is ``{"customer": name, "text": ..., "when": "YYYY-MM-DD"}``. ``notice`` (already
-    safe text, such as the audience policy's reason) is shown first."""
+    """App Home. ``owned``/``waiting`` None means ownership is not set up (an explained empty
+    state); each row is ``{"customer": name, "text": ..., "when": "20 Nov, 3 days ago",
+    "sla": "waiting 2 hours, past the 1 hour SLA", "claim": alert id of a waiting alert}``
+    (all but customer and text optional). ``notice`` (already safe text, such as the audience
+    policy's reason) is shown first. ``totals`` ("owned", "waiting"): how many there are in
+    all, when more than the rows given."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Customer 360"))]
+    totals = totals or {}
     if notice:
         blocks.append(_section(_truncate(notice, SECTION_BUDGET)))
 
-    def listing(title: str, rows: Sequence[dict[str, Any]] | None, empty: str) -> None:
+    def listing(
+        title: str, rows: Sequence[dict[str, Any]] | None, empty: str, total: int | None = None
+    ) -> None:
         blocks.append(DividerBlock())
-        lines = [f"*{title}*"]
         if rows is None:
-            lines.append("_Ownership alerts are not set up in this workspace yet._")
+            blocks.append(
+                _section(f"*{title}*\n_Ownership alerts are not set up in this workspace yet._")
+            )
         elif not rows:
-            lines.append(f"_{empty}_")
+            blocks.append(_section(f"*{title}*\n_{empty}_"))
         else:
-            for row in rows[:10]:
-                lines.append(
-                    f"• *{escape(row.get('customer', '?'))}* — {escape(whole_line(row.get('text', ''), 200))}"
-                    + (f" _({escape(row['when'])})_" if row.get("when") else "")
-                )
-        blocks.extend(_sections("\n".join(lines)))
+            shown = rows[:HOME_ROWS]
+            more = max(total or 0, len(rows)) - len(shown)
+            head = f"*{title}*" + (f" _({len(shown)} shown, {more} more)_" if more > 0 else "")
+            blocks.append(_section(head))
+            blocks.extend(home_row(row) for row in shown)
 
-    listing("Moments I own", owned, "You don't own any open moments.")
-    listing("Moments waiting for an owner", waiting, "Nothing is waiting for an owner.")
+    listing("Moments I own", owned, "You don't own any open moments.", totals.get("owned"))
+    listing(
+        "Moments waiting for an owner",
+        waiting,
+        "Nothing is waiting for an owner.",
+        totals.get("waiting"),
+    )
     listing("My recent questions", recent, "You haven't asked anything yet. Try `/customer Acme`.")
     if outcomes:
         blocks.append(DividerBlock())

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone(name: str | None) -> tzinfo | None:
+    """The IANA zone a reader's dates are shown in (Slack's users.info ``tz``, e.g.
+    "America/New_York"); None (read as UTC) when unknown or not a zone."""
+    if not name or not isinstance(name, str):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 class SystemClock:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from c360.domain import Asker, Moment
@@ -182,6 +183,12 @@ class ChannelMessage:
     channel_type: str | None = None  # "channel" (public) | "group" (private)
 
 
+class Clock(Protocol):
+    """``c360.clock``: what "now" is, so ages on every surface agree with the services'."""
+
+    def now(self) -> datetime: ...
+
+
 class ServicesPort(Protocol):
     """What the bot reads from the composition root (``c360.container.Container``)."""
 
@@ -199,5 +206,8 @@ class ServicesPort(Protocol):
 
     @property
     def slack_events(self) -> SlackEventsPort: ...
+
+    @property
+    def clock(self) -> Clock: ...
 
     def limit_model_threads(self, threads: int) -> None: ...

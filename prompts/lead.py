@@ -16,7 +16,7 @@ Why it is shaped so:
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 LEAD_QUOTE_CHARS = 90
 LABEL_CHARS = 80
@@ -70,10 +70,62 @@ def age_words(value: datetime | None, now: datetime) -> str:
     return f"{days // 365} years ago"
 
 
-def dated(value: datetime, now: datetime) -> str:
+def in_zone(value: datetime, tz: tzinfo | None) -> datetime:
+    """``value`` as the reader's wall clock (``tz`` from Slack's users.info); as is without one."""
+    return value.astimezone(tz) if tz is not None and value.tzinfo is not None else value
+
+
+def dated(value: datetime, now: datetime, tz: tzinfo | None = None) -> str:
     """A date in words with its age, ``20 Nov, 3 days ago``: the one way App Home rows and
-    ownership alerts date a moment."""
-    return f"{day_words(value, now)}, {age_words(value, now)}"
+    ownership alerts date a moment. With ``tz`` (the reader's zone) the day and "yesterday"
+    are the reader's, not UTC's."""
+    return f"{day_words(in_zone(value, tz), in_zone(now, tz))}, {reader_age(value, now, tz)}"
+
+
+def reader_age(value: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
+    """``age_words`` counted in the reader's calendar days (``tz``; UTC's without one)."""
+    if value is None:
+        return age_words(None, now)
+    return age_words(_midnight(in_zone(value, tz)), _midnight(in_zone(now, tz)))
+
+
+def _midnight(value: datetime) -> datetime:
+    """Calendar days, not 24-hour spans: a moment at 23:00 is "yesterday" at 08:00."""
+    return value.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def duration_words(seconds: float) -> str:
+    """``under a minute``, ``12 min``, ``1 hour``, ``5 hours``, ``3 days``: how long something
+    has waited (an alert's SLA clock)."""
+    minutes = int(max(seconds, 0) // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return f"{hours // 24} days"
+
+
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def iso_days_in_words(line: str, today: datetime) -> str:
+    """A full-brief line (ISO dates, ``prompts.brief.day``) for the short answer's lead: the
+    dates our template wrote become ``25 Nov``. Only the text before the first quotation mark
+    is ours (record text is always quoted last, ``prompts.brief.quote``), so a date a customer
+    wrote is left as written."""
+    head, mark, quoted = line.partition("\u201c")
+
+    def words(match: re.Match[str]) -> str:
+        try:
+            value = datetime(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return match[0]
+        return day_words(value, today)
+
+    return _ISO_DAY.sub(words, head) + mark + quoted
 
 
 def _cut(text: str, limit: int = LABEL_CHARS) -> str:

@@ -11,9 +11,9 @@ escaped by the bot; this module only places it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from prompts.lead import dated
+from prompts.lead import dated, duration_words
 
 WHO = "{who}"
 
@@ -41,7 +41,9 @@ def release_refused(has_owner: bool) -> str:
 
 
 def snoozed(until_text: str) -> str:
-    return f"Snoozed until {until_text} UTC."
+    """``until_text``: "Tue 09:00 UTC" as plain text, or a Slack date token the reader's
+    client shows in their own zone (``bot.alert_blocks``)."""
+    return f"Snoozed until {until_text}."
 
 
 def escalation_note(minutes: int, after_snooze: bool) -> str:
@@ -92,15 +94,60 @@ def owner_dm(
     return f"{head}\n*Why it needs an owner*\n{why}\n\n{body}"
 
 
-def moment_age(moment_at: datetime | None, now: datetime) -> str | None:
+# How a rule is named to a person. Rule names are ids chosen in the rules file; the packaged
+# ones have words here, any other is read as its words ("late_payer" -> "Late payer").
+RULE_LABELS = {
+    "needs_owner": "Flagged as needing an owner",
+    "new_complaint": "New complaint",
+    "key_account": "Key account unhappy",
+    "negative_inbound": "Negative sentiment",
+    "repeat_contact": "Repeat contact",
+}
+
+
+def rule_label(rule: str) -> str:
+    """``negative_inbound`` -> "Negative sentiment"; an unknown id -> its words, capitalised."""
+    if rule in RULE_LABELS:
+        return RULE_LABELS[rule]
+    words = " ".join(str(rule or "").replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:] if words else "Rule"
+
+
+def sla_words(sla_minutes: int) -> str:
+    return f"the {duration_words(sla_minutes * 60)} SLA"
+
+
+def waiting_sla(waited_seconds: float, sla_minutes: int) -> str:
+    """A waiting alert's SLA clock: ``waiting 3 hours, past the 1 hour SLA`` or ``waiting
+    12 min of the 1 hour SLA``."""
+    waited = duration_words(waited_seconds)
+    if waited_seconds > sla_minutes * 60:
+        return f"waiting {waited}, past {sla_words(sla_minutes)}"
+    return f"waiting {waited} of {sla_words(sla_minutes)}"
+
+
+def owned_sla(open_seconds: float, to_owner_seconds: float | None, sla_minutes: int) -> str:
+    """An alert I own: how long it has been open, and whether it found its owner in time:
+    ``open 2 days; owned after 12 min, within the 1 hour SLA``."""
+    head = f"open {duration_words(open_seconds)}"
+    if to_owner_seconds is None:
+        return head
+    within = "within" if to_owner_seconds <= sla_minutes * 60 else "past"
+    return (
+        f"{head}; owned after {duration_words(to_owner_seconds)}, {within} {sla_words(sla_minutes)}"
+    )
+
+
+def moment_age(moment_at: datetime | None, now: datetime, tz: tzinfo | None = None) -> str | None:
     """When the moment itself happened (not when the alert was raised): ``moment from 25 Nov,
-    3 days ago``; None for a record with no date (nothing is said rather than a guess)."""
-    return f"moment from {dated(moment_at, now)}" if moment_at else None
+    3 days ago`` (the reader's day with ``tz``); None for a record with no date (nothing is
+    said rather than a guess)."""
+    return f"moment from {dated(moment_at, now, tz)}" if moment_at else None
 
 
 def digest_head(total: int, by_rule: Sequence[tuple[str, int]]) -> str:
     """The first line of a backlog digest: how many moments wait, counted by rule."""
-    counts = ", ".join(f"{n} {rule}" for rule, n in by_rule)
+    counts = ", ".join(f"{n} {rule_label(rule)}" for rule, n in by_rule)
     return (
         f"{total} moments need an owner: a backlog found when the alert worker started"
         + (f" ({counts})" if counts else "")
@@ -109,10 +156,31 @@ def digest_head(total: int, by_rule: Sequence[tuple[str, int]]) -> str:
 
 
 def digest_line(customer: str, rule: str, age: str | None) -> str:
-    """One waiting moment in a digest: ``Globex · negative_inbound · moment from 25 Nov, 3 days ago``."""
-    return f"{customer} · {rule} · {age or 'undated moment'}"
+    """One waiting moment in a digest: ``Globex · Negative sentiment · moment from 25 Nov, 3 days ago``."""
+    return f"{customer} · {rule_label(rule)} · {age or 'undated moment'}"
 
 
 def digest_foot(shown: int, total: int) -> str:
     more = f"; {total - shown} more" if total > shown else ""
     return f"Oldest first, {shown} shown{more}. Each can be claimed from App Home (the bot's Home tab)."
+
+
+# --- the daily digest of at-risk accounts (c360/ownership/atrisk.py) ---------------------------
+def atrisk_head(day: str, total: int, days: int) -> str:
+    """``At-risk accounts, 23 Nov: 3 with a risk signal in the last 14 days``."""
+    if not total:
+        return f"At-risk accounts, {day}: none with a risk signal in the last {days} days."
+    noun = "account" if total == 1 else "accounts"
+    return f"At-risk accounts, {day}: {total} {noun} with a risk signal in the last {days} days."
+
+
+def atrisk_waiting(n: int) -> str:
+    return f"{n} moment{'s' if n != 1 else ''} waiting for an owner" if n else ""
+
+
+def atrisk_foot(shown: int, total: int) -> str:
+    more = f" {total - shown} more not shown." if total > shown else ""
+    return (
+        f"Weightiest signal first: risk of churn or non-renewal, escalations, unhappy tone, "
+        f"money at stake, recent before old.{more} View brief opens the account privately."
+    )

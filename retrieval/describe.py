@@ -203,8 +203,9 @@ class Meanings:
     """The field vocabulary (products, issues ...) embedded once; a phrase's similarity to each
     value by cosine. Values are few (hundreds), so the matrix stays small."""
 
-    def __init__(self, embeddings) -> None:
+    def __init__(self, embeddings, memo=None) -> None:
         self.embeddings = embeddings
+        self.memo = memo  # the vectors other processes made (``retrieval.vector_memo``)
         self.values: list[str] = []
         self._index: dict[str, int] = {}
         self._matrix: np.ndarray | None = None  # one row per value, once there are values
@@ -215,7 +216,10 @@ class Meanings:
             return
         import numpy as np  # here: resolving by name or state embeds nothing
 
-        vectors = np.asarray(self.embeddings.encode(new), dtype=np.float32)
+        if self.memo is not None:
+            vectors = self.memo.encode(self.embeddings, new)
+        else:
+            vectors = np.asarray(self.embeddings.encode(new), dtype=np.float32)
         self._matrix = vectors if self._matrix is None else np.vstack([self._matrix, vectors])
         for v in new:
             self._index[v] = len(self.values)

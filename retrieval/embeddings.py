@@ -133,6 +133,14 @@ class MiniLMEmbeddings:
         """One query vector; repeated questions are served from a small cache."""
         return self._query_cache(text)
 
+    def identity(self) -> str:
+        """What decides this model's vectors: the engine and the hash of the model's files
+        (``retrieval/vector_memo.py`` keeps vectors under it). Loads no model."""
+        from retrieval.onnx_minilm import model_fingerprint
+
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        return f"{self.backend}:{model_fingerprint(Path(self.model_path), self.cache_dir)}"
+
     def is_word(self, word: str) -> bool:
         """Whether the model's vocabulary holds the word whole (an ordinary English word:
         "local", "online"), rather than as pieces (a coined name: "Halvora" -> hal ##vo ##ra).

@@ -65,6 +65,12 @@ def enqueue(
         return False
 
 
+def exists(session: Session, dedupe_key: str) -> bool:
+    """Whether a message with this key was ever queued (sent or not)."""
+    stmt = select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key == dedupe_key)
+    return session.scalar(stmt) is not None
+
+
 def _takeable(now: datetime, max_attempts: int):
     """Unsent, and no worker holds it (never taken, or its lease ran out)."""
     free = or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)

@@ -165,6 +165,14 @@ def alerts_waiting(session: Session, limit: int = 20) -> list[Alert]:
     return _alerts(session, stmt.limit(limit))
 
 
+def count_alerts(session: Session, status: str, owner_id: str | None = None) -> int:
+    """How many alerts are in ``status`` (and, given ``owner_id``, owned by them)."""
+    stmt = select(func.count()).select_from(AlertRow).where(AlertRow.status == status)
+    if owner_id is not None:
+        stmt = stmt.where(AlertRow.owner_id == owner_id)
+    return int(session.scalar(stmt) or 0)
+
+
 def alerts_created_since(session: Session, since: datetime) -> list[Alert]:
     stmt = select(_ALERTS).where(AlertRow.created_at >= since).order_by(AlertRow.created_at)
     return _alerts(session, stmt)

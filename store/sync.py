@@ -274,13 +274,24 @@ def unlink(session: Session, alias_id: str) -> None:
     session.execute(delete(CustomerLinkRow).where(CustomerLinkRow.alias_id == alias_id))
 
 
+IDENTITY_REASONS = ("domain", "external_id")  # the same customer in two sources (not a merge)
+
+
+def link_reasons(session: Session, alias_ids: Iterable[str]) -> dict[str, str]:
+    """alias id -> why it is linked (domain | external_id | merged)."""
+    return _lookup(session, CustomerLinkRow.alias_id, CustomerLinkRow.reason, alias_ids)
+
+
 def source_links_to(session: Session, source: str, customer_ids: Iterable[str]) -> dict[str, int]:
-    """customer id -> how many of ``source``'s customer ids are linked to it."""
+    """customer id -> how many of ``source``'s customer ids are the same customer as it
+    (identity links; merges not counted)."""
     found: dict[str, int] = {}
     for part in _slices(sorted(set(customer_ids))):
         for (cid,) in session.execute(
             select(CustomerLinkRow.customer_id).where(
-                CustomerLinkRow.source == source, CustomerLinkRow.customer_id.in_(part)
+                CustomerLinkRow.source == source,
+                CustomerLinkRow.customer_id.in_(part),
+                CustomerLinkRow.reason.in_(IDENTITY_REASONS),
             )
         ):
             found[cid] = found.get(cid, 0) + 1

@@ -6,12 +6,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from child_processes import answers_ok, stop, wait_until_up
 
 from c360.container import Container
 from c360.domain import Complaint, Customer, Moment
@@ -47,24 +46,16 @@ def chroma_server(tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"chroma server did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}"
-                    )
-                time.sleep(0.2)
+        heartbeat = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+        problem = wait_until_up(proc, lambda: answers_ok(heartbeat, timeout=1), 60, interval=0.2)
+        if problem:
+            pytest.fail(
+                f"chroma server did not start ({problem}): "
+                f"{(tmp_path / 'chroma.log').read_text()[-2000:]}"
+            )
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, timeout=10)
         log.close()
 
 

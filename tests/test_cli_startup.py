@@ -168,3 +168,29 @@ def test_each_process_reads_the_name_index_the_last_one_kept_while_the_customers
     code, _, out, err = run_c360(store, "ask", globex, "--no-log")
     assert code == 0 and err == "" and out.startswith("Globex Industries (customer C-GLOBEX)")
     assert kept.read_bytes() != b"\x00 not an index"  # rebuilt and kept again
+
+
+def console_script(data_dir: Path, *argv: str) -> subprocess.CompletedProcess:
+    """`c360` exactly as its console script runs it (``sys.exit(main())``, no arguments)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "C360_DATA_DIR": str(data_dir)}
+    env.pop("C360_LLM", None)
+    env.pop("PYTHONUNBUFFERED", None)  # a pipe buffers what is printed, as for a user's `| less`
+    script = "import sys; from c360.cli import main; sys.exit(main())"
+    return subprocess.run(
+        [sys.executable, "-c", script, *argv], env=env, capture_output=True, text=True, timeout=180
+    )
+
+
+def test_an_answer_ends_its_process_at_once_with_all_it_printed_and_wrote(store, container):
+    """`ask` and `brief` leave without tearing the interpreter down: the whole answer is still
+    out (the JSON parses), the exit code is the command's, and the exchange it logged is in
+    the store for the next process."""
+    proc = console_script(store, "ask", "What did Acme Corp say about the dashboard?", "--json")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    answer = json.loads(proc.stdout)  # all of it: a cut-off document would not parse
+    assert answer["customer"]["customer_id"] == "C-ACME" and answer["logged_moment_id"]
+    logged = container.moments.recent_exchanges(customer_id="C-ACME")
+    assert answer["logged_moment_id"] in [m.moment_id for m in logged]
+    proc = console_script(store, "brief", "Zorblatt Lending Partners", "--no-log")
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert "could not find a customer" in proc.stdout

@@ -24,6 +24,7 @@ LISTENER_MODULES = [
     "bot.listeners.shortcuts",  # message shortcut "Log as customer moment" and its modal
     "bot.listeners.home",  # App Home
     "bot.listeners.ownership",  # ownership alerts (issue 4)
+    "bot.listeners.assistant",  # Slack's assistant surface: suggested prompts (issue 10)
 ]
 
 

@@ -1,4 +1,6 @@
-"""App Home: moments I own, moments waiting for an owner, my recent questions.
+"""App Home: moments I own (with their SLA clock), moments waiting for an owner (each with an
+"I'll own it" button: the alerts' own claim action), my recent questions. Dates are the
+moment's own, in words, on the reader's calendar (users.info ``tz``).
 
 What a user sees here is the audience policy's call (``Surface.APP_HOME``): a guest or a user
 from another organisation sees only the reason, nothing about any customer; a user Slack could
@@ -7,13 +9,14 @@ not vouch for sees the lists masked, with the reason; a member sees everything."
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from c360.domain import Moment, utc
 from c360.safety.masking import mask_text
 from c360.safety.policy import Content, Surface, decide
 from prompts import lead as words
+from prompts import ownership as ownership_words
 
 from bot import views
 from bot.listeners import hand_off
@@ -22,51 +25,75 @@ from bot.services import BotServices
 log = logging.getLogger(__name__)
 
 
-def _when(value: datetime | str | None, now: datetime) -> str | None:
-    """A date in words with its age ("20 Nov, 3 days ago"), as the answers write it."""
+def _time(value: datetime | str | None) -> datetime | None:
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value[:10] or None
-    if value is None:
-        return None
-    return words.dated(utc(value), now)
+            return None
+    return utc(value) if value is not None else None
 
 
-def _moment_row(moment: Moment, now: datetime, name_of) -> dict[str, Any]:
+def _when(value: datetime | str | None, now: datetime, tz: tzinfo | None = None) -> str | None:
+    """A date in words with its age ("20 Nov, 3 days ago"), as the answers write it, on the
+    reader's calendar (``tz``)."""
+    value = _time(value)
+    return words.dated(value, now, tz) if value is not None else None
+
+
+def _moment_row(moment: Moment, now: datetime, name_of, tz: tzinfo | None = None) -> dict[str, Any]:
     """A logged question (an exchange moment) as a Home row: the customer's name (an exchange
     logged before names were kept in its meta is looked up)."""
     meta = moment.meta or {}
     return {
         "customer": meta.get("customer_name") or name_of(moment.customer_id) or "?",
         "text": meta.get("question") or moment.text or "",
-        "when": _when(moment.occurred_at, now),
+        "when": _when(moment.occurred_at, now, tz),
     }
 
 
-def _alert_row(alert: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """An ownership alert (``home_summary``'s dict form) as a Home row, aged from when it was
-    raised (the SLA clock) and, once owned, from when it was taken."""
-    when = _when(alert.get("owned_at") or alert.get("created_at"), now)
-    if alert.get("owned_at") and when:
-        when = f"owned {when}"
+def _alert_row(
+    alert: dict[str, Any], now: datetime, tz: tzinfo | None = None, sla_minutes: int = 60
+) -> dict[str, Any]:
+    """An ownership alert (``home_summary``'s dict form) as a Home row: why (the rules' labels)
+    and the moment's words; dated by the moment itself, not by the alert; then its SLA clock
+    (waiting: how long, against the SLA; owned: open how long, owned in time or not). A
+    waiting alert can be claimed from the row."""
+    reasons = [r.get("rule") or "" for r in alert.get("reasons") or []]
+    why = ", ".join(dict.fromkeys(ownership_words.rule_label(r) for r in reasons if r))
+    excerpt = alert.get("excerpt")
+    text = (why or "Needs an owner") + (f": {words.short_quote(excerpt, 140)}" if excerpt else "")
+    created, owned_at = _time(alert.get("created_at")), _time(alert.get("owned_at"))
+    waiting = alert.get("status") == "open"
+    sla = None
+    if created is not None:
+        open_for = (now - created).total_seconds()
+        if waiting:
+            sla = ownership_words.waiting_sla(open_for, sla_minutes)
+        else:
+            to_owner = (owned_at - created).total_seconds() if owned_at else None
+            sla = ownership_words.owned_sla(open_for, to_owner, sla_minutes)
     return {
         "customer": alert.get("customer_name") or alert.get("customer_id") or "?",
-        "text": alert.get("summary") or "",
-        "when": when,
+        "text": text,
+        "when": ownership_words.moment_age(_time(alert.get("moment_at")), now, tz)
+        or "undated moment",
+        "sla": sla,
+        "claim": alert.get("alert_id") if waiting else None,
     }
 
 
 def ownership_rows(
-    services: BotServices, user_id: str, now: datetime | None = None
-) -> tuple[list | None, list | None, str | None]:
-    """(owned, waiting, outcomes) from the ownership service, or Nones when there is none."""
+    services: BotServices, user_id: str, now: datetime | None = None, tz: tzinfo | None = None
+) -> tuple[list | None, list | None, str | None, dict[str, int]]:
+    """(owned, waiting, outcomes, totals) from the ownership service, or Nones when there is
+    none; ``totals``: how many owned and waiting alerts there are beyond the rows shown."""
     ownership = services.ownership
     if ownership is None:
-        return None, None, None
+        return None, None, None, {}
     summary = ownership.home_summary(user_id)
     metrics = summary.get("metrics") or {}
+    sla = summary.get("sla_minutes") or services.settings.sla_minutes
     outcomes = None
     if metrics.get("alerts"):
         outcomes = (
@@ -75,11 +102,12 @@ def ownership_rows(
             f"{metrics.get('median_minutes_to_owner') or '-'} min; owned within SLA "
             f"{_percent(metrics.get('owned_within_sla'))}."
         )
-    now = now or datetime.now(UTC)
+    now = now or services.container.clock.now()
     return (
-        [_alert_row(i, now) for i in summary.get("owned") or []],
-        [_alert_row(i, now) for i in summary.get("waiting") or []],
+        [_alert_row(i, now, tz, sla) for i in summary.get("owned") or []],
+        [_alert_row(i, now, tz, sla) for i in summary.get("waiting") or []],
         outcomes,
+        summary.get("totals") or {},
     )
 
 
@@ -101,8 +129,9 @@ def publish_home(services: BotServices, user_id: str, team_id: str | None = None
         if not services.slack.publish_home(user_id, views.refused_home(decision.reason)):
             log.warning("App Home for %s not published", user_id)
         return
-    now = datetime.now(UTC)
-    owned, waiting, outcomes = ownership_rows(services, user_id, now)
+    now = services.container.clock.now()
+    tz = services.slack.zone(user_id)  # users.info's tz, cached; UTC when Slack would not say
+    owned, waiting, outcomes, totals = ownership_rows(services, user_id, now, tz)
     names: dict[str, str] = {}
 
     def name_of(customer_id: str | None) -> str | None:
@@ -114,12 +143,17 @@ def publish_home(services: BotServices, user_id: str, team_id: str | None = None
         return names.get(customer_id) if customer_id else None
 
     exchanges = services.moments.recent_exchanges(asker_id=user_id, limit=10)
-    recent = [_moment_row(m, now, name_of) for m in exchanges]
+    recent = [_moment_row(m, now, name_of, tz) for m in exchanges]
     if decision.masked:
         fields = services.settings.sensitive_fields
         owned, waiting, recent = (_masked(rows, fields) for rows in (owned, waiting, recent))
     view = views.home_view(
-        owned=owned, waiting=waiting, recent=recent, outcomes=outcomes, notice=decision.reason
+        owned=owned,
+        waiting=waiting,
+        recent=recent,
+        outcomes=outcomes,
+        notice=decision.reason,
+        totals=totals,
     )
     # Sections contributed by other listener modules may show anything: members only.
     for section in services.home_sections if decision.full else []:

@@ -1,4 +1,6 @@
 """Buttons on ownership alerts: "I'll own it", "Assign to…", "Snooze", "Release", "Resolved".
+"I'll own it" is also on App Home's waiting rows: the same action, listener and claim rule; a
+press there redraws the Home tab and says what went wrong, if anything, in the app's DM.
 
 Thin: ack, hand the press to the work pool, call one OwnershipService method, tell the person
 who pressed when it did not go their way (a polite ephemeral, e.g. "already owned by @X").
@@ -19,6 +21,7 @@ from c360.safety.policy import Content, Standing, Surface, decide
 
 from bot import alert_blocks as ab
 from bot import blocks, listeners
+from bot.listeners import home
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,10 @@ def register(app, services) -> None:
         )
         if channel and services.slack.ephemeral(channel, user_id, {"text": text}):
             return
-        services.slack.respond(body.get("response_url"), {"text": text}, replace_original=False)
+        if services.slack.respond(body.get("response_url"), {"text": text}, replace_original=False):
+            return
+        # App Home has neither a channel nor a response_url: the app's DM with them.
+        services.slack.dm(user_id, {"text": text})
 
     def hand_off(body: dict[str, Any], job, *args: Any) -> None:
         listeners.hand_off(services, job, *args, tell=lambda message: tell(body, message["text"]))
@@ -109,6 +115,11 @@ def register(app, services) -> None:
             result = getattr(ownership(), method)(alert_id, user_id, name)
             if not result.ok:
                 tell(body, ab.action_reply(result))
+            if (body.get("container") or {}).get("type") == "view" and (body.get("view") or {}).get(
+                "type"
+            ) == "home":
+                # pressed on App Home: redraw it, so the row moves to "Moments I own"
+                home.publish_home(services, user_id, _team(body))
 
         def listener(ack, body: dict, action: dict) -> None:
             ack()

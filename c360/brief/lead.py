@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from c360.domain import Complaint, Customer, Moment, utc
 from prompts import lead as W
@@ -196,13 +196,14 @@ class Account:
     tone_days: int = 90
 
 
-def general_lead(account: Account, now: datetime) -> list[Line]:
-    """The lines of a general question, in the order of the module docstring."""
+def general_lead(account: Account, now: datetime, tz: tzinfo | None = None) -> list[Line]:
+    """The lines of a general question, in the order of the module docstring; ages on the
+    reader's calendar (``tz``: "yesterday" is theirs)."""
     lines: list[Line] = []
     shown: set[str] = set()
 
     def age(when: datetime | None) -> str:
-        return W.age_words(utc(when), now)
+        return W.reader_age(utc(when), now, tz)
 
     for signal in rank_signals(account.moments, now)[:MAX_SIGNALS]:
         m = signal.moment

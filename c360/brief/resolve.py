@@ -15,6 +15,7 @@ from datetime import datetime
 
 from c360.brief.descriptions import Descriptions
 from c360.brief.vocabulary import Vocabulary
+from c360.clock import zone
 from prompts import resolution as R
 from retrieval import describe as Ds
 from retrieval import fieldindex as FI
@@ -57,15 +58,7 @@ def _kind_words_after(text: str, words: list[str]) -> set[str]:
 def reader_tz(asker):
     """The reader's time zone (an IANA name on the asker, e.g. from Slack's users.info), for
     "yesterday" and "last month"; None (UTC) when unknown or not a zone."""
-    name = getattr(asker, "tz", None)
-    if not name:
-        return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    return zone(getattr(asker, "tz", None))
 
 
 class QuestionResolver:

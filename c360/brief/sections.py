@@ -5,7 +5,7 @@ no reads; every record a line cites is registered with the brief's ``Citations``
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from c360.brief import lead as L
@@ -20,6 +20,7 @@ from c360.brief.grounding import Citations
 from c360.brief.result import Item, NextAction, Section
 from c360.domain import Complaint, Customer, Moment
 from prompts import brief as W
+from prompts import lead as LW
 from retrieval.resolver import normalize_tokens
 from retrieval.sentiment import compound, trend
 
@@ -210,14 +211,19 @@ def lead(
     question: str | None,
     sections: list[Section],
     now: datetime,
+    tz: tzinfo | None = None,
 ) -> list[Item]:
     """The answer's first lines (``c360.brief.lead``): a specific question's own answer
-    lines; for a general one, what matters first. Through the same citation guard."""
+    lines, their dates in words ("25 Nov", the full brief keeps ISO); for a general one, what
+    matters first, aged on the reader's calendar (``tz``). Through the same citation guard."""
     answer = next((s for s in sections if s.title == W.TITLE_ANSWER), None)
     c = facts.customer
     names = frozenset(w.lower() for n in (c.name, *c.aliases) for w in normalize_tokens(n))
     if answer and answer.items and not L.is_general(question, names):
-        return [replace(it, citations=list(it.citations)) for it in answer.items[: L.MAX_LEAD]]
+        return [
+            replace(it, text=LW.iso_days_in_words(it.text, now), citations=list(it.citations))
+            for it in answer.items[: L.MAX_LEAD]
+        ]
     t, recent, _ = tone
     account = L.Account(
         customer=facts.customer,
@@ -231,6 +237,6 @@ def lead(
         tone_records=[r for _, r in sorted(recent, key=lambda x: x[0])],
         tone_days=SENTIMENT_WINDOW_DAYS,
     )
-    items = [Item(line.text, reg.ids(line.records)) for line in L.general_lead(account, now)]
+    items = [Item(line.text, reg.ids(line.records)) for line in L.general_lead(account, now, tz)]
     [guarded], _ = reg.guard([Section("lead", items)], [])
     return guarded.items

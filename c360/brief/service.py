@@ -31,6 +31,7 @@ from prompts import resolution as R
 from retrieval.fieldindex import FieldIndex
 from retrieval.name_cache import NameIndexCache
 from retrieval.resolver import Candidate, CustomerResolver, Resolution
+from retrieval.vector_memo import VectorMemo
 from store import queries as Q
 
 
@@ -49,7 +50,7 @@ class BriefService(BriefsPort):
 
         self.clock = self.clock or SystemClock()
         self.resolver = CustomerResolver(self.index, self.embeddings, cache=self._name_cache())
-        self.vocabulary = Vocabulary(self.sessions, self.embeddings)
+        self.vocabulary = Vocabulary(self.sessions, self.embeddings, self._vector_memo())
         self.picker = CustomerPicker(self.sessions)  # typeahead: prefixes of names, ids, domains
         # The clock is read at each use: an evaluation swaps it for the set's own day.
         self.resolution = QuestionResolver(
@@ -62,6 +63,12 @@ class BriefService(BriefsPort):
         return NameIndexCache(
             self.settings.resolved_index_cache_dir, self.settings.resolved_database_url
         )
+
+    def _vector_memo(self) -> VectorMemo | None:
+        identity = getattr(self.embeddings, "identity", None)
+        if self.settings is None or identity is None:
+            return None
+        return VectorMemo(self.settings.resolved_index_cache_dir, identity)
 
     @property
     def ingest_listeners(self) -> tuple:
@@ -177,7 +184,7 @@ class BriefService(BriefsPort):
                 status=resolution.status,
                 resolution=resolution.explain(),
             )
-        result = self._build(resolution, question)
+        result = self._build(resolution, question, tz=reader_tz(asker))
         result.resolution = resolution.explain()
         if log and self.moments is not None:
             first = [it.text for s in result.sections[:1] for it in s.items[:2]]
@@ -212,7 +219,7 @@ class BriefService(BriefsPort):
         return facts, found
 
     def _build(
-        self, resolution: Resolution, question: str | None, use_llm: bool = True
+        self, resolution: Resolution, question: str | None, use_llm: bool = True, tz=None
     ) -> BriefResult:
         now = self.clock.now()
         facts, found = self.read(resolution.customer_id, question)
@@ -245,7 +252,7 @@ class BriefService(BriefsPort):
 
         sections, actions = reg.guard(sections, actions)
         sections = reg.flag(sections)
-        lead = S.lead(facts, reg, tone, question, sections, now)
+        lead = S.lead(facts, reg, tone, question, sections, now, tz)
         result = BriefResult(
             question=question,
             customer={"customer_id": cust.customer_id, "name": cust.name},

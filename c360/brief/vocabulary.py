@@ -38,9 +38,10 @@ class Vocabulary:
     ``FIELDS_REFRESH_SECONDS``, by reading the complaints other processes (a `c360 ingest`
     beside the server) wrote since."""
 
-    def __init__(self, sessions, embeddings) -> None:
+    def __init__(self, sessions, embeddings, memo=None) -> None:
         self.sessions = sessions
         self.embeddings = embeddings
+        self.memo = memo  # the vocabulary's vectors as earlier processes embedded them
         self._fields: FI.FieldIndex | None = None
         # The timer, lock and watermark (the newest complaint write seen) of the field index.
         self.freshness = Freshness(FIELDS_REFRESH_SECONDS)
@@ -108,7 +109,7 @@ class Vocabulary:
     def meanings(self) -> Ds.Meanings:
         """The issue and product vocabulary embedded once (issues named in other words)."""
         if self._meanings is None:
-            self._meanings = Ds.Meanings(self.embeddings)
+            self._meanings = Ds.Meanings(self.embeddings, self.memo)
         fields = self.fields
         if len(fields.raw) != self._meanings_seen:
             self._meanings.add(v for k, v in fields.raw.items() if k[0] in Ds.ISSUE_FIELDS)

@@ -19,6 +19,7 @@ from c360.ownership.types import alert_id_for
 from c360.safety.masking import mask_text
 from c360.safety.suspicious import is_suspicious
 from prompts.brief import suspicious_note
+from prompts.lead import day_words
 from store import ownership as db
 from store import queries
 from store.outbox import enqueue
@@ -127,7 +128,9 @@ def _create_alert(
     now: datetime,
 ) -> str | None:
     alert_id = alert_id_for(record.record_id)
-    summary, citations = one_line_summary(session, record, fired, ctx.settings.sensitive_fields)
+    summary, citations = one_line_summary(
+        session, record, fired, ctx.settings.sensitive_fields, now
+    )
     values = {
         "alert_id": alert_id,
         "record_id": record.record_id,
@@ -154,7 +157,11 @@ def _create_alert(
 
 
 def one_line_summary(
-    session, record: Moment | Complaint, fired: list[dict[str, Any]], sensitive_fields
+    session,
+    record: Moment | Complaint,
+    fired: list[dict[str, Any]],
+    sensitive_fields,
+    now: datetime | None = None,
 ) -> tuple[str, list[str]]:
     """Customer, what happened, and the records behind it, in one line. No ARR or contact
     details: the alert goes to a channel, so the quote is masked by the one masking rule (the
@@ -170,7 +177,7 @@ def one_line_summary(
     when = record_time(record)
     what = "complaint" if isinstance(record, Complaint) else f"{record.direction} {record.channel}"
     flag = f" {suspicious_note(record.kind)}" if is_suspicious(record.text) else ""
-    on = f" on {when:%Y-%m-%d}" if when else ""
+    on = f" on {day_words(when, now)}" if when else ""  # "on 25 Nov" (the year if not now's)
     parts = [
         name + (f" ({', '.join(facts)})" if facts else ""),
         f"{what}{on}: “{snippet}”{flag} [{record.record_id}]",

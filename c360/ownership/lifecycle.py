@@ -196,11 +196,11 @@ def snooze(
         lambda alert: ActionResult(False, alert_id, words.SNOOZE_REFUSED),
         lambda: {"until": until.isoformat(), "choice": choice},
     )
-    snoozed = words.snoozed(f"{until:%a %H:%M}")
+    snoozed = words.snoozed(f"{until:%a %H:%M} UTC")
     if refusal:
         return refusal
     outbox.deliver(ctx, keys=keys)
-    return ActionResult(True, alert_id, snoozed, status="snoozed")
+    return ActionResult(True, alert_id, snoozed, status="snoozed", until=until)
 
 
 def resolve(

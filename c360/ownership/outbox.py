@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from c360.domain import Alert, Asker, OutboxMessage
+from c360.ownership import atrisk
 from c360.ownership.types import (
     DIGEST_LINES,
     MAX_SEND_ATTEMPTS,
@@ -41,7 +42,7 @@ _SENT_EVENTS = {
     "escalate": "escalation_posted",
     "remind": "reminded",
     "dm": "dm_sent",
-}
+}  # an at-risk digest has no alert, so no event
 
 
 def enqueue_update(session, alert: Alert, now) -> list[str]:
@@ -277,6 +278,8 @@ def _send(
 ) -> tuple[str | None, str | None, int | None]:
     """Send one message: (channel, ts, the alert version it shows). (None, None, _) when it
     was dropped as stale or was an update of the copies already in Slack."""
+    if message.action == atrisk.ACTION:  # a daily digest: no alert behind it
+        return (*_send_atrisk(notifier, message), None)
     view = ctx.view(message.alert_id)
     if view is None:
         raise RuntimeError(f"alert {message.alert_id} is gone")
@@ -325,6 +328,19 @@ def _send(
     if action == "dm":  # a row queued by older code: its text is already worded and escaped
         return (*notifier.dm(target, payload.get("text") or view.summary, key), None)
     raise RuntimeError(f"unknown outbox action {action!r}")
+
+
+def _send_atrisk(notifier: Notifier, message: OutboxMessage) -> tuple[str, str]:
+    """The day's at-risk digest, as it was written into the row (a retry sends the same)."""
+    channel, key = message.target, message.dedupe_key
+    if not channel:
+        raise DeliveryNotConfigured("an at-risk digest without a channel; check `digests:`")
+    if message.attempts > 1:
+        found = notifier.find_posted(channel, key, message.created_at - timedelta(minutes=1))
+        if found:
+            return found
+    digest = atrisk.AtRiskDigest.from_dict(message.payload["atrisk"])
+    return notifier.post_atrisk(channel, digest, key)
 
 
 def stale_reason(action: str, view: AlertView, target: str | None) -> str | None:

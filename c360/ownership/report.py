@@ -79,13 +79,24 @@ def report(ctx: OwnershipService, since_days: float = 30) -> dict[str, Any]:
 
 
 def home_summary(ctx: OwnershipService, user_id: str, limit: int = 10) -> dict[str, Any]:
-    """For App Home: moments I own, moments waiting for an owner, and the headline metrics."""
+    """For App Home: moments I own (newest first), moments waiting for an owner (oldest
+    first), how many of each there are in all, the SLA, and the headline metrics."""
     with ctx.sessions() as session:
         mine = [
             v.to_dict() for v in ctx.views(session, db.alerts_owned_by(session, user_id, limit))
         ]
         waiting = [v.to_dict() for v in ctx.views(session, db.alerts_waiting(session, limit))]
-    return {"owned": mine, "waiting": waiting, "metrics": report(ctx, since_days=30)["overall"]}
+        totals = {
+            "owned": db.count_alerts(session, "owned", user_id),
+            "waiting": db.count_alerts(session, "open"),
+        }
+    return {
+        "owned": mine,
+        "waiting": waiting,
+        "totals": totals,
+        "metrics": report(ctx, since_days=30)["overall"],
+        "sla_minutes": ctx.settings.sla_minutes,
+    }
 
 
 def _median(values: list[float]) -> float | None:

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from c360.domain import Complaint, Customer, Moment
+from c360.ownership.schedule import DigestSchedule, parse_digests
 from c360.safety.escaping import is_user_id
 from retrieval.sentiment import compound
 
@@ -60,6 +61,8 @@ class RulesConfig:
     # The CRM's owner value (a handle, a name, an e-mail; compared case-insensitively) -> the
     # Slack user id to mention for it, so an escalation pings the account owner.
     owners: dict[str, str] = field(default_factory=dict)
+    # Daily digests of at-risk accounts, one per channel (``c360.ownership.atrisk``).
+    digests: list[DigestSchedule] = field(default_factory=list)
 
     def slack_user_for(self, owner: str | None) -> str | None:
         """The Slack user id mapped to a CRM owner value, or None when there is no mapping."""
@@ -178,8 +181,14 @@ def load_rules(path: str | Path | None = None) -> RulesConfig:
     if not isinstance(backlog, int | float) or backlog < 0:
         raise RulesError(source, doc["__line__"], "`backlog_hours` must be a number of hours >= 0")
     owners = _owners(source, doc)
+    digests = parse_digests(source, doc, lambda line, reason: RulesError(source, line, reason))
     return RulesConfig(
-        rules=rules, backlog_hours=float(backlog), teams=teams, source=source, owners=owners
+        rules=rules,
+        backlog_hours=float(backlog),
+        teams=teams,
+        source=source,
+        owners=owners,
+        digests=digests,
     )
 
 

@@ -1,6 +1,7 @@
 """Timers and the worker loop: escalation (unclaimed too long -> re-post with a mention) and
 reminders (owned but unresolved -> DM the owner) are ``due_at`` columns a worker picks up with
-row locks; each firing becomes an outbox message, which ``outbox.deliver`` sends.
+row locks; each firing becomes an outbox message, which ``outbox.deliver`` sends. The daily
+at-risk digests (``atrisk.schedule_due``) are queued the same way, keyed by channel and day.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from c360.ownership import outbox
+from c360.ownership import atrisk, outbox
 from c360.ownership.types import Ping
 from c360.safety.escaping import is_user_id
 from prompts import ownership as words
@@ -97,6 +98,7 @@ def escalation_ping(
 
 def run_once(ctx: OwnershipService, limit: int = 50) -> dict[str, int]:
     fired = fire_timers(ctx)
+    fired += len(atrisk.schedule_due(ctx))  # the daily digests whose time has come
     sent = outbox.deliver_digests(ctx, worker_id=ctx.worker_id)  # a backlog: one message
     sent += outbox.deliver(ctx, limit=limit, worker_id=ctx.worker_id)
     return {"fired": fired, "sent": sent}

@@ -11,9 +11,12 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from c360.domain import Alert
+
+if TYPE_CHECKING:
+    from c360.ownership.atrisk import AtRiskDigest
 
 MAX_SEND_ATTEMPTS = 8  # then the outbox row is marked failed (kept, with its last error)
 
@@ -41,15 +44,25 @@ class AlertView:
     escalations: int = 0
     version: int = 0
     moment_at: datetime | None = None  # when the moment itself happened (not the alert)
+    excerpt: str | None = None  # the moment's text, masked as the alert's summary is
 
     @classmethod
     def of(
-        cls, alert: Alert, customer_name: str | None, moment_at: datetime | None = None
+        cls,
+        alert: Alert,
+        customer_name: str | None,
+        moment_at: datetime | None = None,
+        excerpt: str | None = None,
     ) -> AlertView:
-        own = ("customer_name", "moment_at")
+        own = ("customer_name", "moment_at", "excerpt")
         fields = {k: getattr(alert, k) for k in cls.__dataclass_fields__ if k not in own}
         fields["reasons"], fields["citations"] = list(alert.reasons), list(alert.citations)
-        return cls(customer_name=customer_name or alert.customer_id, moment_at=moment_at, **fields)
+        return cls(
+            customer_name=customer_name or alert.customer_id,
+            moment_at=moment_at,
+            excerpt=excerpt,
+            **fields,
+        )
 
     @property
     def rule(self) -> str:
@@ -75,6 +88,7 @@ class ActionResult:
     owner_id: str | None = None
     status: str | None = None
     who: str | None = None
+    until: datetime | None = None  # a snooze's end, for the bot to show in the reader's zone
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,10 @@ class Notifier(Protocol):
     def update_alert(self, channel: str, ts: str, view: AlertView) -> None: ...
 
     def post_digest(self, channel: str, digest: DigestView, dedupe_key: str) -> tuple[str, str]: ...
+
+    def post_atrisk(
+        self, channel: str, digest: AtRiskDigest, dedupe_key: str
+    ) -> tuple[str, str]: ...
 
     def dm(
         self, user_id: str, text: str, dedupe_key: str, blocks: list[dict[str, Any]] | None = None

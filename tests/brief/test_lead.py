@@ -4,6 +4,7 @@ question its own answer lines. Every lead line cites records of the customer ask
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -55,7 +56,8 @@ def account(container):
         Moment("m2", "c1", ago(90), "Happy with support; renewal looks likely.", channel="email"),
         Moment("m3", "c1", ago(2), "Heads up: their CFO wants to cancel at renewal.",
                channel="note", direction="internal", author="Dana"),
-        Complaint("k1", "c1", ago(20), "Export broken again.", category="bug"),
+        Complaint("k1", "c1", ago(20), "Export broken again since 2026-10-01 <!channel>.",
+                  category="bug"),
         Moment("x1", "c2", ago(1), "Furious, they will cancel everything.", channel="email"),
     ]  # fmt: skip
     assert not container.ingest.add_records(records, source="test").errors
@@ -85,4 +87,37 @@ def test_a_specific_question_leads_with_its_own_answer(account):
         "any open complaints from Nettlebrook Foods?", Asker("u", "Una")
     ).to_dict()
     answer = next(s for s in data["sections"] if s["title"] == "Answer")
-    assert data["lead"] == answer["items"][:MAX_LEAD]
+    lead = data["lead"]
+    # the same lines and citations as the answer; the lead dates them in words (the full
+    # brief keeps ISO), and a date the customer wrote stays as written inside the quote
+    assert [line["citations"] for line in lead] == [
+        it["citations"] for it in answer["items"][:MAX_LEAD]
+    ]
+    k1 = next(it["text"] for it in answer["items"] if it["citations"] == ["complaint:k1"])
+    assert k1.startswith("Opened 2026-11-03 · bug")
+    lead_k1 = next(line["text"] for line in lead if line["citations"] == ["complaint:k1"])
+    assert lead_k1 == k1.replace("Opened 2026-11-03", "Opened 3 Nov")
+    assert "since 2026-10-01 <!channel>.\u201d" in lead_k1
+    assert not any(re.match(r"^\S*\d{4}-\d{2}-\d{2}", line["text"]) for line in lead)
+
+
+def test_lead_ages_count_the_readers_calendar_days(container):
+    # 23:30 UTC on 22 Nov is the afternoon of 22 Nov in Los Angeles and already 23 Nov in
+    # Tokyo: for the reader in Tokyo the risk was flagged "today" (clock: 12:00 UTC, 23 Nov).
+    records = [
+        Customer("t1", "Quillfeather Ltd"),
+        Moment("t-m1", "t1", datetime(2026, 11, 22, 23, 30, tzinfo=UTC),
+               "Their CFO wants to cancel at renewal.", channel="note", direction="internal"),
+    ]  # fmt: skip
+    assert not container.ingest.add_records(records, source="test").errors
+    ages = {}
+    for tz in ("Asia/Tokyo", "America/Los_Angeles", None):
+        lead = container.briefs.ask(
+            "what is going on with Quillfeather?", Asker("u", "Una", tz=tz)
+        ).to_dict()["lead"]
+        ages[tz] = lead[0]["text"].split(":")[0]
+    assert ages == {
+        "Asia/Tokyo": "At risk, today",
+        "America/Los_Angeles": "At risk, yesterday",
+        None: "At risk, yesterday",
+    }

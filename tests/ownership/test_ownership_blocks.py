@@ -20,7 +20,7 @@ def _view(**kw) -> AlertView:
         "record_id": "moment:m-17",
         "customer_id": "C2",
         "customer_name": "Globex",
-        "summary": "Globex (Mid-market, Gold) · inbound email on 2026-11-23: “This is terrible” [moment:m-17]",
+        "summary": "Globex (Mid-market, Gold) · inbound email on 23 Nov: “This is terrible” [moment:m-17]",
         "reasons": [
             {"rule": "negative_inbound", "reason": "Negative inbound email (sentiment -0.87)"}
         ],
@@ -179,3 +179,41 @@ def test_the_owner_dm_escapes_record_text_and_falls_back_to_the_summary():
     assert claimed.startswith("You now own this moment for *Acme*.") and claimed.endswith(
         "All good."
     )
+
+
+def test_times_in_an_alert_are_slack_date_tokens_so_each_reader_sees_their_own_zone():
+    owned = ab.alert_blocks(
+        _view(status="owned", owner_id="U0BOB", owned_at=T + timedelta(minutes=7)), now=T
+    )
+    state = next(
+        b["text"]["text"] for b in owned if "*Owned by*" in b.get("text", {}).get("text", "")
+    )
+    stamp = int((T + timedelta(minutes=7)).timestamp())
+    assert state == (
+        f":raising_hand: *Owned by* <@U0BOB> since "
+        f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|2026-11-23 12:07 UTC>"
+    )
+    context = owned[-1]["elements"][0]["text"]
+    assert context.startswith(
+        f"Raised <!date^{int(T.timestamp())}^{{date_short_pretty}} at {{time}}|"
+    )
+    # the moment's own date in words with its age; no ISO date, no rule id in what is read
+    blocks = ab.alert_blocks(_view(moment_at=T - timedelta(days=3)), now=T)
+    assert "_moment from 20 Nov, 3 days ago_" in blocks[0]["text"]["text"]
+
+
+def test_a_backlog_digest_names_rules_by_their_labels():
+    from c360.ownership.types import DigestView
+
+    digest = DigestView(
+        total=2,
+        by_rule=[("negative_inbound", 1), ("late_payer", 1)],
+        oldest=[
+            _view(moment_at=T - timedelta(days=3)),
+            _view(customer_name="<!channel> Evil", reasons=[{"rule": "late_payer", "reason": "x"}]),
+        ],
+    )
+    shown = ab.render_text(ab.digest_blocks(digest, now=T))
+    assert "(1 Negative sentiment, 1 Late payer)" in shown
+    assert "• Globex · Negative sentiment · moment from 20 Nov, 3 days ago" in shown
+    assert "• &lt;!channel&gt; Evil · Late payer · undated moment" in shown

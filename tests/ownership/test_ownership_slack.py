@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from wsgiref.simple_server import make_server
 
 import pytest
@@ -191,7 +192,12 @@ def test_assign_snooze_release_and_resolve_from_the_alerts_controls(
     }
     assert press(sender, alert_id, snooze, "U0BOB") == 200
     slack.wait_for(lambda s: len(_ephemerals(s)) >= 2, what="snooze confirmation")
-    assert _ephemerals(slack)[-1] == ("U0BOB", "Snoozed until Tue 09:00 UTC.")
+    # the snooze's end as a Slack date token: Bob's client shows it in his own zone
+    ends = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp())
+    assert _ephemerals(slack)[-1] == (
+        "U0BOB",
+        f"Snoozed until <!date^{ends}^{{date_short_pretty}} at {{time}}|2026-11-24 09:00 UTC>.",
+    )
 
     assert (
         press(

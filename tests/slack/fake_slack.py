@@ -61,6 +61,8 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "views.open": (("trigger_id", "interactivity_pointer"), ("view",)),
     "views.publish": (("user_id",), ("view",)),
     "views.update": (("view",), ("view_id", "external_id")),
+    # docs.slack.dev/reference/methods/assistant.threads.setSuggestedPrompts (assistant:write)
+    "assistant.threads.setSuggestedPrompts": (("channel_id",), ("prompts",)),
 }
 
 TEAM_ID = "T0FAKE0001"
@@ -383,6 +385,8 @@ class FakeSlack:
         if method == "conversations.open":
             users = str(args.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + users.replace(",", "")[-9:].upper()}}
+        if method == "assistant.threads.setSuggestedPrompts":
+            return _prompts_answer(args)
         if method in ("views.open", "views.publish", "views.update"):
             view = args["view"]
             if isinstance(view, str):
@@ -457,6 +461,36 @@ class FakeSlack:
             return {"ok": False, "error": "thread_not_found"}
         thread.sort(key=lambda m: float(m["ts"]))
         return self._paged([dict(m) for m in thread], args, "messages", key=lambda m: m["ts"])
+
+
+def _prompts_answer(args: dict[str, Any]) -> dict[str, Any]:
+    """assistant.threads.setSuggestedPrompts as documented: an assistant thread lives in the
+    app's DM (``channel_id`` D…); ``prompts`` is a list of one to four objects with exactly a
+    non-empty string ``title`` and ``message``; ``title`` and ``thread_ts`` are strings."""
+    if not str(args["channel_id"]).startswith("D"):
+        return {"ok": False, "error": "channel_not_found"}
+    prompts = args["prompts"]
+    if isinstance(prompts, str):
+        try:
+            prompts = json.loads(prompts)
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+    well_formed = (
+        isinstance(prompts, list)
+        and 1 <= len(prompts) <= 4
+        and all(
+            isinstance(p, dict)
+            and set(p) == {"title", "message"}
+            and all(isinstance(p[k], str) and p[k].strip() for k in ("title", "message"))
+            for p in prompts
+        )
+    )
+    optional_strings = all(
+        isinstance(args[k], str) for k in ("title", "thread_ts") if args.get(k) is not None
+    )
+    if not well_formed or not optional_strings:
+        return {"ok": False, "error": "invalid_arguments"}
+    return {"ok": True}
 
 
 def _view_error(view: dict[str, Any]) -> str | None:

@@ -25,7 +25,9 @@ def test_the_manifest_declares_what_the_app_listens_to_with_least_privilege():
         "message.channels",  # thread replies without an @mention (issue 10)
         "message.groups",
         "app_home_opened",
+        "assistant_thread_started",  # Slack's assistant pane: suggested prompts (issue 10)
     }
+    assert features["assistant_view"]["assistant_description"]
     assert settings["interactivity"]["is_enabled"] is True
     urls = {c["url"] for c in features["slash_commands"]} | {
         settings["event_subscriptions"]["request_url"],
@@ -44,6 +46,12 @@ def test_the_manifest_declares_what_the_app_listens_to_with_least_privilege():
     # the alert worker checks the alerts channel's history before re-posting a retried message
     # (bot/notifier.py find_posted) and opens owners' DMs
     assert {"channels:history", "groups:history", "im:write"} <= scopes
+    assert "assistant:write" in scopes  # assistant.threads.setSuggestedPrompts
+    # every scope says why, in the comment on its line
+    lines = (ROOT / "manifest.yml").read_text().splitlines()
+    for scope in scopes:
+        [line] = [x for x in lines if x.strip().startswith(f"- {scope} ")]
+        assert "#" in line and len(line.split("#", 1)[1].strip()) > 10, line
 
 
 def test_serve_socket_mode_refuses_without_an_app_token(monkeypatch, tmp_path, capsys):
@@ -118,8 +126,8 @@ def test_c360_serve_answers_a_signed_command_under_gunicorn(seeded, fake_slack, 
     import socket
     import subprocess
     import sys
-    import time
 
+    from child_processes import answers_ok, stop, wait_until_up
     from slack_testkit import BOT_TOKEN, SIGNING_SECRET, SlackSender
 
     with socket.socket() as s:
@@ -142,24 +150,12 @@ def test_c360_serve_answers_a_signed_command_under_gunicorn(seeded, fake_slack, 
     )
     try:
         sender = SlackSender(f"http://127.0.0.1:{port}", fake_slack)
-        deadline = time.monotonic() + 90
-        while True:  # healthy once the worker has loaded the model
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-            try:
-                import http.client
-
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "c360 serve did not come up"
-            time.sleep(0.3)
+        # healthy once the worker has loaded the model
+        problem = wait_until_up(proc, lambda: answers_ok(f"http://127.0.0.1:{port}/healthz"), 90)
+        assert problem is None, f"c360 serve: {problem}: {proc.stderr.read().decode()[-2000:]}"
         status, _, elapsed, key = sender.command("/customer", "Globex")
         assert status == 200 and elapsed < 3.0
         [answer] = fake_slack.wait_for_response(key, timeout=30)
         assert "Globex Industries" in answer["text"] + str(answer["blocks"])
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop(proc)

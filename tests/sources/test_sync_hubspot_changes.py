@@ -192,3 +192,21 @@ def test_an_activity_moved_without_a_change_of_its_own_is_read_again_by_full(
         where={"record_id": "moment:hs-note-41"}, include=["metadatas"]
     )
     assert [m["customer_id"] for m in metas["metadatas"]] == ["hs-2"]
+
+
+def test_a_merged_away_company_listed_as_archived_takes_nothing_of_the_survivor(
+    tmp_path, hubspot, live
+):
+    _crm(hubspot)
+    sources = _sources(tmp_path, hubspot)
+    live.sync.sync(sources)
+    hubspot.merge_companies("1", "2")
+    live.sync.sync(sources)
+    # Should HubSpot also list the merged-away company among the archived ones:
+    hubspot.archived["companies"]["2"] = {"id": "2", "properties": {"hs_object_id": "2"},
+                                          "archived": True, "createdAt": "", "updatedAt": ""}  # fmt: skip
+    assert live.sync.sync(sources).completed
+    with live.sessions() as s:
+        assert s.get(MomentRow, "hs-email-43").customer_id == "hs-1"
+        assert s.get(MomentRow, "hs-note-41").customer_id == "hs-1"
+        assert "hs-2" in s.get(CustomerRow, "hs-1").aliases

@@ -184,3 +184,24 @@ def test_the_ticket_export_goes_on_from_after_cursor_never_from_a_start_time_aga
     orgs = zendesk.calls("organizations")
     assert [c.query["start_time"] for c in orgs][0] == "0"
     assert all(int(c.query["start_time"]) > 0 for c in orgs[1:])
+
+
+def test_a_deleted_organization_linked_to_another_of_the_same_helpdesk_takes_only_its_aliases(
+    tmp_path, zendesk, live
+):
+    _desk(zendesk)
+    sources = write_sources(tmp_path / "sources.yml", _helpdesk(zendesk=zendesk))
+    assert live.sync.sync(sources).completed
+    zendesk.add_org(12, "Acme EMEA", domains=["acme.com"])  # the same customer as org 10
+    zendesk.add_ticket(105, 12, "EMEA invoices", "VAT missing.")
+    assert live.sync.sync(sources).completed
+    with live.sessions() as s:
+        assert s.get(ComplaintRow, "zd-105").customer_id == "zd-org-10"
+        assert "Acme EMEA" in s.get(CustomerRow, "zd-org-10").aliases
+    zendesk.delete_org(12)
+    assert live.sync.sync(sources).completed
+    with live.sessions() as s:
+        acme = s.get(CustomerRow, "zd-org-10")
+        assert "Acme EMEA" not in acme.aliases and "zd-org-12" not in acme.aliases
+        # Org 10's own ticket stays: its tickets and org 12's cannot be told apart here.
+        assert s.get(ComplaintRow, "zd-100") is not None

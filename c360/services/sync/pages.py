@@ -164,7 +164,7 @@ def page_items(sessions, now: datetime, connector, page: Page, memory: RunMemory
         wanted = {rec.customer_id for _, rec in parsed} | companies | set(page.merged)
         stored_links = sync_store.links(session, (wanted | gone_customers) - set(memory.links))
         memory.links.update(stored_links)
-        unlinked = _unlink(session, connector.name, memory, gone_customers)
+        unlinked = _unlink(session, connector, memory, gone_customers)
         listed = _listed(session, memory, set(people) | people_gone)
         merged_people = sync_store.people_of(session, page.merged)
         domains = sync_store.customers_by_domain(
@@ -308,18 +308,27 @@ def _union(first: list[Any], second: list[Any]) -> list[Any]:
     return out
 
 
-def _unlink(session, source: str, memory: RunMemory, gone: set[str]) -> dict[str, str]:
-    """Deleted customers of the source that were linked to another c360 customer -> that
-    customer. The link goes; so do the source's records under it when this was the source's
-    only link there (else they cannot be told apart, and stay until changed or deleted)."""
+def _unlink(session, connector, memory: RunMemory, gone: set[str]) -> dict[str, str]:
+    """Deleted customers of the source that were the same customer as another c360 customer
+    (linked by domain or external id) -> that customer. The link goes; so do the source's
+    records under it, when this was the source's only link there and the customer is not one
+    of the source's own (else they cannot be told apart, and stay until changed or deleted).
+    A customer merged away in the source keeps its link: its records live on in the survivor."""
     from store import sync as sync_store
 
-    unlinked = {alias: memory.links.pop(alias) for alias in sorted(gone) if alias in memory.links}
-    counts = sync_store.source_links_to(session, source, unlinked.values())
+    linked = [alias for alias in sorted(gone) if alias in memory.links]
+    reasons = sync_store.link_reasons(session, linked)  # one not committed yet stays linked
+    unlinked = {
+        alias: memory.links.pop(alias)
+        for alias in linked
+        if reasons.get(alias) in sync_store.IDENTITY_REASONS
+    }
+    counts = sync_store.source_links_to(session, connector.name, unlinked.values())
+    owns = getattr(connector, "owns", lambda customer_id: True)
     for alias, target in unlinked.items():
         memory.page_unlinked.add(alias)
-        if counts.get(target, 0) <= 1:
-            records = sync_store.source_records_of(session, source, target)
+        if counts.get(target, 0) <= 1 and not owns(target):
+            records = sync_store.source_records_of(session, connector.name, target)
             memory.page_deleted += records
             memory.deleted |= {r[10:] for r in records if r.startswith("complaint:")}
     return unlinked
