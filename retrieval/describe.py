@@ -55,13 +55,13 @@ _PHRASE = re.compile(
 # ("... by a consumer", "... from someone"), a dash before "which company was it".
 _TRAILING = re.compile(
     r"(?:\s+(?:from|in|on|at|by|of|the|a|an|and|with|for|against|about|lodged|out|that|came"
-    r"|someone|somebody|consumer|borrower|resident|person|customer|\W+))+$",
+    r"|someone|somebody|consumer|borrower|resident|person|customer|sometime|back|\W+))+$",
     re.I,
 )
 # "about" as typed in a hurry ("abuot", "aobut"): the trigger of an issue phrase all the same.
 _ABOUT_SLIPS = re.compile(r"\b(?:abuot|aobut|abotu|abput|abouy|aboit|abount|abot|abut)\b", re.I)
 _LEAD_WORDS = re.compile(
-    r"^(?:a|an|the|their|its|his|her|my|our|some|one|being|getting|that|which|complaints?"
+    r"^(?:a|an|the|their|its|his|her|my|our|some|one|being|that|which|complaints?"
     r"|consumers?|customers?|borrowers?|issues?|problems?)\s+",
     re.I,
 )
@@ -199,6 +199,26 @@ def word_fit(phrase: str, value: str) -> float:
     return len(p & _stems(value)) / len(p) if p else 0.0
 
 
+def words_fit(phrase: str, value: str) -> float:
+    """``word_fit`` as evidence of what a complaint was about: the phrase's words all in the
+    value, or at least two of them; one shared word ("loan" of "a home loan" and "Federal
+    student loan debt") is no evidence."""
+    p = _stems(phrase)
+    shared = len(p & _stems(value))
+    return shared / len(p) if p and (shared == len(p) or shared >= 2) else 0.0
+
+
+def about_fields(phrase: str, vocabulary: Iterable[tuple[str, str]], cosine: dict[str, float]):
+    """Which fields say what the phrase is about: the product fields when the value closest to
+    the phrase is a product ("a home loan" ~ Mortgage), else the issue fields ("closing out the
+    loan" ~ "Problem with the payoff process ..."): a complaint's product is shared by many
+    complaints and says nothing of an issue."""
+    best = closest_values(phrase, vocabulary, cosine, limit=1, floor=0.0)
+    if best and best[0][0] in PRODUCT_FIELDS:
+        return PRODUCT_FIELDS
+    return tuple(f for f in ISSUE_FIELDS if f not in PRODUCT_FIELDS)
+
+
 class Meanings:
     """The field vocabulary (products, issues ...) embedded once; a phrase's similarity to each
     value by cosine. Values are few (hundreds), so the matrix stays small."""
@@ -241,7 +261,7 @@ def fit(phrase: str, values: Sequence[str], cosine: dict[str, float]) -> tuple[f
     for v in values:
         if not v:
             continue
-        score = max(cosine.get(v, 0.0), word_fit(phrase, v))
+        score = max(cosine.get(v, 0.0), words_fit(phrase, v))
         if score > best:
             best, which = score, v
     return best, which
@@ -301,6 +321,7 @@ def describe_by_days(
     products: Sequence[str] = (),
     record_states: Sequence[RecordState] = (),
     role: Sequence[str] = (),
+    about: Sequence[str] = ISSUE_FIELDS,
 ) -> Described:
     """Decide among the complaints of the named days, months or years (``rows``): those from
     the named states carrying the exactly named values and the record states named in words
@@ -312,6 +333,7 @@ def describe_by_days(
     evidence = ["day"] + (["state"] if wanted_states else []) + [f for f, _ in exact]
     evidence += ["record state" for _ in record_states]
     best: dict[str, Fit] = {}
+    about_which = tuple(about)
     for complaint_id, customer_id, opened_at, category, attributes, *rest in rows:
         if customer_id not in known:
             continue
@@ -327,7 +349,7 @@ def describe_by_days(
             continue
         score, about = 1.0, values.get("issue") or values.get("category") or None
         if phrase:
-            score, about = fit(phrase, [values.get(f, "") for f in ISSUE_FIELDS], cosine)
+            score, about = fit(phrase, [values.get(f, "") for f in about_which], cosine)
         day = opened_at.date() if opened_at else None
         whole = not products or any(
             word_fit(p, values.get(f, "")) >= 1.0 for p in products for f in PRODUCT_FIELDS
@@ -391,16 +413,20 @@ def _decide(fits: list[Fit], n_evidence: int, soft: bool) -> str:
 
 
 def closest_values(
-    phrase: str, vocabulary: Iterable[tuple[str, str]], cosine: dict[str, float], limit: int = 3
+    phrase: str,
+    vocabulary: Iterable[tuple[str, str]],
+    cosine: dict[str, float],
+    limit: int = 3,
+    floor: float = FIT_MIN,
 ) -> list[tuple[str, str, float]]:
     """The (field, value, fit) of the vocabulary that fit the phrase best (at least
-    ``FIT_MIN``), best first: the issue named in other words."""
+    ``floor``), best first: the issue named in other words."""
     scored = []
     for name, value in vocabulary:
         if name not in ISSUE_FIELDS:
             continue
-        score = max(cosine.get(value, 0.0), word_fit(phrase, value))
-        if score >= FIT_MIN:
+        score = max(cosine.get(value, 0.0), words_fit(phrase, value))
+        if score >= floor:
             scored.append((name, value, score))
     scored.sort(key=lambda t: -t[2])
     return scored[:limit]

@@ -114,6 +114,9 @@ RECORD_STATES: dict[str, tuple[str, ...]] = {
     "responded on time": ("timely_response=yes",),
     "on time": ("timely_response=yes",),
     "disputed": ("consumer_disputed=yes",),
+    "non monetary relief": ("non-monetary relief",),
+    "non money relief": ("non-monetary relief",),
+    "relief without money": ("non-monetary relief",),
     "fixed": ("relief",),  # monetary or not; "fixed without a refund": not monetary
     "explained": ("with explanation",),
     "explanation": ("with explanation",),

@@ -723,3 +723,27 @@ def test_the_kind_of_company_named_says_which_product(described, question, expec
     else:
         assert not result.resolved, (question, result)
         assert _outcome(result) == expected, (question, result)
+
+
+def test_an_id_piece_of_no_named_kind_offers_every_customer_it_fits(embeddings, tmp_path):
+    """ "the account whose ID starts with 5575" names neither kind of id: the telco customer
+    whose id starts so and the company with a complaint numbered so are both offered; typed
+    with the joining hyphen ("5575-") it is a customer id's shape."""
+    from fixtures.brief_records import NOW
+
+    from c360.clock import FixedClock
+    from c360.container import Container
+    from c360.domain import Complaint
+    from c360.settings import Settings
+
+    container = Container(Settings(data_dir=tmp_path, _env_file=None), embeddings=embeddings,
+                          clock=FixedClock(NOW))  # fmt: skip
+    container.ingest.add_records(records(), source="test")
+    container.ingest.add_records(
+        [Complaint("5575001", "maple", datetime(2022, 2, 2, tzinfo=UTC), "Fees.", "Mortgage")],
+        source="test",
+    )
+    result = container.briefs.resolve("What do we know about the account whose ID starts with 5575?", None)
+    assert result.status == "ambiguous", result
+    assert _outcome(result) == {"5575-GNVDE", "maple"}
+    assert container.briefs.resolve("the account starting 5575-", None).customer_id == "5575-GNVDE"

@@ -176,9 +176,14 @@ class Descriptions:
                     rows = Ds.complaints_in(session, parsed.when, states)
                 else:  # a state and a record state, no time: that state's complaints
                     rows = Q.complaints_of_states(session, states, Ds.MAX_DAY_ROWS)
+            about = (
+                Ds.about_fields(day_phrase, self._field_values(), day_cosine)
+                if day_phrase
+                else Ds.ISSUE_FIELDS
+            )
             described = Ds.describe_by_days(
                 rows, states, exact, day_phrase, day_cosine, set(names), products, record_states,
-                Ds.role_products(text),
+                Ds.role_products(text), about,
             )
             evidence = evidence_of_days(parsed.dates, states, parsed.periods)
             evidence += [
@@ -204,6 +209,10 @@ class Descriptions:
                 )  # fmt: skip
             return other
         return self._by_values(keys, states, soft, cosine)
+
+    def _field_values(self) -> list[tuple[str, str]]:
+        """(field, value) of every value the store's complaints carry."""
+        return [(k[0], raw) for k, raw in self.vocabulary.fields.raw.items()]
 
     def _from_fits(self, described: Ds.Described, evidence: list[str], soft: str | None):
         names = self.resolver.names.names
@@ -236,8 +245,7 @@ class Descriptions:
                 keys.append(key)
         fuzzy: list[tuple[str, str, float]] = []
         if soft:
-            vocabulary = [(k[0], raw) for k, raw in self.vocabulary.fields.raw.items()]
-            fuzzy = Ds.closest_values(soft, vocabulary, cosine)
+            fuzzy = Ds.closest_values(soft, self._field_values(), cosine)
             fuzzy = [f for f in fuzzy if f[0] == fuzzy[0][0] and f[2] >= fuzzy[0][2] - 0.05]
         if len(keys) + bool(fuzzy) < 2:
             return None

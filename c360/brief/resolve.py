@@ -43,6 +43,34 @@ _PLACE_WORDS = frozenset(w for name in Qn.STATES.values() for w in name.lower().
 
 
 _COMPLAINT_WORD = re.compile(r"\bcomplaints?\b", re.I)
+_CUSTOMER_WORD = re.compile(r"\bcustomers?\b", re.I)
+MAX_ID_CANDIDATES = 8
+
+
+def _hyphen_joined(text: str, parsed) -> bool:
+    """Whether a piece was typed with the hyphen that joins it to the rest of its id ("7590-",
+    "-VHVEG"): the shape of a customer id, never of a complaint's number."""
+    return any(re.search(re.escape(p) + r"\s*-", text) for p in parsed.id_prefixes) or any(
+        re.search(r"-\s*" + re.escape(x), text) for x in parsed.id_suffixes
+    )
+
+
+def _either_kind_of_id(by_customer_id: Resolution, by_complaint_id: Resolution) -> Resolution:
+    """The customers whose own id fits the piece and those with a complaint whose id fits it:
+    one is answered, several are offered."""
+    seen: set[str] = set()
+    cands = []
+    for cand in [*by_customer_id.candidates, *by_complaint_id.candidates]:
+        if cand.customer_id not in seen:
+            seen.add(cand.customer_id)
+            cands.append(cand)
+    evidence = [*by_customer_id.evidence, *by_complaint_id.evidence]
+    if len(cands) == 1:
+        return by_customer_id
+    return Resolution(
+        "ambiguous", candidates=cands[:MAX_ID_CANDIDATES], evidence=evidence,
+        score=cands[0].score, runner_up=cands[1],
+    )  # fmt: skip
 
 
 def _kind_words_after(text: str, words: list[str]) -> set[str]:
@@ -126,11 +154,20 @@ class QuestionResolver:
             # both kinds fit, the kind the question names: "the complaint with ID starting
             # 5575" is a complaint's id, "the customer ID starting 5575" a customer's.
             by_piece = self.descriptions.by_id_fragments(parsed)
+            customer_ids = result.method in ("id prefix", "id suffix")
             if by_piece is not None and (
-                result.status == "not_found"
-                or (result.method in ("id prefix", "id suffix") and _COMPLAINT_WORD.search(text))
+                result.status == "not_found" or (customer_ids and _COMPLAINT_WORD.search(text))
             ):
                 return by_piece
+            if (
+                by_piece is not None
+                and customer_ids
+                and not _CUSTOMER_WORD.search(text)
+                and not _hyphen_joined(text, parsed)
+            ):
+                # The question says neither "customer" nor "complaint" ("the account whose ID
+                # starts with 6906"): both kinds of id fit, so every customer they name is offered.
+                return _either_kind_of_id(result, by_piece)
         # A capitalized name no customer has ("Zorblatt Lending"): not a description either.
         unknown = result.status == "not_found" and self._names_unknown(text, parsed)
         if (
