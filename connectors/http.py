@@ -161,3 +161,20 @@ def _reason(response: httpx.Response) -> str:
             if isinstance(body.get(key), str):
                 return body[key][:200]
     return response.reason_phrase
+
+
+class ApiConnector:
+    """What the connectors read through an ``ApiClient`` share (HubSpot, Zendesk): closing one
+    closes its client, and the customer ids it mints start with its ``id_prefix``."""
+
+    connector: str
+    id_prefix: str
+    api: ApiClient
+
+    def close(self) -> None:
+        self.api.close()
+
+    @classmethod
+    def owns(cls, customer_id: str) -> bool:
+        """Whether a c360 customer id is one of this source's own."""
+        return customer_id.startswith(cls.id_prefix)

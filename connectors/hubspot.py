@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import ApiRow, Page, SourceError
-from connectors.http import ApiClient
+from connectors.http import ApiClient, ApiConnector
 
 SEARCH_LIMIT = 100  # results per search page (HubSpot allows up to 200)
 SEARCH_CAP = 10_000  # HubSpot returns no result past this offset of one search
@@ -46,8 +46,11 @@ OBJECT_TYPE_IDS = {"companies": "0-2", "contacts": "0-1", "tickets": "0-5"}
 _TAG = re.compile(r"<[^>]+>")
 
 
+ID_PREFIX = "hs-"  # the customers this source mints
+
+
 def company_id(value: Any) -> str:
-    return f"hs-{value}"
+    return f"{ID_PREFIX}{value}"
 
 
 def contact_id(value: Any) -> str:
@@ -81,7 +84,8 @@ def _when(value: Any) -> str | None:
     return str(value)
 
 
-class HubSpotConnector:
+class HubSpotConnector(ApiConnector):
+    id_prefix = ID_PREFIX  # company ids
     connector = "hubspot"
 
     def __init__(
@@ -113,14 +117,6 @@ class HubSpotConnector:
         self.external_id_property = external_id_property
         self._owners: dict[str, str] | None = None
         self._portal: str | None = None
-
-    def close(self) -> None:
-        self.api.close()
-
-    @staticmethod
-    def owns(customer_id: str) -> bool:
-        """Whether a c360 customer id is one of this source's own (company ids)."""
-        return customer_id.startswith("hs-")
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         state: dict[str, Any] = json.loads(cursor) if cursor else {}

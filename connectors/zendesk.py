@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import ApiRow, Page, SourceError
-from connectors.http import ApiClient, RequestError
+from connectors.http import ApiClient, ApiConnector, RequestError
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,11 @@ PER_PAGE = 1000
 DEFAULT_PACE = 6.0
 
 
+ID_PREFIX = "zd-org-"  # the customers this source mints
+
+
 def org_id(value: Any) -> str:
-    return f"zd-org-{value}"
+    return f"{ID_PREFIX}{value}"
 
 
 def ticket_id(value: Any) -> str:
@@ -70,7 +73,8 @@ def _advance(start: int, end: int, body: dict[str, Any]) -> int:
     return end
 
 
-class ZendeskConnector:
+class ZendeskConnector(ApiConnector):
+    id_prefix = ID_PREFIX  # organization ids
     connector = "zendesk"
 
     def __init__(
@@ -109,14 +113,6 @@ class ZendeskConnector:
             raise SourceError(f"{name}: per_page must be 1..1000 (Zendesk's limit)")
         self.per_page = int(per_page)
         self._users: dict[int, dict[str, Any]] = {}
-
-    def close(self) -> None:
-        self.api.close()
-
-    @staticmethod
-    def owns(customer_id: str) -> bool:
-        """Whether a c360 customer id is one of this source's own (organization ids)."""
-        return customer_id.startswith("zd-org-")
 
     # --- the three streams --------------------------------------------------------------
     def pages(self, cursor: str | None) -> Iterator[Page]:
