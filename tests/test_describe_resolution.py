@@ -740,9 +740,14 @@ def test_an_id_piece_of_no_named_kind_offers_every_customer_it_fits(embeddings, 
                           clock=FixedClock(NOW))  # fmt: skip
     container.ingest.add_records(records(), source="test")
     container.ingest.add_records(
-        [Complaint("5575001", "maple", datetime(2022, 2, 2, tzinfo=UTC), "Fees.", "Mortgage")],
+        [Complaint("5575001", "maple", datetime(2022, 2, 2, tzinfo=UTC), "Fees.", "Mortgage"),
+         Complaint("7590001", "atlas", datetime(2022, 2, 2, tzinfo=UTC), "Fees.", "Mortgage")],
         source="test",
-    )
+    )  # fmt: skip
+    # Two telco ids start with 7590, and one complaint's number: all three offered.
+    result = container.briefs.resolve("What do we know about the account whose ID starts with 7590?", None)
+    assert result.status == "ambiguous", result
+    assert _outcome(result) == {"7590-VHVEG", "7590-ABCDE", "atlas"}
     result = container.briefs.resolve("What do we know about the account whose ID starts with 5575?", None)
     assert result.status == "ambiguous", result
     assert _outcome(result) == {"5575-GNVDE", "maple"}

@@ -45,6 +45,7 @@ _PLACE_WORDS = frozenset(w for name in Qn.STATES.values() for w in name.lower().
 _COMPLAINT_WORD = re.compile(r"\bcomplaints?\b", re.I)
 _CUSTOMER_WORD = re.compile(r"\bcustomers?\b", re.I)
 MAX_ID_CANDIDATES = 8
+ID_PIECE_METHODS = frozenset({"id prefix", "id suffix"})  # a customer's own id, in pieces
 
 
 def _hyphen_joined(text: str, parsed) -> bool:
@@ -154,7 +155,11 @@ class QuestionResolver:
             # both kinds fit, the kind the question names: "the complaint with ID starting
             # 5575" is a complaint's id, "the customer ID starting 5575" a customer's.
             by_piece = self.descriptions.by_id_fragments(parsed)
-            customer_ids = result.method in ("id prefix", "id suffix")
+            customer_ids = result.method in ID_PIECE_METHODS or (
+                result.status == "ambiguous"
+                and bool(result.candidates)
+                and all(set(c.reasons) & ID_PIECE_METHODS for c in result.candidates)
+            )
             if by_piece is not None and (
                 result.status == "not_found" or (customer_ids and _COMPLAINT_WORD.search(text))
             ):
