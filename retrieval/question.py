@@ -375,7 +375,9 @@ def parse_states(text: str) -> tuple[list[str], list[tuple[int, int]]]:
             before = _place_word_before(lower, i)
             after = lower[i + 1] if i + 1 < len(words) else ""
             if word.isupper():
-                place = (before in PLACE_BEFORE or after in PLACE_AFTER) and after not in _NAME_AFTER
+                place = (
+                    before in PLACE_BEFORE or after in PLACE_AFTER
+                ) and after not in _NAME_AFTER
             else:
                 place = _lower_code_is_place(lower[i], before, after)
             if place:

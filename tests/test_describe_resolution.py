@@ -745,10 +745,14 @@ def test_an_id_piece_of_no_named_kind_offers_every_customer_it_fits(embeddings, 
         source="test",
     )  # fmt: skip
     # Two telco ids start with 7590, and one complaint's number: all three offered.
-    result = container.briefs.resolve("What do we know about the account whose ID starts with 7590?", None)
+    result = container.briefs.resolve(
+        "What do we know about the account whose ID starts with 7590?", None
+    )
     assert result.status == "ambiguous", result
     assert _outcome(result) == {"7590-VHVEG", "7590-ABCDE", "atlas"}
-    result = container.briefs.resolve("What do we know about the account whose ID starts with 5575?", None)
+    result = container.briefs.resolve(
+        "What do we know about the account whose ID starts with 5575?", None
+    )
     assert result.status == "ambiguous", result
     assert _outcome(result) == {"5575-GNVDE", "maple"}
     assert container.briefs.resolve("the account starting 5575-", None).customer_id == "5575-GNVDE"

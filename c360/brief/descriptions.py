@@ -182,8 +182,16 @@ class Descriptions:
                 else Ds.ISSUE_FIELDS
             )
             described = Ds.describe_by_days(
-                rows, states, exact, day_phrase, day_cosine, set(names), products, record_states,
-                Ds.role_products(text), about,
+                rows,
+                states,
+                exact,
+                day_phrase,
+                day_cosine,
+                set(names),
+                products,
+                record_states,
+                Ds.role_products(text),
+                about,
             )
             evidence = evidence_of_days(parsed.dates, states, parsed.periods)
             evidence += [
