@@ -156,6 +156,11 @@ def role_products(text: str) -> tuple[str, ...]:
     return found[0] if len(found) == 1 else ()
 
 
+_TO_THE_CUSTOMER = re.compile(
+    r"(?:to|at|against|towards?|with)\s+(?:(?:the|our|their|this|that)\s+)?(\w+)", re.I
+)
+
+
 def _overlapping(pattern: re.Pattern, text: str) -> Iterable[re.Match]:
     """Every match, including those starting inside an earlier one ("about the company with
     complaints about <issue>": the second "about" too)."""
@@ -181,6 +186,9 @@ def issue_phrase(text: str) -> str | None:
         first = phrase.split()[0].lower().strip(",.'\"") if phrase.split() else ""
         if first in _CUSTOMER_KIND:
             continue
+        to = _TO_THE_CUSTOMER.match(phrase)
+        if to and to.group(1).lower() in _CUSTOMER_KIND:
+            continue  # "complain about to the lender ...": who was told, not what about
         if len(phrase) >= 4 and (best is None or len(phrase) > len(best)):
             best = phrase
     return best

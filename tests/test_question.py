@@ -125,6 +125,18 @@ def test_the_issue_phrase_drops_the_askers_closing_words(text, phrase):
     assert issue_phrase(text) == phrase
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what did people complain about to the lender u.s. bancorp from co?",
+        "what do consumers complain about at the bank?",
+        "what did they complain about with our customer Acme?",
+    ],
+)
+def test_who_was_complained_to_is_not_what_about(text):
+    assert issue_phrase(text) is None
+
+
 def test_amounts_and_partial_ids():
     p = parse("the account 7590-something paying $29.85 a month", datetime(2026, 11, 23))
     assert p.amounts == [29.85] and p.id_prefixes == ["7590"]
