@@ -10,7 +10,15 @@ from collections.abc import Container, Sequence
 from datetime import datetime
 
 from c360.domain import complaint_field_values
-from retrieval.fieldmatch import _NORM, QuestionTerms, _value_named, norm, question_terms
+from retrieval.fieldmatch import (
+    _NORM,
+    QuestionTerms,
+    _named_phrase,
+    _value_named,
+    norm,
+    question_terms,
+    value_parts,
+)
 from store import queries as Q
 
 
@@ -32,6 +40,9 @@ class FieldIndex:
         # values whose first word it contains, so a question checks a handful of values, not
         # every value of the store (a thousand or more).
         self.by_word: dict[str, list[tuple[str, str]]] = {}
+        # ... and first word of each alternative a value lists ("personal loan" of "Payday
+        # loan, title loan, or personal loan"): the records of a customer are ranked by those.
+        self.by_part_word: dict[str, list[tuple[str, str]]] = {}
         self.order: dict[tuple[str, str], int] = {}
 
     def add(self, customer_id: str, category: str | None, attributes: dict | None) -> None:
@@ -41,6 +52,8 @@ class FieldIndex:
                 words = key[1].split()
                 if words:
                     self.by_word.setdefault(words[0], []).append(key)
+                for part in value_parts(text):
+                    self.by_part_word.setdefault(part.split()[0], []).append(key)
                 self.order[key] = len(self.order)
             self.customers.setdefault(key, set()).add(customer_id)
             self.raw.setdefault(key, text)
@@ -53,8 +66,8 @@ class FieldIndex:
         first loses no complaint that the ranking would score."""
         terms = question_terms(question)
         out: dict[str, list[str]] = {}
-        for key in self._candidate_keys(terms):
-            hits = [raw for raw in self.variants[key] if _value_named(terms, raw)]
+        for key in self._candidate_keys(terms, parts=True):
+            hits = [raw for raw in self.variants[key] if _named_phrase(terms, raw, parts=True)[1]]
             if hits:
                 out.setdefault(key[0], []).extend(sorted(hits))
         return out
@@ -66,10 +79,14 @@ class FieldIndex:
             out.setdefault(key[0], []).extend(sorted(self.variants.get(key, ())))
         return out
 
-    def _candidate_keys(self, terms: QuestionTerms) -> list[tuple[str, str]]:
-        """The keys whose value starts with a word of the question, in the order first seen
-        (the order breaks ties between equally long values)."""
-        found = {key for word in set(terms.text.split()) for key in self.by_word.get(word, ())}
+    def _candidate_keys(self, terms: QuestionTerms, parts: bool = False) -> list[tuple[str, str]]:
+        """The keys whose value (or, with ``parts``, one of its listed alternatives) starts with
+        a word of the question, in the order first seen (the order breaks ties between equally
+        long values)."""
+        words = set(terms.text.split())
+        found = {key for word in words for key in self.by_word.get(word, ())}
+        if parts:
+            found |= {key for word in words for key in self.by_part_word.get(word, ())}
         return sorted(found, key=self.order.__getitem__)
 
     def named(self, question: str) -> list[tuple[str, str]]:

@@ -165,6 +165,33 @@ def value_phrase(raw: str) -> str:
     return norm(raw)
 
 
+PART_WEIGHT = 0.9  # one of a value's listed alternatives named: below any whole value
+_PARTS = re.compile(r",\s*(?:or\s+)?|\s+or\s+", re.I)
+
+
+@lru_cache(maxsize=4096)
+def value_parts(raw: str) -> tuple[str, ...]:
+    """The alternatives a value lists ("Payday loan, title loan, or personal loan" -> "payday
+    loan", "title loan", "personal loan"), normalised: each of two words or more, none an
+    "other ..." catch-all; empty for a value that lists nothing."""
+    parts = [norm(p) for p in _PARTS.split(raw)]
+    parts = [p for p in parts if len(p.split()) >= 2 and not p.strip().startswith("other ")]
+    return tuple(parts) if len(parts) >= 2 else ()
+
+
+def _named_phrase(terms: QuestionTerms, value: Any, parts: bool) -> tuple[str, float]:
+    """(the phrase the question names, its weight): the whole value (``_value_named``), or,
+    with ``parts``, one of the alternatives it lists ("personal loan trouble" names the product
+    "Payday loan, title loan, or personal loan" through one of its parts)."""
+    weight = _value_named(terms, value)
+    if weight or not parts or not isinstance(value, str):
+        return (value_phrase(str(value).strip()) if weight else "", weight)
+    for part in value_parts(value.strip()):
+        if part in terms.text:
+            return part, PART_WEIGHT
+    return "", 0.0
+
+
 def _value_named(terms: QuestionTerms, value: Any) -> float:
     """0 when the question does not name the value; else a weight that prefers longer values
     (so "Credit card or prepaid card" beats "Credit card" when both appear)."""
@@ -185,15 +212,19 @@ def _value_named(terms: QuestionTerms, value: Any) -> float:
 
 
 def _values_score(terms: QuestionTerms, values: Sequence[Any]) -> float:
-    """The weight of the field values (category, then ``COMPLAINT_FIELDS``) the question names."""
-    named: list[tuple[str, float]] = []
+    """The weight of the field values (category, then ``COMPLAINT_FIELDS``) the question names,
+    whole or by one of the alternatives a value lists."""
+    named: dict[str, float] = {}
     for value in values:
-        weight = _value_named(terms, value)
+        phrase, weight = _named_phrase(terms, value, parts=True)
         if weight:
-            named.append((value_phrase(str(value).strip()), weight))
+            named[phrase] = max(weight, named.get(phrase, 0.0))
     # A value inside another named value of the record ("Credit reporting" inside "Credit
-    # reporting, credit repair services, ...") is that phrase again, not a second field.
-    return sum(w for phrase, w in named if not any(phrase != o and phrase in o for o, _ in named))
+    # reporting, credit repair services, ...") is that phrase again, not a second field; so is
+    # the same phrase named by two fields ("title loan": a sub-product, a product's part).
+    return sum(
+        w for phrase, w in named.items() if not any(phrase != o and phrase in o for o in named)
+    )
 
 
 def complaint_match(

@@ -405,3 +405,23 @@ def test_what_a_phrase_is_about_decides_which_fields_it_is_matched_on():
     # Neither clearly closer: every field, as before.
     cosine = {"Credit reporting": 0.77, "Improper use of your report": 0.74}
     assert about_fields("misuse of a credit report", vocabulary, cosine) == ISSUE_FIELDS
+
+
+def test_one_alternative_a_value_lists_names_it_for_ranking_records():
+    from retrieval.fieldmatch import _values_score, question_terms, value_parts
+
+    product = "Payday loan, title loan, or personal loan"
+    assert value_parts(product) == (" payday loan ", " title loan ", " personal loan ")
+    assert value_parts(
+        "Credit reporting, credit repair services, or other personal consumer reports"
+    ) == (
+        " credit reporting ",
+        " credit repair services ",
+    )
+    assert value_parts("Mortgage") == ()
+    terms = question_terms("Any personal loan trouble with WLCC?")
+    # Named through a part, below any value named whole; the same phrase named by two fields
+    # (a sub-product and a product's part) counts once.
+    assert _values_score(terms, [product, "Installment loan"]) == 0.9
+    assert _values_score(question_terms("title loan complaints"), [product, "Title loan"]) < 1.1
+    assert _values_score(question_terms("mortgage complaints"), [product]) == 0.0
