@@ -263,6 +263,9 @@ class BotServices:
     pool: WorkPool
     slack: SlackIO
     events: SlackEventsPort  # c360.services.slack_events.SlackEventService
+    # Where "busy, try again" notices are sent from when the pool is full: a Web API call must
+    # not hold up the ack (bot/listeners.hand_off). One thread; beyond 100 waiting, dropped.
+    notices: WorkPool = field(default_factory=lambda: WorkPool(1, 100, name="c360-notice"))
     # Extra App Home sections: callables(user_id) -> list of block dicts. Other listener modules
     # (ownership alerts) append here to show their part of the Home tab.
     home_sections: list[Callable[[str], list[dict[str, Any]]]] = field(default_factory=list)
@@ -274,6 +277,7 @@ class BotServices:
     def close(self, timeout: float = 30.0) -> bool:
         """Shutdown: finish the work pool's jobs, then write every exchange still queued."""
         self.pool.shutdown(wait=True)
+        self.notices.shutdown(wait=True)
         return self.container.moments.close(timeout)
 
     def status(self) -> dict[str, Any]:
