@@ -184,3 +184,21 @@ def atrisk_foot(shown: int, total: int) -> str:
         f"Weightiest signal first: risk of churn or non-renewal, escalations, unhappy tone, "
         f"money at stake, recent before old.{more} View brief opens the account privately."
     )
+
+
+# --- a post withheld from a channel (the worker's log line and the outbox row's last_error) ---
+def withheld(channel: str, shared: bool) -> str:
+    """Why an alert or digest was not posted to ``channel``: it is shared with another
+    organisation (for good), or Slack would not say whether it is (retried later)."""
+    if shared:
+        return (
+            f"channel {channel} is shared with another organisation (Slack Connect or another "
+            "workspace): no customer alerts or digests are posted there; point "
+            "C360_ALERTS_CHANNEL or the rules file's digests: at an internal channel "
+            "(waiting alerts stay on App Home)"
+        )
+    return (
+        f"Slack would not say whether channel {channel} is shared with another organisation "
+        "(conversations.info failed): nothing about customers is posted there until it does; "
+        "retried after the lease"
+    )

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from c360.domain import Alert
+from c360.safety.policy import Surface
+from prompts import ownership as words
 
 if TYPE_CHECKING:
     from c360.ownership.atrisk import AtRiskDigest
@@ -178,9 +180,25 @@ class Notifier(Protocol):
         self, target: str, dedupe_key: str, oldest: datetime
     ) -> tuple[str, str] | None: ...
 
+    def surface(self, target: str) -> Surface:
+        """Where a post to ``target`` lands, for the audience policy: a user's DM, a channel
+        shared with another organisation, one Slack would not describe, or an internal one
+        (``conversations.info``, cached briefly)."""
+        ...
+
 
 class DeliveryNotConfigured(RuntimeError):
     pass
+
+
+class ChannelWithheld(RuntimeError):
+    """The audience policy refused customer content in ``channel``: it is shared with another
+    organisation (``final``: the outbox row fails at once) or Slack would not say (retried)."""
+
+    def __init__(self, channel: str, shared: bool) -> None:
+        super().__init__(words.withheld(channel, shared))
+        self.channel = channel
+        self.final = shared
 
 
 def alert_id_for(record_id: str) -> str:

@@ -100,6 +100,8 @@ class ChannelInfo:
     is_private: bool = False
     is_ext_shared: bool = False
     is_shared: bool = False
+    is_pending_ext_shared: bool = False  # a Slack Connect invitation not yet accepted
+    is_org_shared: bool = False  # Enterprise Grid: shared across the org's workspaces
     connected_team_ids: list[str] = field(default_factory=list)  # Slack Connect: other orgs
     is_member: bool = True  # the bot is in it (users.conversations lists it)
 
@@ -359,6 +361,8 @@ class FakeSlack:
                     "is_private": channel.is_private,
                     "is_ext_shared": channel.is_ext_shared,
                     "is_shared": channel.is_shared,
+                    "is_pending_ext_shared": channel.is_pending_ext_shared,
+                    "is_org_shared": channel.is_org_shared,
                     **(
                         {"connected_team_ids": [TEAM_ID, *channel.connected_team_ids]}
                         if channel.connected_team_ids
