@@ -89,7 +89,8 @@ class UserProfile:
     is_bot: bool = False
     is_stranger: bool = False  # Slack Connect: a user of another organisation
     team_id: str | None = None  # None: this workspace (TEAM_ID)
-    tz: str = "America/Los_Angeles"  # users.info always carries the user's IANA zone
+    # users.info carries the user's IANA zone; None: a profile without one (the key is absent)
+    tz: str | None = "America/Los_Angeles"
 
 
 @dataclass
@@ -343,7 +344,7 @@ class FakeSlack:
                     "is_restricted": user.is_restricted,
                     "is_ultra_restricted": user.is_ultra_restricted,
                     **({"is_stranger": True} if user.is_stranger else {}),
-                    "tz": user.tz,
+                    **({"tz": user.tz} if user.tz else {}),
                     "profile": {"real_name": user.real_name, "display_name": user.name},
                 },
             }
