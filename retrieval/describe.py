@@ -217,14 +217,25 @@ def words_fit(phrase: str, value: str) -> float:
 
 
 def about_fields(phrase: str, vocabulary: Iterable[tuple[str, str]], cosine: dict[str, float]):
-    """Which fields say what the phrase is about: the product fields when the value closest to
-    the phrase is a product ("a home loan" ~ Mortgage), else the issue fields ("closing out the
-    loan" ~ "Problem with the payoff process ..."): a complaint's product is shared by many
-    complaints and says nothing of an issue."""
-    best = closest_values(phrase, vocabulary, cosine, limit=1, floor=0.0)
-    if best and best[0][0] in PRODUCT_FIELDS:
+    """Which fields say what the phrase is about: the product fields when a product fits it
+    clearly better than any issue does ("a home loan" ~ Home equity loan ...), the issue fields
+    when an issue fits it clearly better than any product ("closing out the loan at the end" ~
+    "Problem with the payoff process ..."): a complaint's product, shared by many complaints,
+    then says nothing; all of them when neither is clearly closer ("misuse of a credit
+    report")."""
+    values = list(vocabulary)
+    issue_fields = tuple(f for f in ISSUE_FIELDS if f not in PRODUCT_FIELDS)
+
+    def best(fields: tuple[str, ...]) -> float:
+        found = closest_values(phrase, [v for v in values if v[0] in fields], cosine, 1, 0.0)
+        return found[0][2] if found else 0.0
+
+    product, issue = best(PRODUCT_FIELDS), best(issue_fields)
+    if product - issue >= FIT_LEAD:
         return PRODUCT_FIELDS
-    return tuple(f for f in ISSUE_FIELDS if f not in PRODUCT_FIELDS)
+    if issue - product >= FIT_LEAD:
+        return issue_fields
+    return ISSUE_FIELDS
 
 
 class Meanings:

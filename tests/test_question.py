@@ -380,3 +380,28 @@ def test_pieces_of_ids(text, prefixes, suffixes):
     from retrieval.question import parse_id_fragments
 
     assert parse_id_fragments(text)[:2] == (prefixes, suffixes)
+
+
+def test_what_a_phrase_is_about_decides_which_fields_it_is_matched_on():
+    from retrieval.describe import ISSUE_FIELDS, PRODUCT_FIELDS, about_fields
+
+    vocabulary = [
+        ("category", "Mortgage"),
+        ("sub_product", "Credit reporting"),
+        ("issue", "Problem with the payoff process at the end of the loan"),
+        ("issue", "Improper use of your report"),
+        ("sub_issue", "Reporting company used your report improperly"),
+    ]
+    cosine = {
+        "Mortgage": 0.71,  # "a home loan": a product, clearly
+        "Problem with the payoff process at the end of the loan": 0.40,
+    }
+    assert about_fields("a home loan", vocabulary, cosine) == PRODUCT_FIELDS
+    cosine = {"Mortgage": 0.45, "Problem with the payoff process at the end of the loan": 0.72}
+    assert about_fields("closing out the loan at the end", vocabulary, cosine) == (
+        "issue",
+        "sub_issue",
+    )
+    # Neither clearly closer: every field, as before.
+    cosine = {"Credit reporting": 0.77, "Improper use of your report": 0.74}
+    assert about_fields("misuse of a credit report", vocabulary, cosine) == ISSUE_FIELDS
