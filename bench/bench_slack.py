@@ -125,10 +125,12 @@ def start_server(
     work_threads: int,
     workers: int = 1,
     servers: dict[str, str] | None = None,
+    work_nice: int | None = None,
 ) -> subprocess.Popen:
     env = {
         **os.environ,
         **(servers or {}),
+        **({"C360_SLACK_WORK_NICE": str(work_nice)} if work_nice is not None else {}),
         "C360_SLACK_WORK_THREADS": str(work_threads),
         "C360_SLACK_WORK_QUEUE": str(queue),
         "C360_DATA_DIR": str(data_dir),
@@ -266,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
             "--work-threads", type=int, default=2,
             help="the bot's work pool threads (C360_SLACK_WORK_THREADS; the setting's default)",
         ),
+        option(
+            "--work-nice", type=int, default=None,
+            help="how many nice steps lower the work pool's threads run (C360_SLACK_WORK_NICE; "
+            "default: the setting's default; 0: the same priority as the acks)",
+        ),
         option("--queue", type=int, default=0, help="work queue size (default: rate x duration)"),
         option("--drain", type=float, default=180.0, help="max seconds to wait for answers after the load"),
         option("--data-dir", type=Path, default=CACHE / "slack-store"),
@@ -312,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     started_at = time.monotonic()
     proc = start_server(
         args.data_dir, port, fake.api_url, args.threads, queue, args.work_threads,
-        workers=args.workers, servers=servers,
+        workers=args.workers, servers=servers, work_nice=args.work_nice,
     )  # fmt: skip
     try:
         print(
@@ -407,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         if pool:
             print(
                 f"work pool: at most {pool['max_jobs']} jobs running or waiting "
-                f"({pool['workers']} threads), {pool['rejected']} refused"
+                f"({pool['workers']} threads at nice +{pool.get('nice', 0)}), "
+                f"{pool['rejected']} refused"
             )
         if xlog:
             print(

@@ -96,9 +96,7 @@ def ping_text(ping: Ping | None) -> str | None:
 
 def action_reply(result: ActionResult) -> str:
     """The sentence for the person who pressed a button, with the person it names mentioned
-    and a snooze's end as a date token (shown in the presser's own time zone)."""
-    if result.until is not None:
-        return words.snoozed(_when(result.until))
+    (a snooze's end is already in words on the presser's clock)."""
     if result.who is None:
         return result.message
     return result.message.replace(words.WHO, slack_mention(result.who))

@@ -58,14 +58,7 @@ def surface(
     or an internal channel (read by everyone, or ``private``: by the requester alone)."""
     if is_dm:
         return Surface.DM
-    check = services.slack.channel(channel_id)
-    if check.is_dm:
-        return Surface.DM
-    if check.shared:
-        return Surface.SHARED_CHANNEL
-    if private:
-        return Surface.EPHEMERAL
-    return Surface.UNCONFIRMED_CHANNEL if check.private_only else Surface.CHANNEL
+    return services.slack.channel(channel_id).surface(private=private)
 
 
 def audience(

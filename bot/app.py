@@ -81,7 +81,10 @@ def build_app(
     )
     services = BotServices(
         container=container,
-        pool=pool or WorkPool(settings.slack_work_threads, settings.slack_work_queue),
+        pool=pool
+        or WorkPool(
+            settings.slack_work_threads, settings.slack_work_queue, nice=settings.slack_work_nice
+        ),
         slack=SlackIO(client),
         events=container.slack_events,
     )

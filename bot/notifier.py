@@ -16,6 +16,7 @@ from typing import Any
 
 from c360.ownership.atrisk import AtRiskDigest
 from c360.ownership.types import AlertView, DigestView, Notifier, OwnerBrief, Ping
+from c360.safety.policy import Surface
 from slack_sdk import WebClient
 
 from bot.alert_blocks import (
@@ -31,6 +32,11 @@ from bot.alert_blocks import (
     reminder_text,
     text_blocks,
 )
+from bot.services import SlackIO
+
+# conversations.info of an alerts or digest channel is cached this long: a channel shared after
+# the rules were written stops receiving customer content within a minute.
+CHANNEL_TTL_SECONDS = 60.0
 
 METADATA_EVENT = "c360_outbox"
 HISTORY_PAGES = 5  # 5 x 200 messages back from the row's creation: far more than a retry needs
@@ -47,6 +53,11 @@ class SlackNotifier(Notifier):
     def __init__(self, client: WebClient, clock=None) -> None:
         self.client = client
         self.clock = clock  # ages in messages ("3 days ago") are measured on it
+        # the bot's own channel check (one rule for "shared"), its cache timed on the clock
+        now = (lambda: clock.now().timestamp()) if clock is not None else None
+        self.slack = SlackIO(
+            client, channel_ttl=CHANNEL_TTL_SECONDS, **({"now": now} if now else {})
+        )
         self._ims: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -139,6 +150,12 @@ class SlackNotifier(Notifier):
             unfurl_media=False,
         )
         return resp["channel"], resp["ts"]
+
+    # --- where a post lands ----------------------------------------------------------------
+    def surface(self, target: str) -> Surface:
+        if target[:1] in ("U", "W"):  # a user: the app's DM with them
+            return Surface.DM
+        return self.slack.channel(target).surface()
 
     # --- reconciliation ----------------------------------------------------------------------
     def find_posted(self, target: str, dedupe_key: str, oldest: datetime) -> tuple[str, str] | None:

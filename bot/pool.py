@@ -4,11 +4,19 @@ Bolt's own listener pool is shared with acknowledgements, so slow work there del
 Slack's 3 seconds. Listeners ack at once and hand the work here. The queue is bounded: when it
 is full, ``submit`` refuses immediately and the caller answers "busy, try again" instead of
 letting requests pile up until they are stale.
+
+Its threads run at a lower CPU priority than the request threads (``nice``: Linux schedules
+each thread on its own, ``setpriority`` on a thread id touches that thread alone), so when the
+cores are busy answering, an ack that arrives gets a core first instead of waiting its turn
+behind the answers. The embedding model's forward pass runs in the answering thread (one
+intra-op thread, ``slack_model_threads``), so it is lowered with it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -18,13 +26,47 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+def lower_thread_priority(increment: int) -> int | None:
+    """Lower the calling thread's CPU priority by ``increment`` nice steps (at most to 19); the
+    thread's nice value after, or None where a thread's priority cannot be set on its own (only
+    Linux: elsewhere ``setpriority`` takes a process id, and a thread id could name another
+    process) or the call failed. Raising a priority back needs privileges, so this only lowers."""
+    if increment <= 0 or not sys.platform.startswith("linux"):
+        return None
+    tid = threading.get_native_id()
+    try:
+        target = min(19, os.getpriority(os.PRIO_PROCESS, tid) + increment)
+        os.setpriority(os.PRIO_PROCESS, tid, target)
+        return os.getpriority(os.PRIO_PROCESS, tid)
+    except OSError as exc:
+        log.warning("could not lower the priority of thread %d: %s", tid, exc)
+        return None
+
+
 class WorkPool:
-    def __init__(self, workers: int = 4, queue_size: int = 200, name: str = "c360-work") -> None:
-        if workers < 1 or queue_size < 0:
-            raise ValueError("a work pool needs at least 1 worker and a queue size >= 0")
+    def __init__(
+        self,
+        workers: int = 4,
+        queue_size: int = 200,
+        name: str = "c360-work",
+        *,
+        nice: int = 0,
+    ) -> None:
+        """``nice``: how many steps lower than the creating thread the pool's threads run
+        (0: the same priority; the bot passes ``Settings.slack_work_nice``)."""
+        if workers < 1 or queue_size < 0 or not 0 <= nice <= 19:
+            raise ValueError(
+                "a work pool needs at least 1 worker, a queue size >= 0 and a nice step in 0..19"
+            )
         self.workers = workers
         self.queue_size = queue_size
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self.nice = nice
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers,
+            thread_name_prefix=name,
+            initializer=lower_thread_priority if nice else None,
+            initargs=(nice,) if nice else (),
+        )
         # running + waiting jobs; a slot is taken on submit and freed when the job ends
         self._slots = threading.BoundedSemaphore(workers + queue_size)
         self._lock = threading.Lock()
@@ -88,6 +130,7 @@ class WorkPool:
             return {
                 "workers": self.workers,
                 "queue_size": self.queue_size,
+                "nice": self.nice,
                 "jobs": self._jobs,
                 "max_jobs": self.max_jobs,
                 "rejected": self.rejected,

@@ -19,7 +19,7 @@ from typing import Any
 from c360.clock import zone
 from c360.domain import Asker
 from c360.ports import BriefsPort, MomentsPort, OwnershipPort, ServicesPort, SlackEventsPort
-from c360.safety.policy import Requester, Standing
+from c360.safety.policy import Requester, Standing, Surface
 from c360.settings import Settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -42,13 +42,32 @@ class ChannelCheck:
     private_only: bool = False
     is_dm: bool = False
 
+    def surface(self, *, private: bool = False) -> Surface:
+        """The audience policy's surface for a reply here (``private``: read by the requester
+        alone): the DM, a shared channel, a channel Slack would not describe (it may be
+        shared), or an internal channel."""
+        if self.is_dm:
+            return Surface.DM
+        if self.shared:
+            return Surface.SHARED_CHANNEL
+        if private:
+            return Surface.EPHEMERAL
+        return Surface.UNCONFIRMED_CHANNEL if self.private_only else Surface.CHANNEL
+
 
 class SlackIO:
     """Thin, cached, error-tolerant wrappers over the Web API calls the bot makes."""
 
-    def __init__(self, client: WebClient, *, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        now: Callable[[], float] = time.monotonic,
+        channel_ttl: float = CHANNEL_CACHE_SECONDS,
+    ) -> None:
         self.client = client
         self._now = now
+        self._channel_ttl = channel_ttl
         self._users: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._channels: dict[str, tuple[float, ChannelCheck]] = {}
         self._lock = threading.Lock()
@@ -116,11 +135,16 @@ class SlackIO:
         return Requester(user_id, Standing.MEMBER)
 
     def channel(self, channel_id: str | None) -> ChannelCheck:
+        """conversations.info, cached for ``channel_ttl`` seconds (failures are not cached).
+        The one rule for "shared with another organisation": Slack Connect (``is_ext_shared``,
+        ``is_pending_ext_shared``), or shared across workspaces at all (``is_shared``,
+        ``is_org_shared`` for an Enterprise Grid org-wide channel). A channel Slack would not
+        describe is ``private_only``: it may be shared."""
         if not channel_id or channel_id.startswith("D"):
             return ChannelCheck(is_dm=bool(channel_id))
         with self._lock:
             hit = self._channels.get(channel_id)
-        if hit and self._now() - hit[0] < CHANNEL_CACHE_SECONDS:
+        if hit and self._now() - hit[0] < self._channel_ttl:
             return hit[1]
         data = self._call("conversations_info", channel=channel_id)
         if not data:
@@ -131,6 +155,7 @@ class SlackIO:
                 info.get("is_ext_shared")
                 or info.get("is_shared")
                 or info.get("is_pending_ext_shared")
+                or info.get("is_org_shared")
             ),
             is_dm=bool(info.get("is_im")),
         )
@@ -263,6 +288,9 @@ class BotServices:
     pool: WorkPool
     slack: SlackIO
     events: SlackEventsPort  # c360.services.slack_events.SlackEventService
+    # Where "busy, try again" notices are sent from when the pool is full: a Web API call must
+    # not hold up the ack (bot/listeners.hand_off). One thread; beyond 100 waiting, dropped.
+    notices: WorkPool = field(default_factory=lambda: WorkPool(1, 100, name="c360-notice"))
     # Extra App Home sections: callables(user_id) -> list of block dicts. Other listener modules
     # (ownership alerts) append here to show their part of the Home tab.
     home_sections: list[Callable[[str], list[dict[str, Any]]]] = field(default_factory=list)
@@ -274,6 +302,7 @@ class BotServices:
     def close(self, timeout: float = 30.0) -> bool:
         """Shutdown: finish the work pool's jobs, then write every exchange still queued."""
         self.pool.shutdown(wait=True)
+        self.notices.shutdown(wait=True)
         return self.container.moments.close(timeout)
 
     def status(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Protocol, runtime_checkable
 
 from c360.domain import Asker, Moment
@@ -139,7 +139,12 @@ class OwnershipPort(Protocol):
     ) -> ActionOutcome: ...
 
     def snooze(
-        self, alert_id: str, user_id: str, choice: str, user_name: str | None = None
+        self,
+        alert_id: str,
+        user_id: str,
+        choice: str,
+        user_name: str | None = None,
+        tz: tzinfo | None = None,
     ) -> ActionOutcome: ...
 
     def release(

@@ -122,6 +122,12 @@ class Settings(BaseSettings):
         500,
         description="Slack requests that may wait for a thread; beyond this the user is told to try again",
     )
+    slack_work_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="How many nice steps lower the answering threads (and the model's forward pass in them) run than the request threads that ack (Linux, per thread; 0 = the same priority). Under load the acks get a core first instead of waiting behind answers",
+    )
     slack_model_threads: int = Field(
         1,
         description="CPU threads the embedding model may use inside `c360 serve`; 1 leaves the other cores to the request threads, so acks stay fast while the model works",

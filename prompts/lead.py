@@ -7,7 +7,8 @@ Why it is shaped so:
 - Record text is quoted, never restated as fact, as in the full brief; quotes are short here
   (the full brief, one button away, has the longer quote).
 - Dates in words ("25 Nov", the year only when it is not this year's) and relative ages ("3 days
-  ago"): a reader scanning a thread does not decode ISO dates.
+  ago"), both on the reader's calendar (``reader_day``, ``reader_age``): a reader scanning a
+  thread does not decode ISO dates, nor a day that is already tomorrow in UTC.
 - A citation label says what the record is in words a person recognises ("Email from Arjun
   Ivanova, 25 Nov", "Complaint CP1001-005, outage, opened 3 Feb"); the raw id stays in the
   Sources line and in --json.
@@ -75,11 +76,21 @@ def in_zone(value: datetime, tz: tzinfo | None) -> datetime:
     return value.astimezone(tz) if tz is not None and value.tzinfo is not None else value
 
 
+def reader_day(value: datetime | None, today: datetime | None = None,
+               tz: tzinfo | None = None) -> str:  # fmt: skip
+    """``day_words`` on the reader's calendar (``tz``; UTC's without one): a moment at 03:00
+    UTC on 20 Nov is ``19 Nov`` for a reader in Los Angeles. Citation labels, ages and App Home
+    rows all name a day through this."""
+    if value is None:
+        return day_words(None)
+    return day_words(in_zone(value, tz), in_zone(today, tz) if today is not None else None)
+
+
 def dated(value: datetime, now: datetime, tz: tzinfo | None = None) -> str:
     """A date in words with its age, ``20 Nov, 3 days ago``: the one way App Home rows and
     ownership alerts date a moment. With ``tz`` (the reader's zone) the day and "yesterday"
     are the reader's, not UTC's."""
-    return f"{day_words(in_zone(value, tz), in_zone(now, tz))}, {reader_age(value, now, tz)}"
+    return f"{reader_day(value, now, tz)}, {reader_age(value, now, tz)}"
 
 
 def reader_age(value: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
@@ -133,20 +144,21 @@ def _cut(text: str, limit: int = LABEL_CHARS) -> str:
 
 
 def moment_label(channel: str, direction: str, author: str | None, when: datetime | None,
-                 today: datetime | None = None) -> str:  # fmt: skip
-    """``Email from Arjun Ivanova, 25 Nov`` (inbound), ``Call by Dana, 3 Feb`` (ours)."""
+                 today: datetime | None = None, tz: tzinfo | None = None) -> str:  # fmt: skip
+    """``Email from Arjun Ivanova, 25 Nov`` (inbound), ``Call by Dana, 3 Feb`` (ours); the day
+    is the reader's (``tz``)."""
     noun = CHANNEL_NOUNS.get(channel, "Moment")
     who = ""
     if author:
         who = f" from {author}" if direction == "inbound" else f" by {author}"
-    return _cut(f"{noun}{who}, {day_words(when, today)}")
+    return _cut(f"{noun}{who}, {reader_day(when, today, tz)}")
 
 
 def complaint_label(complaint_id: str, category: str | None, opened_at: datetime | None,
-                    today: datetime | None = None) -> str:  # fmt: skip
-    """``Complaint CP1001-005, outage, opened 3 Feb``."""
+                    today: datetime | None = None, tz: tzinfo | None = None) -> str:  # fmt: skip
+    """``Complaint CP1001-005, outage, opened 3 Feb`` (the reader's day, ``tz``)."""
     what = f", {category}" if category else ""
-    return _cut(f"Complaint {complaint_id}{what}, opened {day_words(opened_at, today)}")
+    return _cut(f"Complaint {complaint_id}{what}, opened {reader_day(opened_at, today, tz)}")
 
 
 def customer_label(name: str) -> str:

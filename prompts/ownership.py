@@ -11,9 +11,9 @@ escaped by the bot; this module only places it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
-from prompts.lead import dated, duration_words
+from prompts.lead import dated, day_words, duration_words, in_zone
 
 WHO = "{who}"
 
@@ -27,7 +27,8 @@ ASSIGNED = "Assigned to {who}; they have the full brief in their DMs."
 RELEASED = "Released: it is open for someone else to own."
 SNOOZE_REFUSED = "It is resolved (or changed just now); nothing to snooze."
 RESOLVED = "Marked resolved. Thank you!"
-SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "tomorrow": "tomorrow 09:00 UTC"}
+# The menu is one message for everyone in the channel: "tomorrow" is each presser's own 09:00.
+SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "tomorrow": "tomorrow 09:00 (your time)"}
 
 
 def resolved_already(by_someone: bool, thanks: bool = False) -> str:
@@ -40,10 +41,21 @@ def release_refused(has_owner: bool) -> str:
     return "Only the owner can release it" + (" ({who})." if has_owner else ".")
 
 
-def snoozed(until_text: str) -> str:
-    """``until_text``: "Tue 09:00 UTC" as plain text, or a Slack date token the reader's
-    client shows in their own zone (``bot.alert_blocks``)."""
-    return f"Snoozed until {until_text}."
+def snoozed(until: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """The presser's reply, in words on their clock (``tz`` from Slack's users.info):
+    ``Snoozed until 09:00 tomorrow, 24 Nov (your time, America/Los_Angeles).`` Without a zone
+    the time is UTC and the reply says why."""
+    local, today = in_zone(until, tz or UTC), in_zone(now, tz or UTC)
+    days = (local.date() - today.date()).days
+    when = "today" if days == 0 else "tomorrow" if days == 1 else f"on {local:%a}"
+    day = day_words(local, today)
+    if tz is None:
+        return (
+            f"Snoozed until {local:%H:%M} UTC {when}, {day}. Slack didn't tell me your time "
+            "zone, so that time is UTC."
+        )
+    name = getattr(tz, "key", None) or str(tz)
+    return f"Snoozed until {local:%H:%M} {when}, {day} (your time, {name})."
 
 
 def escalation_note(minutes: int, after_snooze: bool) -> str:
@@ -183,4 +195,22 @@ def atrisk_foot(shown: int, total: int) -> str:
     return (
         f"Weightiest signal first: risk of churn or non-renewal, escalations, unhappy tone, "
         f"money at stake, recent before old.{more} View brief opens the account privately."
+    )
+
+
+# --- a post withheld from a channel (the worker's log line and the outbox row's last_error) ---
+def withheld(channel: str, shared: bool) -> str:
+    """Why an alert or digest was not posted to ``channel``: it is shared with another
+    organisation (for good), or Slack would not say whether it is (retried later)."""
+    if shared:
+        return (
+            f"channel {channel} is shared with another organisation (Slack Connect or another "
+            "workspace): no customer alerts or digests are posted there; point "
+            "C360_ALERTS_CHANNEL or the rules file's digests: at an internal channel "
+            "(waiting alerts stay on App Home)"
+        )
+    return (
+        f"Slack would not say whether channel {channel} is shared with another organisation "
+        "(conversations.info failed): nothing about customers is posted there until it does; "
+        "retried after the lease"
     )

@@ -53,6 +53,8 @@ class AlertSlack(FakeSlack):
         self._hold_after: int | None = None  # hold the N-th chat.postMessage answer
         self._held = threading.Event()  # set when a post is being held
         self._release = threading.Event()
+        # The alerts channel is internal: the worker asks conversations.info before posting.
+        self.add_channel(ALERTS_CHANNEL, "customer-alerts")
 
     def start(self) -> AlertSlack:
         from http.server import ThreadingHTTPServer

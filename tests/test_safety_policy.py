@@ -21,6 +21,7 @@ from c360.safety.policy import (
     Standing,
     Surface,
     decide,
+    decide_post,
 )
 
 S, C = Surface, Content
@@ -79,3 +80,18 @@ def test_refusals_are_polite_and_say_why():
     assert EXTERNAL_USER.startswith("Sorry,") and "other organisations" in EXTERNAL_USER
     assert "couldn't confirm your account" in LOOKUP_MASKED and "hidden" in LOOKUP_MASKED
     assert "couldn't confirm your account" in LOOKUP_REFUSED and "try again" in LOOKUP_REFUSED
+
+
+@pytest.mark.parametrize(
+    ("surface", "expected"),
+    [
+        (S.CHANNEL, (M, None)),  # an internal channel: the channel's masked view
+        (S.SHARED_CHANNEL, (R, EXTERNAL_CHANNEL)),
+        (S.UNCONFIRMED_CHANNEL, (R, CHANNEL_UNCONFIRMED)),  # fail closed: it may be shared
+        (S.DM, (F, None)),
+    ],
+)
+def test_a_post_nobody_asked_for_follows_the_channel_rules(surface, expected):
+    """Alerts and digests: the same rules with no requester, for customer content."""
+    got = decide_post(surface)
+    assert (got.outcome, got.reason) == expected

@@ -37,16 +37,19 @@ def hand_off(
 ) -> bool:
     """The one hand-off from a listener to the work pool: run ``job(*args)`` there; if it
     fails, ``tell`` the user the error id (never silence); if the pool is full, ``tell`` them
-    it is busy at once (unless ``tell_busy`` is False: the caller answers "busy" itself, e.g.
-    in its ack). ``tell`` gets a message dict (``blocks.text_message``). True when queued."""
+    it is busy (unless ``tell_busy`` is False: the caller answers "busy" itself, e.g. in its
+    ack). ``tell`` gets a message dict (``blocks.text_message``). True when queued.
+
+    Never blocks the ack: the pool refuses at once when full, and the "busy" notice, a Web API
+    call (seconds when Slack rate-limits it), is sent from the notice thread, not the request's."""
 
     def tell_failure(error_id: str) -> None:
         tell(blocks.text_message(wording.failure(error_id)))
 
     if services.pool.submit(job, *args, on_error=tell_failure) is not None:
         return True
-    if tell_busy:
-        tell(blocks.text_message(wording.BUSY))
+    if tell_busy and services.notices.submit(tell, blocks.text_message(wording.BUSY)) is None:
+        log.warning("too many 'busy' notices waiting; this one is not sent")
     return False
 
 

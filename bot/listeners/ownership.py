@@ -104,7 +104,9 @@ def register(app, services) -> None:
 
     def snooze(body: dict[str, Any], alert_id: str, choice: str) -> None:
         user_id, name = _presser(body)
-        tell(body, ab.action_reply(ownership().snooze(alert_id, user_id, choice, name)))
+        # "tomorrow" is the presser's own 09:00, and the reply says when on their clock
+        tz = services.slack.zone(user_id)
+        tell(body, ab.action_reply(ownership().snooze(alert_id, user_id, choice, name, tz=tz)))
 
     def on_press(method: str):
         """The listener of a button whose service method takes (alert_id, presser id, presser

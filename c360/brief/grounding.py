@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from c360.brief.labels import citation_label
 from c360.brief.result import Citation, Item, NextAction, Section
@@ -72,9 +72,12 @@ class Citations:
     """The brief's citation registry and its guard: a record of any other customer is refused,
     whatever produced it (search, a query, the LLM)."""
 
-    def __init__(self, customer_id: str, today: datetime | None = None) -> None:
+    def __init__(
+        self, customer_id: str, today: datetime | None = None, tz: tzinfo | None = None
+    ) -> None:
         self.customer_id = customer_id
         self.today = today  # labels name the year only when it is not today's
+        self.tz = tz  # the reader's zone: labels name the reader's day
         self.by_id: dict[str, Citation] = {}
         self.refused: list[str] = []
 
@@ -103,7 +106,7 @@ class Citations:
                 snippet,
                 suspicious=is_suspicious(text),
                 url=record.url,
-                label=citation_label(record, self.today),
+                label=citation_label(record, self.today, self.tz),
             )
         return rid
 

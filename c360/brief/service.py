@@ -224,7 +224,7 @@ class BriefService(BriefsPort):
         now = self.clock.now()
         facts, found = self.read(resolution.customer_id, question)
         cust = facts.customer
-        reg = Citations(cust.customer_id, today=now)
+        reg = Citations(cust.customer_id, today=now, tz=tz)
         cust_id = reg.add(cust)
         sections: list[Section] = []
 

@@ -109,7 +109,7 @@ def build(ctx: OwnershipService, schedule: DigestSchedule, now: datetime) -> AtR
             m = s.moment
             age = words.reader_age(utc(m.occurred_at), now, tz)
             text = words.signal_line(s.reasons[0], age, mask_text(m.text, fields))
-            label = citation_label(m, now)
+            label = citation_label(m, now, tz)
             lines.append(RiskLine(text, m.record_id, label, m.url))
         name = customer.name if customer else customer_id
         accounts.append(RiskAccount(customer_id, name, lines, waiting.get(customer_id, 0)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from c360.domain import Alert
@@ -183,10 +183,18 @@ def release(
 
 
 def snooze(
-    ctx: OwnershipService, alert_id: str, user_id: str, choice: str, user_name: str | None = None
+    ctx: OwnershipService,
+    alert_id: str,
+    user_id: str,
+    choice: str,
+    user_name: str | None = None,
+    tz: tzinfo | None = None,
 ) -> ActionResult:
-    """Pause the alert's timer (its escalation when open, its reminder when owned)."""
-    until = parse_snooze(choice, ctx.clock.now())
+    """Pause the alert's timer (its escalation when open, its reminder when owned). ``tz``: the
+    presser's zone (Slack's users.info): "tomorrow" is their 09:00, and the reply says when in
+    their zone (in UTC, saying so, without one)."""
+    now = ctx.clock.now()
+    until = parse_snooze(choice, now, tz)
     refusal, keys = _transition(
         ctx,
         alert_id,
@@ -196,7 +204,7 @@ def snooze(
         lambda alert: ActionResult(False, alert_id, words.SNOOZE_REFUSED),
         lambda: {"until": until.isoformat(), "choice": choice},
     )
-    snoozed = words.snoozed(f"{until:%a %H:%M} UTC")
+    snoozed = words.snoozed(until, now, tz)
     if refusal:
         return refusal
     outbox.deliver(ctx, keys=keys)

@@ -4,6 +4,12 @@
 A sender that died after Slack took the message but before marking it leaves a row another
 worker retries; the retry first looks for the key in the channel's message metadata, so a
 message is neither lost nor posted twice. Slack is reached only through the ``Notifier`` port.
+
+Nothing about a customer is posted to a channel the audience policy refuses
+(``c360.safety.policy.decide_post``): one shared with another organisation, or one Slack would not
+describe. Such a row fails with the reason in ``last_error`` (at once when the channel is shared;
+after its attempts when Slack would not say), the alert gets a ``withheld`` event, and the alert
+stays claimable from App Home; there is no one to DM instead (a new alert has no owner yet).
 """
 
 from __future__ import annotations
@@ -22,12 +28,14 @@ from c360.ownership.types import (
     DIGEST_LINES,
     MAX_SEND_ATTEMPTS,
     AlertView,
+    ChannelWithheld,
     DeliveryNotConfigured,
     DigestView,
     Notifier,
     OwnerBrief,
     Ping,
 )
+from c360.safety.policy import Surface, decide_post
 from store import outbox as db_outbox
 from store import ownership as db
 
@@ -152,17 +160,33 @@ def _deliver_leased(
 
 def _mark_failed(ctx: OwnershipService, messages, worker: str, exc: Exception, lease) -> None:
     """Record a failed send of ``messages``: retried after the lease, given up after
-    ``MAX_SEND_ATTEMPTS``."""
+    ``MAX_SEND_ATTEMPTS`` (at once for a post withheld from a shared channel)."""
+    withheld = isinstance(exc, ChannelWithheld)
+    now = ctx.clock.now()
     with ctx.sessions() as session, session.begin():
         for m in messages:
+            final = m.attempts >= MAX_SEND_ATTEMPTS or (withheld and exc.final)
             db_outbox.mark_failed(
                 session,
                 m.dedupe_key,
                 worker,
                 f"{type(exc).__name__}: {exc}",
-                ctx.clock.now() + lease,
-                final=m.attempts >= MAX_SEND_ATTEMPTS,
+                now + lease,
+                final=final,
             )
+            if withheld and final and m.alert_id:
+                detail = {"channel": exc.channel, "key": m.dedupe_key, "reason": str(exc)}
+                db.add_event(session, m.alert_id, "withheld", now, detail=detail)
+
+
+def check_channel(notifier: Notifier, channel: str) -> Surface:
+    """The audience policy for a post nobody asked for: raise ``ChannelWithheld`` when customer
+    content may not go to ``channel`` (shared with another organisation, or Slack would not
+    say); else the surface it lands on."""
+    surface = notifier.surface(channel)
+    if decide_post(surface).refused:
+        raise ChannelWithheld(channel, shared=surface is Surface.SHARED_CHANNEL)
+    return surface
 
 
 def deliver_digests(ctx: OwnershipService, worker_id: str | None = None) -> int:
@@ -225,6 +249,7 @@ def _send_digest(
     keys = sorted(m.dedupe_key for m in live)
     key = f"digest:{channel}:" + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
     try:
+        check_channel(notifier, channel)
         found = None
         if any(m.attempts > 1 for m in live):  # an earlier attempt may have posted it
             oldest_row = min(m.created_at for m in live) - timedelta(minutes=1)
@@ -290,6 +315,13 @@ def _send(
                 (m.channel_id, m.ts) for m in db_outbox.posted_messages(session, view.alert_id)
             ]
         for channel, ts in copies:
+            try:
+                check_channel(notifier, channel)
+            except ChannelWithheld as exc:
+                if not exc.final:
+                    raise  # Slack would not say: the whole update is retried
+                log.warning("outbox %s: copy %s left as it was: %s", message.dedupe_key, ts, exc)
+                continue
             notifier.update_alert(channel, ts, view)
         return None, None, view.version
     stale = stale_reason(action, view, message.target)
@@ -302,6 +334,8 @@ def _send(
         raise DeliveryNotConfigured(
             "no Slack channel for alerts: set C360_ALERTS_CHANNEL (a channel id) and restart the worker"
         )
+    if in_channel:
+        check_channel(notifier, target)
     if message.attempts > 1:
         # An earlier attempt may have reached Slack before its sender died: look first.
         oldest = message.created_at - timedelta(minutes=1)
@@ -335,6 +369,7 @@ def _send_atrisk(notifier: Notifier, message: OutboxMessage) -> tuple[str, str]:
     channel, key = message.target, message.dedupe_key
     if not channel:
         raise DeliveryNotConfigured("an at-risk digest without a channel; check `digests:`")
+    check_channel(notifier, channel)
     if message.attempts > 1:
         found = notifier.find_posted(channel, key, message.created_at - timedelta(minutes=1))
         if found:

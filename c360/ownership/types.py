@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol
 
 from c360.domain import Alert
+from c360.safety.policy import Surface
+from prompts import ownership as words
 
 if TYPE_CHECKING:
     from c360.ownership.atrisk import AtRiskDigest
@@ -178,9 +180,25 @@ class Notifier(Protocol):
         self, target: str, dedupe_key: str, oldest: datetime
     ) -> tuple[str, str] | None: ...
 
+    def surface(self, target: str) -> Surface:
+        """Where a post to ``target`` lands, for the audience policy: a user's DM, a channel
+        shared with another organisation, one Slack would not describe, or an internal one
+        (``conversations.info``, cached briefly)."""
+        ...
+
 
 class DeliveryNotConfigured(RuntimeError):
     pass
+
+
+class ChannelWithheld(RuntimeError):
+    """The audience policy refused customer content in ``channel``: it is shared with another
+    organisation (``final``: the outbox row fails at once) or Slack would not say (retried)."""
+
+    def __init__(self, channel: str, shared: bool) -> None:
+        super().__init__(words.withheld(channel, shared))
+        self.channel = channel
+        self.final = shared
 
 
 def alert_id_for(record_id: str) -> str:
@@ -188,12 +206,17 @@ def alert_id_for(record_id: str) -> str:
     return "al_" + hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:16]
 
 
-def parse_snooze(choice: str, now: datetime) -> datetime:
-    """``1h`` / ``4h`` / ``tomorrow`` (09:00 UTC the next day) / ``<N>m`` / ``<N>h``."""
+SNOOZE_MORNING = time(9, 0)  # "tomorrow": the reader's own 09:00
+
+
+def parse_snooze(choice: str, now: datetime, tz: tzinfo | None = None) -> datetime:
+    """``1h`` / ``4h`` / ``tomorrow`` (09:00 the next day on the reader's clock, ``tz`` from
+    Slack's users.info; UTC's without one) / ``<N>m`` / ``<N>h``. Returned in UTC."""
     choice = (choice or "").strip().lower()
     if choice == "tomorrow":
-        day = (now + timedelta(days=1)).date()
-        return datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+        zone = tz or UTC
+        day = now.astimezone(zone).date() + timedelta(days=1)
+        return datetime.combine(day, SNOOZE_MORNING, tzinfo=zone).astimezone(UTC)
     match = re.fullmatch(r"(\d+)\s*([mh])", choice)
     if not match:
         raise ValueError(

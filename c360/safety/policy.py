@@ -18,6 +18,10 @@ The rules, in order:
 4. A full member sees the masked view in a channel (everyone there reads it) and everything in
    a DM, an ephemeral reply, App Home, the typeahead and on alert buttons.
 
+A post nobody asked for (an ownership alert, a backlog digest, the daily at-risk digest) is
+decided by the same rules with no requester to check (:func:`decide_post`): refused in a shared
+channel and in one Slack would not describe, masked in an internal channel.
+
 Pure: no Slack, no I/O. The wording lives here so every surface says the same thing.
 """
 
@@ -127,3 +131,14 @@ def decide(requester: Requester, surface: Surface, content: Content = Content.BR
     if surface is Surface.CHANNEL:
         return Decision(Outcome.MASKED)
     return Decision(Outcome.FULL)
+
+
+# A post nobody asked for: the channel's members read it, so only the channel rules apply.
+NO_REQUESTER = Requester("", Standing.MEMBER)
+
+
+def decide_post(surface: Surface, content: Content = Content.CUSTOMERS) -> Decision:
+    """May the bot post ``content`` about customers to ``surface`` on its own (an alert, a
+    digest)? The rules of :func:`decide` for the surface alone: refused in a shared channel or
+    one Slack would not describe (fail closed), masked in an internal channel, full in a DM."""
+    return decide(NO_REQUESTER, surface, content)

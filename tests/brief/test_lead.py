@@ -121,3 +121,24 @@ def test_lead_ages_count_the_readers_calendar_days(container):
         "America/Los_Angeles": "At risk, yesterday",
         None: "At risk, yesterday",
     }
+
+
+def test_a_label_names_the_readers_calendar_day():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from c360.brief.labels import citation_label
+    from c360.domain import Complaint, Moment
+
+    at = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    today = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    la, tokyo = ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Tokyo")
+    note = Moment("m-1", "C-1", at, "x", channel="note", direction="internal", author="Dana")
+    assert citation_label(note, today, la) == "Note by Dana, 19 Nov"
+    assert citation_label(note, today, tokyo) == "Note by Dana, 20 Nov"
+    assert citation_label(note, today) == "Note by Dana, 20 Nov"  # no zone: UTC's day
+    complaint = Complaint("CP-9", "C-1", at, "x", category="outage")
+    assert citation_label(complaint, today, la) == "Complaint CP-9, outage, opened 19 Nov"
+    # the year is named by the reader's calendar too: 1 Jan 03:00 UTC is still last year in LA
+    new_year = Moment("m-2", "C-1", datetime(2027, 1, 1, 3, 0, tzinfo=UTC), "x", channel="email")
+    assert citation_label(new_year, datetime(2027, 1, 2, tzinfo=UTC), la) == "Email, 31 Dec 2026"

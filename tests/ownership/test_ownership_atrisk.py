@@ -52,6 +52,7 @@ def clock():
 @pytest.fixture
 def slack():
     with AlertSlack() as fake:
+        fake.add_channel(DIGEST_CHANNEL, "cs-digest")
         yield fake
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk.models.blocks import Block
@@ -125,6 +126,16 @@ def test_snooze_choices_become_times():
     assert parse_snooze("1h", T) == T + timedelta(hours=1)
     assert parse_snooze("4h", T) == T + timedelta(hours=4)
     assert parse_snooze("tomorrow", T) == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    # the reader's own 09:00: Los Angeles (PST, UTC-8) and Tokyo (21:00 there now)
+    la, tokyo = ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Tokyo")
+    assert parse_snooze("tomorrow", T, la) == datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+    assert parse_snooze("tomorrow", T, tokyo) == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+    # 22:00 on the 23rd in Los Angeles is already the 24th in UTC: tomorrow is still the 24th
+    late = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    assert parse_snooze("tomorrow", late, la) == datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+    # across the change to summer time (8 Mar 2026 in the US): still 09:00 on the clock
+    spring = datetime(2026, 3, 7, 20, 0, tzinfo=UTC)
+    assert parse_snooze("tomorrow", spring, la) == datetime(2026, 3, 8, 16, 0, tzinfo=UTC)
     assert parse_snooze("30m", T) == T + timedelta(minutes=30)
     with pytest.raises(ValueError, match="use 1h, 4h, tomorrow"):
         parse_snooze("soon", T)
@@ -217,3 +228,20 @@ def test_a_backlog_digest_names_rules_by_their_labels():
     assert "(1 Negative sentiment, 1 Late payer)" in shown
     assert "• Globex · Negative sentiment · moment from 20 Nov, 3 days ago" in shown
     assert "• &lt;!channel&gt; Evil · Late payer · undated moment" in shown
+
+
+def test_a_snooze_end_is_said_in_words_on_the_readers_clock():
+    from prompts.ownership import snoozed
+
+    la = ZoneInfo("America/Los_Angeles")
+    # 12:00 UTC is 04:00 in Los Angeles: four hours on is still today there
+    assert snoozed(parse_snooze("4h", T), T, la) == (
+        "Snoozed until 08:00 today, 23 Nov (your time, America/Los_Angeles)."
+    )
+    assert snoozed(parse_snooze("48h", T), T, la) == (
+        "Snoozed until 04:00 on Wed, 25 Nov (your time, America/Los_Angeles)."
+    )
+    assert snoozed(parse_snooze("tomorrow", T), T) == (
+        "Snoozed until 09:00 UTC tomorrow, 24 Nov. Slack didn't tell me your time zone, so "
+        "that time is UTC."
+    )

@@ -29,6 +29,7 @@ from slack_testkit import (
 )
 
 from bot import alert_blocks as ab
+from c360.safety.policy import LOOKUP_REFUSED
 
 pytestmark = pytest.mark.postgres
 TEAM = "T0FAKE0001"
@@ -192,12 +193,13 @@ def test_assign_snooze_release_and_resolve_from_the_alerts_controls(
     }
     assert press(sender, alert_id, snooze, "U0BOB") == 200
     slack.wait_for(lambda s: len(_ephemerals(s)) >= 2, what="snooze confirmation")
-    # the snooze's end as a Slack date token: Bob's client shows it in his own zone
-    ends = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp())
+    # Bob is in Los Angeles (users.info tz): 04:00 there now, so "tomorrow" is his own 09:00
+    # on 24 Nov (17:00 UTC), and the reply says so in words on his clock.
     assert _ephemerals(slack)[-1] == (
         "U0BOB",
-        f"Snoozed until <!date^{ends}^{{date_short_pretty}} at {{time}}|2026-11-24 09:00 UTC>.",
+        "Snoozed until 09:00 tomorrow, 24 Nov (your time, America/Los_Angeles).",
     )
+    assert svc.view(alert_id).snoozed_until == datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
     assert (
         press(
@@ -266,3 +268,52 @@ def test_a_moment_logged_with_needs_owner_raises_an_alert_that_the_worker_posts(
     assert app_container.ownership.run_once()["sent"] == 1
     (post,) = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == ALERTS_CHANNEL]
     assert "renewal quote by Friday" in json.dumps(post.args["blocks"])
+
+
+TOMORROW = {
+    "action_id": ab.ACTION_SNOOZE,
+    "type": "static_select",
+    "selected_option": {"value": "tomorrow", "text": {"type": "plain_text", "text": "tomorrow"}},
+}
+
+
+def test_a_snooze_without_the_readers_zone_is_utc_and_says_so(app_container, sender, slack, clock):
+    """users.info answers but names no zone: 09:00 UTC, said plainly. A users.info that fails
+    outright is refused by the audience policy (alert changes fail closed): nothing snoozes."""
+    slack.add_user("U0NOTZ", "notz", real_name="Nora No-Zone", tz=None)
+    slack.add_user("U0FAIL", "fail", real_name="Fay Failing")
+    alert_id = raise_alert(app_container, clock.now())
+    app_container.ownership.run_once()
+
+    assert press(sender, alert_id, TOMORROW, "U0NOTZ") == 200
+    slack.wait_for(lambda s: _ephemerals(s), what="snooze confirmation")
+    assert _ephemerals(slack)[-1] == (
+        "U0NOTZ",
+        "Snoozed until 09:00 UTC tomorrow, 24 Nov. Slack didn't tell me your time zone, so "
+        "that time is UTC.",
+    )
+    assert app_container.ownership.view(alert_id).snoozed_until == datetime(
+        2026, 11, 24, 9, 0, tzinfo=UTC
+    )
+
+    slack.cue_error("users.info", "internal_error", times=100)
+    assert press(sender, alert_id, {**TOMORROW, "selected_option": {
+        "value": "1h", "text": {"type": "plain_text", "text": "1 hour"}}}, "U0FAIL") == 200  # fmt: skip
+    slack.wait_for(lambda s: len(_ephemerals(s)) >= 2, what="the refusal")
+    assert _ephemerals(slack)[-1] == ("U0FAIL", LOOKUP_REFUSED)
+    assert app_container.ownership.view(alert_id).snoozed_by == "U0NOTZ", "nothing changed"
+
+
+def test_the_snooze_menu_offers_tomorrow_on_each_readers_own_clock(app_container, slack, clock):
+    raise_alert(app_container, clock.now())
+    app_container.ownership.run_once()
+    (post,) = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == ALERTS_CHANNEL]
+    blocks = post.args["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    [menu] = [
+        e for b in blocks if b["type"] == "actions" for e in b["elements"]
+        if e["action_id"] == ab.ACTION_SNOOZE
+    ]  # fmt: skip
+    labels = [o["text"]["text"] for o in menu["options"]]
+    assert labels == ["1 hour", "4 hours", "tomorrow 09:00 (your time)"]
+    assert "UTC" not in json.dumps(menu)

@@ -89,7 +89,8 @@ class UserProfile:
     is_bot: bool = False
     is_stranger: bool = False  # Slack Connect: a user of another organisation
     team_id: str | None = None  # None: this workspace (TEAM_ID)
-    tz: str = "America/Los_Angeles"  # users.info always carries the user's IANA zone
+    # users.info carries the user's IANA zone; None: a profile without one (the key is absent)
+    tz: str | None = "America/Los_Angeles"
 
 
 @dataclass
@@ -100,6 +101,8 @@ class ChannelInfo:
     is_private: bool = False
     is_ext_shared: bool = False
     is_shared: bool = False
+    is_pending_ext_shared: bool = False  # a Slack Connect invitation not yet accepted
+    is_org_shared: bool = False  # Enterprise Grid: shared across the org's workspaces
     connected_team_ids: list[str] = field(default_factory=list)  # Slack Connect: other orgs
     is_member: bool = True  # the bot is in it (users.conversations lists it)
 
@@ -341,7 +344,7 @@ class FakeSlack:
                     "is_restricted": user.is_restricted,
                     "is_ultra_restricted": user.is_ultra_restricted,
                     **({"is_stranger": True} if user.is_stranger else {}),
-                    "tz": user.tz,
+                    **({"tz": user.tz} if user.tz else {}),
                     "profile": {"real_name": user.real_name, "display_name": user.name},
                 },
             }
@@ -359,6 +362,8 @@ class FakeSlack:
                     "is_private": channel.is_private,
                     "is_ext_shared": channel.is_ext_shared,
                     "is_shared": channel.is_shared,
+                    "is_pending_ext_shared": channel.is_pending_ext_shared,
+                    "is_org_shared": channel.is_org_shared,
                     **(
                         {"connected_team_ids": [TEAM_ID, *channel.connected_team_ids]}
                         if channel.connected_team_ids

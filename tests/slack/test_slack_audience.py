@@ -443,3 +443,13 @@ def logged_moments(container) -> int:
 
     with container.sessions() as session:
         return sum(count_moments(session, "globex-1", origins=["logged"]).values())
+
+
+@pytest.mark.parametrize("flag", ["is_org_shared", "is_pending_ext_shared"])
+def test_a_channel_shared_only_org_wide_or_by_a_pending_invitation_is_refused(
+    slack, fake_slack, seeded, flag
+):
+    """The one reading of conversations.info (bot/services.py) counts every way of sharing."""
+    fake_slack.add_channel("C0ORGWIDE1", "org-wide", **{flag: True})
+    assert mention(slack, fake_slack, ALICE, "C0ORGWIDE1") == "refused: shared channel"
+    assert "Globex" not in "".join(message_text(c) for c in fake_slack.calls_to("chat.postMessage"))

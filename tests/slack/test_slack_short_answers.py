@@ -416,3 +416,28 @@ def test_wrong_customer_offers_the_other_candidates_and_a_pick_re_answers(
     )[-1]
     picked = json.loads(picks[0]["value"])["c"]
     assert set(owners(seeded, source_ids(again)).values()) == {picked} != answered
+
+
+def test_a_citation_label_names_the_readers_calendar_day_like_the_age_beside_it(
+    slack, fake_slack, seeded
+):
+    """03:00 UTC on 20 Nov is 19:00 on 19 Nov in Los Angeles (where Alice is, per users.info):
+    her label says 19 Nov and her age counts from the 19th. A reader Slack names no zone for
+    gets UTC's day in both."""
+    from datetime import UTC, datetime
+
+    night = Moment("m-g9", "globex-1", datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
+                   "Renewal at risk: they will cancel unless the outage is fixed.",
+                   channel="note", direction="internal", author="Dana")  # fmt: skip
+    assert not seeded.ingest.add_records([night], source="tests/slack").errors
+    (_, _, _), event = slack.mention("what is going on with Globex?")
+    [answer] = wait_posts(fake_slack, GENERAL, event["ts"])
+    text = rendered(answer.args["blocks"])
+    assert "At risk, 4 days ago:" in text and "(Note by Dana, 19 Nov)" in text, text
+    assert "Note by Dana, 20 Nov" not in text
+
+    fake_slack.add_user("U0NOZONE1", "nozone", real_name="Nick No-Zone", tz=None)
+    (_, _, _), event = slack.mention("what is going on with Globex?", user="U0NOZONE1")
+    [answer] = wait_posts(fake_slack, GENERAL, event["ts"])
+    text = rendered(answer.args["blocks"])
+    assert "At risk, 3 days ago:" in text and "(Note by Dana, 20 Nov)" in text, text
