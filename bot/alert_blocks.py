@@ -115,9 +115,17 @@ def owner_brief_text(brief: OwnerBrief) -> str:
     )
 
 
-def moment_age(view: AlertView, now: datetime | None = None) -> str | None:
-    """``moment from 25 Nov, 3 days ago``: dated by the moment itself, aged at ``now``."""
-    return words.moment_age(view.moment_at, now or datetime.now(UTC))
+def moment_age(view: AlertView, now: datetime | None = None, token: bool = True) -> str | None:
+    """``moment from 25 Nov, 3 days ago``: dated by the moment itself, aged at ``now``. One
+    message is read in many time zones: the day is Slack's date token, so every reader sees
+    their own calendar day; the UTC day is the fallback (and what ``render_text`` shows)."""
+    text = words.moment_age(view.moment_at, now or datetime.now(UTC))
+    if text is None or view.moment_at is None or not token:  # a notification: plain words
+        return text
+    at = view.moment_at if view.moment_at.tzinfo else view.moment_at.replace(tzinfo=UTC)
+    day = words.moment_day(view.moment_at, now or datetime.now(UTC))
+    token = f"<!date^{int(at.timestamp())}^{{date_short}}|{day}>"
+    return text.replace(day, token, 1)
 
 
 def alert_text(
@@ -136,7 +144,7 @@ def alert_text(
         "resolved": "resolved",
     }[view.status]
     extra = f" {escape(note)}" if note else ""
-    age = moment_age(view, now)
+    age = moment_age(view, now, token=False)
     state += f" ({age})" if age else ""
     return f"{head}{escape(view.customer_name)} {state}: {reasons}.{extra}"[:2900]
 

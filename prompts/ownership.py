@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
-from prompts.lead import dated, day_words, duration_words, in_zone
+from prompts.lead import dated, day_words, duration_words, in_zone, reader_day
 
 WHO = "{who}"
 
@@ -148,6 +148,11 @@ def owned_sla(open_seconds: float, to_owner_seconds: float | None, sla_minutes: 
     return (
         f"{head}; owned after {duration_words(to_owner_seconds)}, {within} {sla_words(sla_minutes)}"
     )
+
+
+def moment_day(moment_at: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """The day ``moment_age`` names (``25 Nov``)."""
+    return reader_day(moment_at, now, tz)
 
 
 def moment_age(moment_at: datetime | None, now: datetime, tz: tzinfo | None = None) -> str | None:

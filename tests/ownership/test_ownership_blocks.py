@@ -210,7 +210,12 @@ def test_times_in_an_alert_are_slack_date_tokens_so_each_reader_sees_their_own_z
     )
     # the moment's own date in words with its age; no ISO date, no rule id in what is read
     blocks = ab.alert_blocks(_view(moment_at=T - timedelta(days=3)), now=T)
-    assert "_moment from 20 Nov, 3 days ago_" in blocks[0]["text"]["text"]
+    assert "_moment from 20 Nov, 3 days ago_" in ab.render_text(blocks[:1])
+    # ... the day as Slack's date token: each reader of the channel sees their own day (a
+    # moment at 03:00 UTC is the day before in Los Angeles); UTC's day is the fallback.
+    late = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    text = ab.alert_blocks(_view(moment_at=late), now=T)[0]["text"]["text"]
+    assert f"moment from <!date^{int(late.timestamp())}^{{date_short}}|20 Nov>, 3 days ago" in text
 
 
 def test_a_backlog_digest_names_rules_by_their_labels():
