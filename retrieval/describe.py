@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -315,11 +315,6 @@ def _values(category: str | None, attributes: dict | None) -> dict[str, str]:
         if isinstance(value, str):
             out[name] = value
     return out
-
-
-def complaints_on_days(session, days: Sequence[date]) -> list[OpenedComplaint]:
-    """``complaints_in`` the named days."""
-    return complaints_in(session, [(d, d + timedelta(days=1)) for d in days])
 
 
 def complaints_in(
