@@ -62,6 +62,12 @@ def _when(value: datetime | None) -> str:
     return f"<!date^{int(value.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
+def _day(value: datetime, fallback: str) -> str:
+    """A day as Slack's date token (each reader's own calendar day), ``fallback`` in words."""
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return f"<!date^{int(value.timestamp())}^{{date_short}}|{fallback}>"
+
+
 def _user(user_id: str | None, name: str | None = None) -> str:
     return slack_mention(user_id, name or user_id) if user_id else escape(name or "someone")
 
@@ -118,14 +124,11 @@ def owner_brief_text(brief: OwnerBrief) -> str:
 def moment_age(view: AlertView, now: datetime | None = None, token: bool = True) -> str | None:
     """``moment from 25 Nov, 3 days ago``: dated by the moment itself, aged at ``now``. One
     message is read in many time zones: the day is Slack's date token, so every reader sees
-    their own calendar day; the UTC day is the fallback (and what ``render_text`` shows)."""
-    text = words.moment_age(view.moment_at, now or datetime.now(UTC))
-    if text is None or view.moment_at is None or not token:  # a notification: plain words
-        return text
-    at = view.moment_at if view.moment_at.tzinfo else view.moment_at.replace(tzinfo=UTC)
-    day = words.moment_day(view.moment_at, now or datetime.now(UTC))
-    token = f"<!date^{int(at.timestamp())}^{{date_short}}|{day}>"
-    return text.replace(day, token, 1)
+    their own calendar day; the UTC day is the fallback (and what ``render_text`` shows).
+    Without ``token`` (a phone notification), plain words."""
+    at = view.moment_at
+    show_day = (lambda day: _day(at, day)) if token and at is not None else None
+    return words.moment_age(at, now or datetime.now(UTC), show_day=show_day)
 
 
 def alert_text(

@@ -10,10 +10,10 @@ escaped by the bot; this module only places it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 
-from prompts.lead import dated, day_words, duration_words, in_zone, reader_day
+from prompts.lead import day_words, duration_words, in_zone, reader_age, reader_day
 
 WHO = "{who}"
 
@@ -150,16 +150,19 @@ def owned_sla(open_seconds: float, to_owner_seconds: float | None, sla_minutes: 
     )
 
 
-def moment_day(moment_at: datetime, now: datetime, tz: tzinfo | None = None) -> str:
-    """The day ``moment_age`` names (``25 Nov``)."""
-    return reader_day(moment_at, now, tz)
-
-
-def moment_age(moment_at: datetime | None, now: datetime, tz: tzinfo | None = None) -> str | None:
+def moment_age(
+    moment_at: datetime | None,
+    now: datetime,
+    tz: tzinfo | None = None,
+    show_day: Callable[[str], str] | None = None,
+) -> str | None:
     """When the moment itself happened (not when the alert was raised): ``moment from 25 Nov,
     3 days ago`` (the reader's day with ``tz``); None for a record with no date (nothing is
-    said rather than a guess)."""
-    return f"moment from {dated(moment_at, now, tz)}" if moment_at else None
+    said rather than a guess). ``show_day`` marks the day up (a Slack date token)."""
+    if not moment_at:
+        return None
+    day = reader_day(moment_at, now, tz)
+    return f"moment from {show_day(day) if show_day else day}, {reader_age(moment_at, now, tz)}"
 
 
 def digest_head(total: int, by_rule: Sequence[tuple[str, int]]) -> str:
