@@ -26,11 +26,16 @@ demo: setup
 services:
 	bash scripts/ensure-postgres.sh
 
+# Two pytest-xdist workers, each with its own PostgreSQL database and temp dirs; worksteal keeps
+# the long crash tests from leaving one worker alone at the end. Measured 2026-12-07 on 2 cores:
+# 7 min 06 s, against 16 min 00 s in one process (most of a test's wall time is subprocess
+# start-up and waiting on fake servers, not CPU).
+TEST_WORKERS ?= 2
 test: setup services
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 test-fast: setup
-	$(BIN)/pytest -q -m "not postgres and not chroma_server and not slow"
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not postgres and not chroma_server and not slow"
 
 lint: setup
 	$(BIN)/ruff check .
