@@ -3,7 +3,7 @@
 Every change goes through ``_transition``: one transaction holding the store's conditional
 update (``store/ownership.py``: it happens for exactly one caller, or not at all), the event row
 (who, what, when) and the redraw of every channel copy; then the queued messages are sent at
-once (the worker is the backstop). The replies' wording is in ``prompts/ownership.py``; a
+once (the worker is the backstop) and the action's reply is returned. The replies' wording is in ``prompts/ownership.py``; a
 person they name is ``{who}`` plus an id, made a mention by the bot.
 """
 
@@ -41,22 +41,29 @@ def _transition(
     actor: tuple[str, str | None],
     change: Callable[[Any, datetime], Alert | None],
     refused: Callable[[Alert | None], ActionResult],
+    done: ActionResult,
     detail: Callable[[], dict[str, Any] | None] = lambda: None,
-) -> tuple[ActionResult | None, list[str]]:
+    owner_dm: tuple[str, str | None, str, str | None] | None = None,
+) -> ActionResult:
     """Run ``change(session, now)`` (a store transition: the alert after it, or None when its
     condition did not hold). When it happened: the event and the channel redraw are queued in
-    the same transaction (their outbox keys are returned for the caller to send with its own).
-    Otherwise ``refused(current alert)`` is the reply and nothing is queued."""
+    the same transaction, then the new owner's DM (``owner_dm``: who, their name, how, by whom)
+    after it, all of them are sent, and ``done`` is the reply. Otherwise ``refused(current
+    alert)`` is the reply and nothing is queued."""
     now = ctx.clock.now()
     try:
         with ctx.sessions() as session, session.begin():
             after = change(session, now)
             if after is None:
-                return refused(db.get_alert(session, alert_id)), []
+                return refused(db.get_alert(session, alert_id))
             db.add_event(session, alert_id, event, now, actor[0], actor[1], detail())
-            return None, outbox.enqueue_update(session, after, now)
+            keys = outbox.enqueue_update(session, after, now)
     except _Refused as stop:
-        return stop.result, []
+        return stop.result
+    if owner_dm is not None:
+        keys += outbox.enqueue_owner_dm(ctx, alert_id, *owner_dm)
+    outbox.deliver(ctx, keys=keys)
+    return done
 
 
 def _owner(ctx: OwnershipService, user_id: str, name: str | None, team: str | None) -> dict:
@@ -97,19 +104,16 @@ def claim(
             text, who = words.OWNED_ALREADY, alert.owner_id
         return ActionResult(False, alert_id, text, alert.owner_id, alert.status, who)
 
-    refusal, keys = _transition(
+    return _transition(
         ctx,
         alert_id,
         "claimed",
         (user_id, user_name),
         lambda session, now: db.claim(session, alert_id, owner, now, _remind_at(ctx, now)),
         taken,
+        ActionResult(True, alert_id, words.CLAIMED, user_id, "owned"),
+        owner_dm=(user_id, user_name, "claimed", None),
     )
-    if refusal:
-        return refusal
-    keys += outbox.enqueue_owner_dm(ctx, alert_id, user_id, user_name, "claimed")
-    outbox.deliver(ctx, keys=keys)
-    return ActionResult(True, alert_id, words.CLAIMED, user_id, "owned")
 
 
 def assign(
@@ -139,22 +143,17 @@ def assign(
         reply = words.ASSIGN_RESOLVED
         return ActionResult(False, alert_id, reply, previous.get("owner"), "resolved")
 
-    refusal, keys = _transition(
+    return _transition(
         ctx,
         alert_id,
         "assigned",
         (by_user_id, by_user_name),
         change,
         resolved,
+        ActionResult(True, alert_id, words.ASSIGNED, assignee_id, "owned", assignee_id),
         lambda: {"from": previous.get("owner"), "to": assignee_id},
+        owner_dm=(assignee_id, assignee_name, "assigned", by_user_id),
     )
-    if refusal:
-        return refusal
-    keys += outbox.enqueue_owner_dm(
-        ctx, alert_id, assignee_id, assignee_name, "assigned", by_user_id
-    )
-    outbox.deliver(ctx, keys=keys)
-    return ActionResult(True, alert_id, words.ASSIGNED, assignee_id, "owned", assignee_id)
 
 
 def release(
@@ -168,18 +167,15 @@ def release(
         text = words.release_refused(bool(owner))
         return ActionResult(False, alert_id, text, owner, alert.status if alert else None, owner)
 
-    refusal, keys = _transition(
+    return _transition(
         ctx,
         alert_id,
         "released",
         (user_id, user_name),
         lambda session, now: db.release(session, alert_id, user_id, now, now + escalate_after),
         not_owner,
+        ActionResult(True, alert_id, words.RELEASED, None, "open"),
     )
-    if refusal:
-        return refusal
-    outbox.deliver(ctx, keys=keys)
-    return ActionResult(True, alert_id, words.RELEASED, None, "open")
 
 
 def snooze(
@@ -195,20 +191,16 @@ def snooze(
     their zone (in UTC, saying so, without one)."""
     now = ctx.clock.now()
     until = parse_snooze(choice, now, tz)
-    refusal, keys = _transition(
+    return _transition(
         ctx,
         alert_id,
         "snoozed",
         (user_id, user_name),
         lambda session, now: db.snooze(session, alert_id, user_id, until, now),
         lambda alert: ActionResult(False, alert_id, words.SNOOZE_REFUSED),
+        ActionResult(True, alert_id, words.snoozed(until, now, tz), status="snoozed", until=until),
         lambda: {"until": until.isoformat(), "choice": choice},
     )
-    snoozed = words.snoozed(until, now, tz)
-    if refusal:
-        return refusal
-    outbox.deliver(ctx, keys=keys)
-    return ActionResult(True, alert_id, snoozed, status="snoozed", until=until)
 
 
 def resolve(
@@ -219,15 +211,12 @@ def resolve(
         text = words.resolved_already(bool(by))
         return ActionResult(False, alert_id, text, status="resolved", who=by)
 
-    refusal, keys = _transition(
+    return _transition(
         ctx,
         alert_id,
         "resolved",
         (user_id, user_name),
         lambda session, now: db.resolve(session, alert_id, user_id, now),
         already,
+        ActionResult(True, alert_id, words.RESOLVED, status="resolved"),
     )
-    if refusal:
-        return refusal
-    outbox.deliver(ctx, keys=keys)
-    return ActionResult(True, alert_id, words.RESOLVED, status="resolved")
