@@ -110,7 +110,6 @@ def _log(
         customer["customer_id"],
         what,
         asker,
-        channel="slack",
         needs_owner=needs_owner,
         meta={"via": "/moment", "channel_id": channel_id},
     )

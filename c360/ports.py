@@ -96,7 +96,8 @@ class BriefsPort(Protocol):
 
 @runtime_checkable
 class MomentsPort(Protocol):
-    """``c360.services.moments.MomentService`` as the bot uses it."""
+    """``c360.services.moments.MomentService`` as the bot uses it (a moment the bot logs is a
+    Slack one: the service's ``channel`` keeps its default, "slack")."""
 
     exchange_log: QueueStats | None
 
@@ -105,7 +106,6 @@ class MomentsPort(Protocol):
         customer_id: str,
         text: str,
         asker: Asker,
-        channel: str = "slack",
         needs_owner: bool = False,
         meta: dict[str, Any] | None = None,
     ) -> Moment: ...

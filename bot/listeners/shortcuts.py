@@ -96,7 +96,6 @@ def register(app, services: BotServices) -> None:
             customer_id,
             text,
             asker,
-            channel="slack",
             needs_owner=needs_owner,
             meta={
                 "via": "shortcut",
