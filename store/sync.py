@@ -142,6 +142,15 @@ def _lookup(session: Session, key, value, ids: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def _rows_by(session: Session, key, ids: Iterable[str]) -> dict[str, Any]:
+    """The rows whose ``key`` column is one of ``ids``, by that key (read in slices)."""
+    found: dict[str, Any] = {}
+    for part in _slices(sorted(set(ids))):
+        for row in session.scalars(select(key.class_).where(key.in_(part))):
+            found[getattr(row, key.key)] = row
+    return found
+
+
 def add_link(
     session: Session, alias_id: str, customer_id: str, source: str, reason: str, now: datetime
 ) -> None:
@@ -184,11 +193,7 @@ def customers_by_domain(session: Session, domains: Iterable[str]) -> dict[str, s
 
 
 def customers(session: Session, ids: Iterable[str]) -> dict[str, CustomerRow]:
-    found: dict[str, CustomerRow] = {}
-    for part in _slices(sorted(set(ids))):
-        for row in session.scalars(select(CustomerRow).where(CustomerRow.customer_id.in_(part))):
-            found[row.customer_id] = row
-    return found
+    return _rows_by(session, CustomerRow.customer_id, ids)
 
 
 def moment_urls(session: Session, moment_ids: Iterable[str]) -> dict[str, str]:
@@ -205,11 +210,7 @@ def complaint_customers(session: Session, complaint_ids: Iterable[str]) -> dict[
 # --- people of a source (HubSpot contacts) -------------------------------------------------
 def person_links(session: Session, person_ids: Iterable[str]) -> dict[str, PersonLinkRow]:
     """person id -> where that person is listed now (only persons listed somewhere)."""
-    found: dict[str, PersonLinkRow] = {}
-    for part in _slices(sorted(set(person_ids))):
-        for row in session.scalars(select(PersonLinkRow).where(PersonLinkRow.person_id.in_(part))):
-            found[row.person_id] = row
-    return found
+    return _rows_by(session, PersonLinkRow.person_id, person_ids)
 
 
 def people_of(session: Session, customer_ids: Iterable[str]) -> dict[str, list[PersonLinkRow]]:

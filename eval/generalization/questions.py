@@ -10,13 +10,12 @@ from datetime import timedelta
 
 from connectors.mapping import slugify
 from eval.generalization.data import MAX_CANDIDATES, Builder, Complaint, Facets, name_tokens
+from eval.generalization.issues import ISSUE_OF, ISSUES
 from eval.generalization.vocabulary import (
     COMMON_WORDS,
     GENERIC_ROLES,
     INVENTED_FIRST,
     INVENTED_SECOND,
-    ISSUE_OF,
-    ISSUES,
     LEGAL_WORDS,
     MONTH_FORMS,
     NAMED_ROLES,

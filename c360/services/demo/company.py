@@ -31,6 +31,7 @@ from c360.services.demo.vocabulary import (
     PRODUCTS,
     REGIONS,
     SEGMENTS,
+    SENTIMENTS,
     SEVERITIES,
     SUPPORT,
     TITLES,
@@ -242,9 +243,9 @@ class DemoCompany:
     def _moments(self, profile: _Profile, rng: random.Random) -> Iterator[Generated]:
         mean = self.moments_per_customer * VOLUME[profile.segment]
         n = max(2, int(rng.gauss(mean, mean * 0.35)))
-        by_sentiment: dict[int, list[tuple[str, str, str, int, str]]] = {}
+        by_sentiment: dict[int, list[tuple[str, str, str, str, str]]] = {}
         for template in MOMENT_TEMPLATES:
-            by_sentiment.setdefault(template[3], []).append(template)
+            by_sentiment.setdefault(SENTIMENTS[template[3]], []).append(template)
         cid = profile.customer.customer_id
         times = sorted((self._when(profile, rng) for _ in range(n)), reverse=True)
         for k, when in enumerate(times):

@@ -112,40 +112,41 @@ COMPLAINT_CATEGORIES = (
 )  # fmt: skip
 SEVERITIES = ("low", "medium", "high", "critical")
 
-# Moment templates: (topic, channel, direction, sentiment, text). Sentiment is -2 (angry) to
-# +2 (delighted); a customer's health picks which ones it draws. The topic names the template
-# (the benchmark derives a synthetic vector per topic).
-MOMENT_TEMPLATES: list[tuple[str, str, str, int, str]] = [
-    ("kickoff", "meeting", "outbound", 1, "Kickoff meeting with {contact} ({title}) to plan the rollout of {product} across {seats} seats; agreed to start with {feature} by {date}."),
-    ("qbr_good", "meeting", "outbound", 2, "Quarterly business review with {contact}: adoption of {product} is up {pct}% since last quarter and the team relies on {feature} daily. They want to expand to {seats} seats at renewal."),
-    ("qbr_mixed", "meeting", "outbound", 0, "QBR with {contact} ({title}). Usage of {product} is flat; they like {feature} but the rollout stalled in two departments. Renewal due {date}."),
-    ("qbr_bad", "meeting", "outbound", -1, "Tense QBR with {contact}: they question the value of {product} compared with {competitor}, citing slow support and gaps in {feature}. Renewal on {date} is at risk."),
-    ("call_checkin", "call", "outbound", 1, "Check-in call with {contact}. Things are going well with {product}; asked about pricing for {feature} and an extra {seats} seats."),
-    ("call_usage", "call", "outbound", 0, "Call with {contact} about usage reporting. Walked through {feature} in {product}; they will share the dashboard with their finance team by {date}."),
-    ("call_escalation", "call", "inbound", -2, "{contact} called, very upset: {feature} has been failing for days and their team cannot close the month. Said they are 'done waiting' and asked to speak to someone senior."),
-    ("call_renewal", "call", "outbound", 0, "Renewal call with {contact} ({title}). Current ARR {arr}; they asked for a {pct}% discount for a two-year term. Follow-up proposal promised by {date}."),
-    ("call_churn", "call", "inbound", -2, "{contact} told us they are moving to {competitor} at the end of the term unless the problems with {product} are fixed. Frustrated that three tickets went unanswered."),
-    ("email_question", "email", "inbound", 0, "Hi, quick question from {contact}: how do we set up {feature} for the {region} team? We are on the {plan} plan."),
-    ("email_thanks", "email", "inbound", 2, "Thank you for the fast help with {feature} yesterday. {product} is now live for the whole team and people love it. - {contact}"),
-    ("email_invoice", "email", "inbound", -1, "{contact} here from finance. Invoice {invoice} for {amount} does not match our order form; please send a corrected copy before {date}."),
-    ("email_angry", "email", "inbound", -2, "This is unacceptable. {product} was down again this morning and nobody told us. We pay {arr} a year for this. I expect a call today. - {contact}, {title}"),
-    ("email_slow", "email", "inbound", -1, "Reports in {product} take over a minute to load since the last update. Our analysts are complaining. Can you look into it? - {contact}"),
-    ("email_followup", "email", "outbound", 0, "Following up on our call: attached the proposal for {seats} seats of {product} with {feature} included, valid until {date}."),
-    ("email_feature", "email", "inbound", 1, "We would love to see {feature} support custom fields. It would let us retire a spreadsheet. Happy to join a beta. - {contact}"),
-    ("email_export", "email", "inbound", -1, "Our data export from {product} has been missing rows since {date}. We need complete exports for the audit. - {contact}"),
-    ("chat_howto", "chat", "inbound", 0, "Chat: {contact} asked how to schedule {feature} weekly. Support shared the help article and it worked."),
-    ("chat_bug", "chat", "inbound", -1, "Chat: {contact} reports an error when saving a dashboard in {product} ('request failed 502'). Ticket {ticket} opened."),
-    ("chat_praise", "chat", "inbound", 2, "Chat: {contact} says the new {feature} saved their team hours this week."),
-    ("ticket_access", "ticket", "inbound", -1, "Ticket {ticket}: users in {region} cannot log in with SAML since this morning. {contact} needs it fixed before their board meeting on {date}."),
-    ("ticket_resolved", "ticket", "outbound", 1, "Ticket {ticket} resolved: {feature} was misconfigured after the migration; fixed and confirmed by {contact}."),
-    ("ticket_perf", "ticket", "inbound", -1, "Ticket {ticket}: dashboards in {product} time out for datasets over 2 million rows. Reported by {contact}."),
-    ("note_risk", "note", "internal", -1, "Account note: {customer} is trending negative. Two escalations this month and the champion ({contact}) is leaving in {month}. Need an exec sponsor call."),
-    ("note_expansion", "note", "internal", 1, "Account note: {customer} wants {product} for another {seats} users in {region}. Budget approved, expected close {date}."),
-    ("note_context", "note", "internal", 0, "Account note: {contact} is the main contact; procurement runs through their {title}. Prefers email over calls."),
-    ("note_competitor", "note", "internal", -1, "Account note: {customer} is evaluating {competitor}; they liked its pricing. We should show the roadmap for {feature}."),
-    ("social_praise", "social", "inbound", 2, "Public post by {contact}: 'Big thanks to the {vendor} team, {product} made our month-end close painless.'"),
-    ("social_complaint", "social", "inbound", -2, "Public post by {contact}: 'Third outage of {product} this month. Seriously considering {competitor}.'"),
-    ("meeting_training", "meeting", "outbound", 1, "Training session for {seats} new users at {customer} on {feature}; {contact} asked for the recording."),
+# Moment templates: (topic, channel, direction, sentiment, text). The sentiment is a word of
+# SENTIMENTS, angry (-2) to delighted (+2); a customer's health picks which ones it draws. The
+# topic names the template (the benchmark derives a synthetic vector per topic).
+SENTIMENTS = {"angry": -2, "unhappy": -1, "neutral": 0, "pleased": 1, "delighted": 2}
+MOMENT_TEMPLATES: list[tuple[str, str, str, str, str]] = [
+    ("kickoff", "meeting", "outbound", "pleased", "Kickoff meeting with {contact} ({title}) to plan the rollout of {product} across {seats} seats; agreed to start with {feature} by {date}."),
+    ("qbr_good", "meeting", "outbound", "delighted", "Quarterly business review with {contact}: adoption of {product} is up {pct}% since last quarter and the team relies on {feature} daily. They want to expand to {seats} seats at renewal."),
+    ("qbr_mixed", "meeting", "outbound", "neutral", "QBR with {contact} ({title}). Usage of {product} is flat; they like {feature} but the rollout stalled in two departments. Renewal due {date}."),
+    ("qbr_bad", "meeting", "outbound", "unhappy", "Tense QBR with {contact}: they question the value of {product} compared with {competitor}, citing slow support and gaps in {feature}. Renewal on {date} is at risk."),
+    ("call_checkin", "call", "outbound", "pleased", "Check-in call with {contact}. Things are going well with {product}; asked about pricing for {feature} and an extra {seats} seats."),
+    ("call_usage", "call", "outbound", "neutral", "Call with {contact} about usage reporting. Walked through {feature} in {product}; they will share the dashboard with their finance team by {date}."),
+    ("call_escalation", "call", "inbound", "angry", "{contact} called, very upset: {feature} has been failing for days and their team cannot close the month. Said they are 'done waiting' and asked to speak to someone senior."),
+    ("call_renewal", "call", "outbound", "neutral", "Renewal call with {contact} ({title}). Current ARR {arr}; they asked for a {pct}% discount for a two-year term. Follow-up proposal promised by {date}."),
+    ("call_churn", "call", "inbound", "angry", "{contact} told us they are moving to {competitor} at the end of the term unless the problems with {product} are fixed. Frustrated that three tickets went unanswered."),
+    ("email_question", "email", "inbound", "neutral", "Hi, quick question from {contact}: how do we set up {feature} for the {region} team? We are on the {plan} plan."),
+    ("email_thanks", "email", "inbound", "delighted", "Thank you for the fast help with {feature} yesterday. {product} is now live for the whole team and people love it. - {contact}"),
+    ("email_invoice", "email", "inbound", "unhappy", "{contact} here from finance. Invoice {invoice} for {amount} does not match our order form; please send a corrected copy before {date}."),
+    ("email_angry", "email", "inbound", "angry", "This is unacceptable. {product} was down again this morning and nobody told us. We pay {arr} a year for this. I expect a call today. - {contact}, {title}"),
+    ("email_slow", "email", "inbound", "unhappy", "Reports in {product} take over a minute to load since the last update. Our analysts are complaining. Can you look into it? - {contact}"),
+    ("email_followup", "email", "outbound", "neutral", "Following up on our call: attached the proposal for {seats} seats of {product} with {feature} included, valid until {date}."),
+    ("email_feature", "email", "inbound", "pleased", "We would love to see {feature} support custom fields. It would let us retire a spreadsheet. Happy to join a beta. - {contact}"),
+    ("email_export", "email", "inbound", "unhappy", "Our data export from {product} has been missing rows since {date}. We need complete exports for the audit. - {contact}"),
+    ("chat_howto", "chat", "inbound", "neutral", "Chat: {contact} asked how to schedule {feature} weekly. Support shared the help article and it worked."),
+    ("chat_bug", "chat", "inbound", "unhappy", "Chat: {contact} reports an error when saving a dashboard in {product} ('request failed 502'). Ticket {ticket} opened."),
+    ("chat_praise", "chat", "inbound", "delighted", "Chat: {contact} says the new {feature} saved their team hours this week."),
+    ("ticket_access", "ticket", "inbound", "unhappy", "Ticket {ticket}: users in {region} cannot log in with SAML since this morning. {contact} needs it fixed before their board meeting on {date}."),
+    ("ticket_resolved", "ticket", "outbound", "pleased", "Ticket {ticket} resolved: {feature} was misconfigured after the migration; fixed and confirmed by {contact}."),
+    ("ticket_perf", "ticket", "inbound", "unhappy", "Ticket {ticket}: dashboards in {product} time out for datasets over 2 million rows. Reported by {contact}."),
+    ("note_risk", "note", "internal", "unhappy", "Account note: {customer} is trending negative. Two escalations this month and the champion ({contact}) is leaving in {month}. Need an exec sponsor call."),
+    ("note_expansion", "note", "internal", "pleased", "Account note: {customer} wants {product} for another {seats} users in {region}. Budget approved, expected close {date}."),
+    ("note_context", "note", "internal", "neutral", "Account note: {contact} is the main contact; procurement runs through their {title}. Prefers email over calls."),
+    ("note_competitor", "note", "internal", "unhappy", "Account note: {customer} is evaluating {competitor}; they liked its pricing. We should show the roadmap for {feature}."),
+    ("social_praise", "social", "inbound", "delighted", "Public post by {contact}: 'Big thanks to the {vendor} team, {product} made our month-end close painless.'"),
+    ("social_complaint", "social", "inbound", "angry", "Public post by {contact}: 'Third outage of {product} this month. Seriously considering {competitor}.'"),
+    ("meeting_training", "meeting", "outbound", "pleased", "Training session for {seats} new users at {customer} on {feature}; {contact} asked for the recording."),
 ]  # fmt: skip
 
 # Complaint templates per category: (text, resolution).
