@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from c360.ownership.atrisk import AtRiskDigest
@@ -108,8 +108,11 @@ def action_reply(result: ActionResult) -> str:
     return result.message.replace(words.WHO, slack_mention(result.who))
 
 
-def owner_brief_text(brief: OwnerBrief) -> str:
-    """The new owner's DM (mrkdwn): wording from prompts/ownership.py, every record text escaped."""
+def owner_brief_text(
+    brief: OwnerBrief, now: datetime | None = None, tz: tzinfo | None = None
+) -> str:
+    """The new owner's DM (mrkdwn): wording from prompts/ownership.py, every record text
+    escaped, the moment dated in words on the owner's calendar (``tz``, users.info)."""
     return words.owner_dm(
         how=brief.how,
         customer=escape(brief.customer_name),
@@ -118,17 +121,23 @@ def owner_brief_text(brief: OwnerBrief) -> str:
         answer=escape(brief.answer) if brief.answer else None,
         summary=escape(brief.summary),
         customer_id=escape(brief.customer_id),
+        age=moment_age(brief.moment_at, now, token=False, tz=tz),
     )
 
 
-def moment_age(view: AlertView, now: datetime | None = None, token: bool = True) -> str | None:
-    """``moment from 25 Nov, 3 days ago``: dated by the moment itself, aged at ``now``. One
-    message is read in many time zones: the day is Slack's date token, so every reader sees
-    their own calendar day; the UTC day is the fallback (and what ``render_text`` shows).
-    Without ``token`` (a phone notification), plain words."""
-    at = view.moment_at
-    show_day = (lambda day: _day(at, day)) if token and at is not None else None
-    return words.moment_age(at, now or datetime.now(UTC), show_day=show_day)
+def moment_age(
+    moment_at: datetime | None,
+    now: datetime | None = None,
+    token: bool = True,
+    tz: tzinfo | None = None,
+) -> str | None:
+    """``moment from 25 Nov, 3 days ago``: dated by the moment itself, aged at ``now``; the one
+    way every alert surface names the moment's day. A channel message is read in many time
+    zones: the day is Slack's date token, so every reader sees their own calendar day; the UTC
+    day is the fallback (and what ``render_text`` shows). Without ``token``, plain words: on
+    the calendar of ``tz`` (a DM's one reader, users.info), else UTC's (a phone notification)."""
+    show_day = (lambda day: _day(moment_at, day)) if token and moment_at is not None else None
+    return words.moment_age(moment_at, now or datetime.now(UTC), tz, show_day=show_day)
 
 
 def alert_text(
@@ -147,7 +156,7 @@ def alert_text(
         "resolved": "resolved",
     }[view.status]
     extra = f" {escape(note)}" if note else ""
-    age = moment_age(view, now, token=False)
+    age = moment_age(view.moment_at, now, token=False)
     state += f" ({age})" if age else ""
     return f"{head}{escape(view.customer_name)} {state}: {reasons}.{extra}"[:2900]
 
@@ -216,7 +225,7 @@ def alert_blocks(
         if view.status != "resolved"
         else f"*{escape(view.customer_name)}*"
     )
-    age = moment_age(view, now)
+    age = moment_age(view.moment_at, now)
     head = f"{title}\n" + (f"_{age}_\n" if age else "") + escape(view.summary)
     blocks.append(SectionBlock(text=MarkdownTextObject(text=head[:MAX_SECTION])))
     why = "\n".join(f"• {escape(r['reason'])}" for r in view.reasons) or "• (no reason recorded)"
@@ -253,7 +262,8 @@ def digest_blocks(digest: DigestView, now: datetime | None = None) -> list[dict[
     now = now or datetime.now(UTC)
     head = f":inbox_tray: *{escape(words.digest_head(digest.total, digest.by_rule))}*"
     lines = "\n".join(
-        "• " + words.digest_line(escape(v.customer_name), escape(v.rule), moment_age(v, now))
+        "• "
+        + words.digest_line(escape(v.customer_name), escape(v.rule), moment_age(v.moment_at, now))
         for v in digest.oldest
     )
     foot = words.digest_foot(len(digest.oldest), digest.total)
@@ -301,11 +311,17 @@ def atrisk_blocks(digest: AtRiskDigest) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks]
 
 
-def reminder_blocks(view: AlertView) -> list[dict[str, Any]]:
-    """The DM an owner gets when an alert they own is still unresolved."""
+def reminder_blocks(
+    view: AlertView, now: datetime | None = None, tz: tzinfo | None = None
+) -> list[dict[str, Any]]:
+    """The DM an owner gets when an alert they own is still unresolved: the moment dated in
+    words on the owner's calendar (``tz``, users.info), then the alert's summary."""
+    age = moment_age(view.moment_at, now, token=False, tz=tz)
     text = (
         f":alarm_clock: Reminder: you own the moment for *{escape(view.customer_name)}* since "
-        f"{_when(view.owned_at)} and it is not resolved yet.\n{escape(view.summary)}"
+        f"{_when(view.owned_at)} and it is not resolved yet.\n"
+        + (f"_{age}_\n" if age else "")
+        + escape(view.summary)
     )
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=text[:MAX_SECTION]))]
     actions = _actions(view)

@@ -137,14 +137,16 @@ class SlackNotifier(Notifier):
         return resp["channel"], resp["ts"]
 
     def post_owner_brief(self, user_id: str, brief: OwnerBrief, dedupe_key: str) -> tuple[str, str]:
-        return self.dm(user_id, owner_brief_text(brief), dedupe_key)
+        # one reader: the moment's day in words on their calendar (users.info tz; UTC's if unsaid)
+        text = owner_brief_text(brief, now=self._now(), tz=self.slack.zone(user_id))
+        return self.dm(user_id, text, dedupe_key)
 
     def post_reminder(self, user_id: str, view: AlertView, dedupe_key: str) -> tuple[str, str]:
         channel = self._im(user_id)
         resp = self.client.chat_postMessage(
             channel=channel,
             text=reminder_text(view),
-            blocks=reminder_blocks(view),
+            blocks=reminder_blocks(view, now=self._now(), tz=self.slack.zone(user_id)),
             metadata=_metadata(dedupe_key, view.alert_id),
             unfurl_links=False,
             unfurl_media=False,

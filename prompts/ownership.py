@@ -89,13 +89,16 @@ def owner_dm(
     answer: str | None,
     summary: str,
     customer_id: str,
+    age: str | None = None,
 ) -> str:
-    """The new owner's DM: why the moment needs them, then the brief (or, when it could not be
-    built, the alert's own one-line summary and how to get the brief)."""
+    """The new owner's DM: which moment (``age``: ``moment from 25 Nov, 3 days ago``, the one
+    place it is dated) and why it needs them, then the brief (or, when it could not be built,
+    the alert's own one-line summary and how to get the brief)."""
     head = (
         f"You {'now own' if how == 'claimed' else 'were assigned'} this moment for *{customer}*"
         + (f" (by {by})" if by else "")
         + "."
+        + (f"\n_{age}_" if age else "")
     )
     why = "\n".join(f"• {r}" for r in reasons)
     body = (

@@ -19,7 +19,6 @@ from c360.ownership.types import alert_id_for
 from c360.safety.masking import mask_text
 from c360.safety.suspicious import is_suspicious
 from prompts.brief import suspicious_note
-from prompts.lead import day_words
 from store import ownership as db
 from store import queries
 from store.outbox import enqueue
@@ -128,9 +127,7 @@ def _create_alert(
     now: datetime,
 ) -> str | None:
     alert_id = alert_id_for(record.record_id)
-    summary, citations = one_line_summary(
-        session, record, fired, ctx.settings.sensitive_fields, now
-    )
+    summary, citations = one_line_summary(session, record, fired, ctx.settings.sensitive_fields)
     values = {
         "alert_id": alert_id,
         "record_id": record.record_id,
@@ -161,11 +158,12 @@ def one_line_summary(
     record: Moment | Complaint,
     fired: list[dict[str, Any]],
     sensitive_fields,
-    now: datetime | None = None,
 ) -> tuple[str, list[str]]:
     """Customer, what happened, and the records behind it, in one line. No ARR or contact
     details: the alert goes to a channel, so the quote is masked by the one masking rule (the
-    channel surface of the audience policy), and a record addressed to an AI says so."""
+    channel surface of the audience policy), and a record addressed to an AI says so. No day
+    either: each surface dates the moment from the alert's ``moment_at`` on its reader's
+    calendar (``bot/alert_blocks.moment_age``), which a stored UTC day would contradict."""
     customer = queries.get_customer(session, record.customer_id)
     name = customer.name if customer else record.customer_id
     facts = [x for x in ((customer.segment, customer.plan) if customer else ()) if x]
@@ -174,13 +172,11 @@ def one_line_summary(
     snippet = mask_text(" ".join(record.text.split()), sensitive_fields)
     if len(snippet) > 160:
         snippet = snippet[:157].rstrip() + "…"
-    when = record_time(record)
     what = "complaint" if isinstance(record, Complaint) else f"{record.direction} {record.channel}"
     flag = f" {suspicious_note(record.kind)}" if is_suspicious(record.text) else ""
-    on = f" on {day_words(when, now)}" if when else ""  # "on 25 Nov" (the year if not now's)
     parts = [
         name + (f" ({', '.join(facts)})" if facts else ""),
-        f"{what}{on}: “{snippet}”{flag} [{record.record_id}]",
+        f"{what}: “{snippet}”{flag} [{record.record_id}]",
     ]
     others = [f"complaint:{c}" for c in open_ids if f"complaint:{c}" != record.record_id][:2]
     if n_open:

@@ -82,6 +82,7 @@ def enqueue_owner_dm(
         summary=view.summary,
         answer=_brief_answer(ctx, view, user_id, user_name),
         by=by,
+        moment_at=view.moment_at,
     )
     now = ctx.clock.now()
     with ctx.sessions() as session, session.begin():
@@ -357,7 +358,7 @@ def _send(
     if action == "remind":
         return (*notifier.post_reminder(target, view, key), None)
     if action == "dm" and payload.get("owner_brief"):
-        brief = OwnerBrief(**payload["owner_brief"])
+        brief = OwnerBrief.from_dict(payload["owner_brief"])
         return (*notifier.post_owner_brief(target, brief, key), None)
     if action == "dm":  # a row queued by older code: its text is already worded and escaped
         return (*notifier.dm(target, payload.get("text") or view.summary, key), None)

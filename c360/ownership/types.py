@@ -117,7 +117,8 @@ class Ping:
 @dataclass(frozen=True)
 class OwnerBrief:
     """The new owner's DM, as data: written once into the outbox row so a retry never needs the
-    retrieval stack; ``bot/alert_blocks.owner_brief_text`` words and escapes it."""
+    retrieval stack; ``bot/alert_blocks.owner_brief_text`` words and escapes it (the moment's
+    day on the owner's calendar, read when it is sent)."""
 
     how: str  # claimed | assigned
     customer_id: str
@@ -126,9 +127,17 @@ class OwnerBrief:
     summary: str
     answer: str | None = None  # the brief's answer; None when it could not be built
     by: str | None = None  # who assigned it (a Slack user id)
+    moment_at: datetime | None = None  # when the moment happened; None in rows of older code
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["moment_at"] = self.moment_at.isoformat() if self.moment_at else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OwnerBrief:
+        at = data.get("moment_at")
+        return cls(**{**data, "moment_at": datetime.fromisoformat(at) if at else None})
 
 
 @dataclass

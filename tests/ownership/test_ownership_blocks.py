@@ -21,7 +21,7 @@ def _view(**kw) -> AlertView:
         "record_id": "moment:m-17",
         "customer_id": "C2",
         "customer_name": "Globex",
-        "summary": "Globex (Mid-market, Gold) · inbound email on 23 Nov: “This is terrible” [moment:m-17]",
+        "summary": "Globex (Mid-market, Gold) · inbound email: “This is terrible” [moment:m-17]",
         "reasons": [
             {"rule": "negative_inbound", "reason": "Negative inbound email (sentiment -0.87)"}
         ],
@@ -216,6 +216,34 @@ def test_times_in_an_alert_are_slack_date_tokens_so_each_reader_sees_their_own_z
     late = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
     text = ab.alert_blocks(_view(moment_at=late), now=T)[0]["text"]["text"]
     assert f"moment from <!date^{int(late.timestamp())}^{{date_short}}|20 Nov>, 3 days ago" in text
+    assert text.count("Nov") == 1, "the day once: the summary names none"
+
+
+def test_the_owners_dms_date_the_moment_once_in_words_on_the_owners_calendar():
+    """A DM has one reader: the day in words on their calendar (users.info ``tz``), so the
+    notification reads right too; 03:00 UTC on 20 Nov is 19:00 on 19 Nov in Los Angeles."""
+    from c360.ownership.types import OwnerBrief
+
+    late = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    la = ZoneInfo("America/Los_Angeles")
+    brief = OwnerBrief("claimed", "C2", "Globex", ["Negative"], _view().summary, moment_at=late)
+    text = ab.owner_brief_text(brief, now=T, tz=la)
+    assert text.startswith(
+        "You now own this moment for *Globex*.\n_moment from 19 Nov, 4 days ago_\n"
+    )
+    assert text.count("Nov") == 1, text
+    assert "_moment from 20 Nov, 3 days ago_" in ab.owner_brief_text(brief, now=T)  # UTC's
+    # the outbox row keeps the brief as JSON; a row written by older code has no moment_at
+    assert OwnerBrief.from_dict(json.loads(json.dumps(brief.to_dict()))) == brief
+    old = {k: v for k, v in brief.to_dict().items() if k != "moment_at"}
+    assert "moment from" not in ab.owner_brief_text(OwnerBrief.from_dict(old), now=T)
+
+    owned = _view(status="owned", owner_id="U0BOB", owned_at=T, moment_at=late)
+    reminder = ab.reminder_blocks(owned, now=T, tz=la)[0]["text"]["text"]
+    assert "\n_moment from 19 Nov, 4 days ago_\nGlobex (Mid-market, Gold) · inbound email: “" in (
+        reminder
+    )
+    assert reminder.count("Nov") == 1, reminder
 
 
 def test_a_backlog_digest_names_rules_by_their_labels():

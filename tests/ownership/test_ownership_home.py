@@ -16,6 +16,7 @@ from wsgiref.simple_server import make_server
 
 import pytest
 from ownership_support import (
+    ALERTS_CHANNEL,
     AlertSlack,
     make_container,
     moment,
@@ -155,9 +156,10 @@ def test_a_waiting_moment_reads_in_words_on_the_readers_calendar_with_its_sla_an
         "style": "primary",
     }
     everything = all_text(view["blocks"])
-    # the alert's stored one-line summary (what the channel message shows) dates in words too
+    # the alert's stored one-line summary (what the channel message shows) names no day: each
+    # surface dates the moment on its own reader's calendar
     summary = app_container.ownership.view(alert_id).summary
-    assert "· inbound email on 22 Nov: “<!channel> This is terrible" in summary
+    assert "· inbound email: “<!channel> This is terrible" in summary and "Nov" not in summary
     assert "negative_inbound" not in everything and "2026-" not in everything
     assert "<!" not in everything and "<@" not in everything
 
@@ -235,3 +237,57 @@ def test_home_lists_at_most_ten_waiting_rows_and_says_how_many_more(app_containe
     assert all(
         re.search(r"\n_moment from 21 Nov, 2 days ago · waiting ", t) for t in texts if "Evil" in t
     )
+
+
+def test_each_surface_names_the_moments_day_once_on_its_readers_calendar(
+    app_container, sender, slack, clock
+):
+    """23:30 UTC on 22 Nov is 08:30 on 23 Nov in Tokyo, where Taro is (users.info tz). The
+    channel message dates the moment with Slack's date token (each reader's own day; UTC's
+    as fallback); the owner's DM and reminder in words on Taro's calendar; the alert's stored
+    summary names no day, so none of them says a second, UTC, day."""
+    taro = "U0TARO0001"
+    slack.add_user(taro, "taro", real_name="Taro Tanaka", tz="Asia/Tokyo")
+    late = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
+    app_container.ingest.add_records([moment("m-late", "C9", HOSTILE, late)], source="test:late")
+    alert_id = alert_id_for("moment:m-late")
+    assert "Nov" not in app_container.ownership.view(alert_id).summary
+    app_container.ownership.run_once()
+
+    [post] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == ALERTS_CHANNEL]
+    head = post.args["blocks"][0]["text"]["text"]
+    token = f"<!date^{int(late.timestamp())}^{{date_short}}|22 Nov>"
+    assert head.startswith("*&lt;!here&gt; Evil &amp; Co* — a moment needs an owner\n")
+    assert f"\n_moment from {token}, " in head
+    assert head.count("Nov") == 1, head  # the token's fallback, nothing in the summary
+    assert "inbound email: “&lt;!channel&gt; This is terrible" in head
+    assert "moment from 22 Nov, yesterday" in post.args["text"]  # a phone notification: UTC's day
+
+    assert press_on_home(sender, alert_id, user=taro) == 200
+    dm_channel = slack.wait_for(
+        lambda s: next(
+            (
+                c.args["channel"]
+                for c in s.calls_to("chat.postMessage")
+                if c.args["channel"][0] == "D"
+            ),
+            None,
+        ),
+        what="the owner's DM",
+    )
+    [dm] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == dm_channel]
+    assert dm.args["text"].startswith(
+        "You now own this moment for *&lt;!here&gt; Evil &amp; Co*.\n_moment from 23 Nov, today_\n"
+    )
+    assert "22 Nov" not in dm.args["text"]
+
+    clock.advance(hours=24)  # 21:00 on 24 Nov in Tokyo
+    app_container.ownership.run_once()
+    reminder = slack.calls_to("chat.postMessage")[-1].args
+    assert reminder["channel"] == dm_channel
+    text = reminder["blocks"][0]["text"]["text"]
+    assert (
+        "\n_moment from 23 Nov, yesterday_\n&lt;!here&gt; Evil &amp; Co (SMB, Basic) · inbound email: “"
+        in text
+    )
+    assert text.count("Nov") == 1, text

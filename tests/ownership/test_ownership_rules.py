@@ -94,7 +94,7 @@ def test_each_rule_raises_an_alert_naming_its_reason(pg_owned, clock):
 
     repeat = pg_owned.ownership.view(alert_id_for("moment:m-r3"))
     assert set(repeat.citations) >= {"moment:m-r3", "moment:m-r2", "moment:m-r1"}
-    assert repeat.summary.startswith("Initech (SMB, Basic) · inbound email on ")
+    assert repeat.summary.startswith("Initech (SMB, Basic) · inbound email: “")
     assert "[moment:m-r3]" in repeat.summary and "1 open complaint" in repeat.summary
     assert "250" not in pg_owned.ownership.view(alert_id_for("moment:m-key")).summary, (
         "no ARR in a channel alert"
