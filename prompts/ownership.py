@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 
-from prompts.lead import day_words, duration_words, in_zone, reader_age, reader_day
+from prompts.lead import age_words, day_words, duration_words, in_zone, reader_age, reader_day
 
 WHO = "{who}"
 
@@ -161,11 +161,26 @@ def moment_age(
 ) -> str | None:
     """When the moment itself happened (not when the alert was raised): ``moment from 25 Nov,
     3 days ago`` (the reader's day with ``tz``); None for a record with no date (nothing is
-    said rather than a guess). ``show_day`` marks the day up (a Slack date token)."""
+    said rather than a guess). ``show_day`` marks the day up (a Slack date token): then each
+    reader sees their own day, so the age beside it is elapsed time ("9 hours ago", "3 days
+    ago"), which is true on every calendar, never "today"/"yesterday", which is true on one."""
     if not moment_at:
         return None
     day = reader_day(moment_at, now, tz)
-    return f"moment from {show_day(day) if show_day else day}, {reader_age(moment_at, now, tz)}"
+    if show_day is None:
+        return f"moment from {day}, {reader_age(moment_at, now, tz)}"
+    return f"moment from {show_day(day)}, {elapsed_age(moment_at, now)}"
+
+
+def elapsed_age(moment_at: datetime, now: datetime) -> str:
+    """``just now``, ``12 min ago``, ``9 hours ago``, then ``3 days ago``, ``5 weeks ago``:
+    counted in elapsed time, so it needs no time zone."""
+    seconds = (now - moment_at).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 48 * 3600:
+        return f"{duration_words(seconds)} ago"
+    return age_words(moment_at, now)  # whole 24-hour spans: 2 days and more
 
 
 def digest_head(total: int, by_rule: Sequence[tuple[str, int]]) -> str:

@@ -258,7 +258,10 @@ def test_each_surface_names_the_moments_day_once_on_its_readers_calendar(
     head = post.args["blocks"][0]["text"]["text"]
     token = f"<!date^{int(late.timestamp())}^{{date_short}}|22 Nov>"
     assert head.startswith("*&lt;!here&gt; Evil &amp; Co* — a moment needs an owner\n")
-    assert f"\n_moment from {token}, " in head
+    # The token shows each reader their own day, so the age beside it is elapsed time, true on
+    # every calendar: "yesterday" (UTC's) would sit beside Taro's "23 Nov".
+    assert f"\n_moment from {token}, 12 hours ago_\n" in head
+    assert "yesterday" not in head and "today" not in head
     assert head.count("Nov") == 1, head  # the token's fallback, nothing in the summary
     assert "inbound email: “&lt;!channel&gt; This is terrible" in head
     assert "moment from 22 Nov, yesterday" in post.args["text"]  # a phone notification: UTC's day
