@@ -194,3 +194,22 @@ def test_an_answer_ends_its_process_at_once_with_all_it_printed_and_wrote(store,
     proc = console_script(store, "brief", "Zorblatt Lending Partners", "--no-log")
     assert proc.returncode == 1 and proc.stderr == ""
     assert "could not find a customer" in proc.stdout
+
+
+def test_a_command_that_runs_on_keeps_the_garbage_collector(tmp_path):
+    """The console script starts with Python's cyclic collector off (start-up makes only
+    objects that live as long as the process); `ask` and `brief` end with their answer, but a
+    command that may run for hours (`serve`, `worker`, `ingest`, here `db upgrade`) gets it
+    back before it starts its work."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "C360_DATA_DIR": str(tmp_path)}
+    script = (
+        "import gc, sys; from c360.cli import main; code = main(); "
+        "print('collector on' if gc.isenabled() else 'collector off'); sys.exit(code)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "db", "upgrade"],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("database at newest schema")
+    assert proc.stdout.rstrip().endswith("collector on")
