@@ -12,11 +12,12 @@ import sys
 from c360 import __version__
 from c360.commands import COMMAND_MODULES
 
-# Commands whose process ends as soon as the answer is printed: they start no thread that
-# outlives them and commit what they write (the exchange moment) before returning. Such a
-# process leaves without tearing the interpreter down (freeing every module, the model's
-# session and the store's connections: 0.15-0.2 s of CPU, a sixth of an answer), which the
-# operating system does at once; ``bench/bench_cli.py``.
+# Commands whose process gives one answer and ends as soon as it is printed: they start no
+# thread that outlives them and commit what they write (the exchange moment) before
+# returning. Such a process leaves without tearing the interpreter down (freeing every module,
+# the model's session and the store's connections: 0.15-0.2 s of CPU, a sixth of an answer),
+# which the operating system does at once, and starts its model for the query or two it
+# embeds; ``bench/bench_cli.py``.
 QUICK_EXIT = frozenset({"ask", "brief"})
 
 
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     from c360.container import Container
 
     container = Container()
+    if args.command in QUICK_EXIT:
+        container.embeddings.expect_few_queries()
     try:
         code = int(args.func(args, container) or 0)
     except KeyboardInterrupt:

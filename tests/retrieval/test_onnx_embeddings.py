@@ -99,6 +99,18 @@ def test_a_text_embeds_the_same_alone_and_padded_in_a_batch(embeddings):
     assert float(alone @ batched) > 0.99999
 
 
+def test_a_model_started_for_a_few_queries_gives_the_same_vectors(embeddings):
+    """`c360 ask` starts its session without repacking the weights (a faster start); its
+    query vectors are those of a server's or an ingest's session."""
+    few = MiniLMEmbeddings(embeddings.model_path, cache_dir=embeddings.cache_dir)
+    few.expect_few_queries()
+    texts = ["What did Acme Corp say about the Salesforce sync?", "unexpected fees", "x"]
+    options = few._loaded().session.get_session_options()
+    assert options.get_session_config_entry("session.disable_prepacking") == "1"
+    assert np.abs(few.encode(texts) - embeddings.encode(texts)).max() < 1e-6
+    assert embeddings.prepack  # the shared model: a long-running process's session
+
+
 def test_the_export_is_kept_under_the_models_hash_and_reused(tmp_path, embeddings):
     model = Path(embeddings.model_path)
     cache = tmp_path / "models"
