@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from c360.domain import Asker, Moment
+from c360.domain import Asker, Moment, Person
 from c360.settings import Settings
 
 
@@ -125,35 +125,18 @@ class MomentsPort(Protocol):
 
 @runtime_checkable
 class OwnershipPort(Protocol):
-    """The ownership service's button actions and App Home summary, as the bot uses them."""
+    """The ownership service's button actions and App Home summary, as the bot uses them.
+    ``by`` is who pressed the button (``Person``: their id, and the name and zone Slack gave)."""
 
-    def claim(self, alert_id: str, user_id: str, user_name: str | None = None) -> ActionOutcome: ...
+    def claim(self, alert_id: str, by: Person) -> ActionOutcome: ...
 
-    def assign(
-        self,
-        alert_id: str,
-        assignee_id: str,
-        by_user_id: str,
-        assignee_name: str | None = None,
-        by_user_name: str | None = None,
-    ) -> ActionOutcome: ...
+    def assign(self, alert_id: str, to: Person, by: Person) -> ActionOutcome: ...
 
-    def snooze(
-        self,
-        alert_id: str,
-        user_id: str,
-        choice: str,
-        user_name: str | None = None,
-        tz: tzinfo | None = None,
-    ) -> ActionOutcome: ...
+    def snooze(self, alert_id: str, by: Person, choice: str) -> ActionOutcome: ...
 
-    def release(
-        self, alert_id: str, user_id: str, user_name: str | None = None
-    ) -> ActionOutcome: ...
+    def release(self, alert_id: str, by: Person) -> ActionOutcome: ...
 
-    def resolve(
-        self, alert_id: str, user_id: str, user_name: str | None = None
-    ) -> ActionOutcome: ...
+    def resolve(self, alert_id: str, by: Person) -> ActionOutcome: ...
 
     def home_summary(self, user_id: str) -> dict[str, Any]: ...
 

@@ -12,6 +12,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from c360.domain import AlertEvent
 from c360.ownership import atrisk, outbox
 from c360.ownership.types import Ping
 from c360.safety.escaping import is_user_id
@@ -56,7 +57,7 @@ def fire_timers(ctx: OwnershipService) -> int:
             channel = settings.alerts_channel
             enqueue(session, key, alert.alert_id, "escalate", now, channel, payload)
             detail = {"n": n, "mention": ping.target if ping else None, "after_snooze": woke}
-            db.add_event(session, alert.alert_id, "escalated", now, detail=detail)
+            db.add_event(session, AlertEvent(alert.alert_id, "escalated", now, detail=detail))
             fired += 1
         for alert in db.due_reminders(session, now):
             n = alert.reminders + 1
@@ -69,7 +70,7 @@ def fire_timers(ctx: OwnershipService) -> int:
             key = f"remind:{alert.alert_id}:v{alert.version + 1}"
             enqueue(session, key, alert.alert_id, "remind", now, alert.owner_id, {"n": n})
             detail = {"n": n, "owner": alert.owner_id}
-            db.add_event(session, alert.alert_id, "reminder_due", now, detail=detail)
+            db.add_event(session, AlertEvent(alert.alert_id, "reminder_due", now, detail=detail))
             fired += 1
     return fired
 
