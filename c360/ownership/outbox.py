@@ -31,9 +31,9 @@ from c360.ownership.types import (
     ChannelWithheld,
     DeliveryNotConfigured,
     DigestView,
+    Escalation,
     Notifier,
     OwnerBrief,
-    Ping,
 )
 from c360.safety.policy import Surface, decide_post
 from store import outbox as db_outbox
@@ -349,8 +349,8 @@ def _send(
     if action == "post_alert":
         return (*notifier.post_alert(target, view, key), view.version)
     if action == "escalate":
-        ping, note = Ping.from_payload(payload), payload.get("note")
-        return (*notifier.post_alert(target, view, key, ping=ping, note=note), view.version)
+        escalation = Escalation.from_payload(payload)
+        return (*notifier.post_alert(target, view, key, escalation), view.version)
     if action == "remind":
         return (*notifier.post_reminder(target, view, key), None)
     if action == "dm" and payload.get("owner_brief"):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from c360.domain import AlertEvent
 from c360.ownership import atrisk, outbox
-from c360.ownership.types import Ping
+from c360.ownership.types import Escalation, Ping
 from c360.safety.escaping import is_user_id
 from prompts import ownership as words
 from store import ownership as db
@@ -48,11 +48,8 @@ def fire_timers(ctx: OwnershipService) -> int:
                 continue
             ping = escalation_ping(ctx, session, alert.customer_id, first=alert.escalations == 0)
             minutes = int((now - alert.created_at).total_seconds() // 60)
-            payload = {
-                "ping": ping.to_dict() if ping else None,
-                "note": words.escalation_note(minutes, after_snooze=woke),
-                "n": n,
-            }
+            note = words.escalation_note(minutes, after_snooze=woke)
+            payload = {**Escalation(ping, note).to_payload(), "n": n}
             key = f"escalate:{alert.alert_id}:v{alert.version + 1}"
             channel = settings.alerts_channel
             enqueue(session, key, alert.alert_id, "escalate", now, channel, payload)
