@@ -67,6 +67,24 @@ class ActionOutcome(Protocol):
     message: str
 
 
+@dataclass(frozen=True)
+class Batching:
+    """How exchanges written behind are batched (``MomentsPort.write_behind``): at most
+    ``max_batch`` in one write, after waiting ``linger`` seconds for more to arrive; ``put``
+    waits while ``max_queue`` are queued; a failed write is retried every ``retry_seconds``
+    (doubling); the queue's state is logged every ``report_every`` seconds."""
+
+    max_batch: int = 32
+    max_queue: int = 10_000
+    linger: float = 0.05
+    retry_seconds: float = 1.0
+    report_every: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.max_batch < 1 or self.max_queue < 1:
+            raise ValueError("an exchange log needs max_batch >= 1 and max_queue >= 1")
+
+
 @runtime_checkable
 class QueueStats(Protocol):
     def stats(self) -> dict[str, Any]: ...
@@ -118,7 +136,7 @@ class MomentsPort(Protocol):
         self, asker_id: str | None = None, customer_id: str | None = None, limit: int = 10
     ) -> list[Moment]: ...
 
-    def write_behind(self, **options: Any) -> QueueStats: ...
+    def write_behind(self, batching: Batching | None = None) -> QueueStats: ...
 
     def close(self, timeout: float | None = 30.0) -> bool: ...
 
