@@ -24,6 +24,7 @@ from c360.safety.policy import Content, Standing, Surface, decide
 from bot import alert_blocks as ab
 from bot import blocks, listeners
 from bot.listeners import home
+from bot.services import ReplyTo
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def register(app, services) -> None:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
-        if channel and services.slack.ephemeral(channel, user_id, {"text": text}):
+        if channel and services.slack.ephemeral(ReplyTo(channel, user_id), {"text": text}):
             return
         if services.slack.respond(body.get("response_url"), {"text": text}, replace_original=False):
             return
