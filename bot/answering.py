@@ -21,7 +21,7 @@ from c360.safety.masking import hidden_note
 from c360.safety.policy import Content, Decision, Requester, Surface, decide
 
 from bot import blocks, picker, wording
-from bot.services import BotServices
+from bot.services import BotServices, ReplyTo
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +116,10 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
     channel_id, user_id, ts = event["channel"], event["user"], event["ts"]
     is_dm = event.get("channel_type") == "im" or channel_id.startswith("D")
     reply_ts, memory = conversation_key(event, is_dm)
+    to = ReplyTo(channel_id, user_id, reply_ts)
     question = question_text(event.get("text", ""))
     if not question:
-        slack.post_or_dm(
-            channel_id, user_id, blocks.text_message(wording.EMPTY_QUESTION), thread_ts=reply_ts
-        )
+        slack.post_or_dm(to, blocks.text_message(wording.EMPTY_QUESTION))
         return
     slack.react(channel_id, ts, "eyes")
     requester = slack.requester(user_id, team_id)
@@ -128,9 +127,7 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
         services, user_id, channel_id, is_dm=is_dm, private=True, requester=requester
     )
     if private.refused:
-        slack.post_or_dm(
-            channel_id, user_id, blocks.text_message(private.reason), thread_ts=reply_ts
-        )
+        slack.post_or_dm(to, blocks.text_message(private.reason))
         slack.unreact(channel_id, ts, "eyes")
         return
     asker = slack.asker(user_id, channel_id=channel_id, message_ts=ts, team=team_id)
@@ -139,12 +136,7 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
     brief = result.to_dict()
     if not brief.get("customer"):
         context = {"k": "ask", "q": question, "ch": channel_id, "t": reply_ts, "dm": is_dm}
-        slack.post_or_dm(
-            channel_id,
-            user_id,
-            picker.candidates_message(brief, context=context),
-            thread_ts=reply_ts,
-        )
+        slack.post_or_dm(to, picker.candidates_message(brief, context=context))
         slack.unreact(channel_id, ts, "eyes")
         return
     customer_id = brief["customer"]["customer_id"]
@@ -152,9 +144,7 @@ def answer_conversation(services: BotServices, event: dict[str, Any], team_id: s
     deliver_in_conversation(
         services,
         result,
-        channel_id=channel_id,
-        user_id=user_id,
-        thread_ts=reply_ts,
+        to,
         is_dm=is_dm,
         requester=requester,
         follow_up=context_customer == customer_id,
@@ -178,10 +168,8 @@ def full_brief_value(
 def deliver_in_conversation(
     services: BotServices,
     result: BriefAnswer,
+    to: ReplyTo,
     *,
-    channel_id: str,
-    user_id: str,
-    thread_ts: str | None,
     is_dm: bool,
     requester: Requester | None = None,
     follow_up: bool = False,
@@ -190,20 +178,19 @@ def deliver_in_conversation(
     everyone; the asker gets a private copy only when masking hid something in it, with a note
     saying what (or when the channel copy could not be posted)."""
     slack = services.slack
+    user_id, channel_id = to.user_id, to.channel_id
     who = requester or slack.requester(user_id)
     private = audience(services, user_id, channel_id, is_dm=is_dm, private=True, requester=who)
     if private.refused:
-        slack.post_or_dm(
-            channel_id, user_id, blocks.text_message(private.reason), thread_ts=thread_ts
-        )
+        slack.post_or_dm(to, blocks.text_message(private.reason))
         return
     mine = brief_for(services, result, private)
-    full = full_brief_value(mine, thread_ts=thread_ts, is_dm=is_dm, kind="conversation")
+    full = full_brief_value(mine, thread_ts=to.thread_ts, is_dm=is_dm, kind="conversation")
     if is_dm:
         for message in blocks.lead_messages(
             mine, full=full, note=private.reason, follow_up=follow_up
         ):
-            slack.post_or_dm(channel_id, user_id, message, thread_ts=thread_ts)
+            slack.post_or_dm(to, message)
         return
     posted_in_channel = False
     shown_text = ""
@@ -211,7 +198,9 @@ def deliver_in_conversation(
     if not public.refused:
         shown = channel_view(services, result)
         messages = blocks.lead_messages(shown, full=full, note=public.reason, follow_up=follow_up)
-        posted_in_channel = all([slack.post(channel_id, m, thread_ts=thread_ts) for m in messages])
+        posted_in_channel = all(
+            [slack.post(channel_id, m, thread_ts=to.thread_ts) for m in messages]
+        )
         shown_text = "".join(
             blocks.visible_text(m) for m in blocks.lead_messages(shown, feedback=False)
         )
@@ -226,7 +215,7 @@ def deliver_in_conversation(
     for message in blocks.lead_messages(
         mine, full=full, note=note, feedback=not posted_in_channel, follow_up=follow_up
     ):
-        if not slack.ephemeral(channel_id, user_id, message, thread_ts=thread_ts):
+        if not slack.ephemeral(to, message):
             slack.dm(user_id, message)
 
 
@@ -257,13 +246,13 @@ def send_full_brief(services: BotServices, body: dict[str, Any], value: dict[str
     messages = blocks.brief_messages(
         brief, masked=decision.masked, note=decision.reason, feedback=False
     )[:MAX_FOLLOWUP_MESSAGES]
-    thread_ts = value.get("t")
+    to = ReplyTo(channel_id, user_id, value.get("t"))
     for message in messages:
         if value.get("k") == "command":
             slack.respond(body.get("response_url"), message, replace_original=False)
         elif is_dm:
-            slack.post_or_dm(channel_id, user_id, message, thread_ts=thread_ts)
-        elif not slack.ephemeral(channel_id, user_id, message, thread_ts=thread_ts):
+            slack.post_or_dm(to, message)
+        elif not slack.ephemeral(to, message):
             slack.dm(user_id, message)
 
 
@@ -381,11 +370,5 @@ def answer_picked(services: BotServices, body: dict[str, Any], value: dict[str, 
         replace_original=True,
     )
     deliver_in_conversation(
-        services,
-        result,
-        channel_id=channel_id,
-        user_id=user_id,
-        thread_ts=thread_ts,
-        is_dm=is_dm,
-        requester=requester,
+        services, result, ReplyTo(channel_id, user_id, thread_ts), is_dm=is_dm, requester=requester
     )

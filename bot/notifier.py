@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from c360.ownership.atrisk import AtRiskDigest
-from c360.ownership.types import AlertView, DigestView, Notifier, OwnerBrief, Ping
+from c360.ownership.types import AlertView, DigestView, Escalation, Notifier, OwnerBrief
 from c360.safety.policy import Surface
 from slack_sdk import WebClient
 
@@ -72,14 +72,10 @@ class SlackNotifier(Notifier):
 
     # --- posting ---------------------------------------------------------------------------
     def post_alert(
-        self,
-        channel: str,
-        view: AlertView,
-        dedupe_key: str,
-        ping: Ping | None = None,
-        note: str | None = None,
+        self, channel: str, view: AlertView, dedupe_key: str, escalation: Escalation | None = None
     ) -> tuple[str, str]:
-        mention = ping_text(ping)
+        mention = ping_text(escalation.ping) if escalation else None
+        note = escalation.note if escalation else None
         resp = self.client.chat_postMessage(
             channel=channel,
             text=alert_text(view, mention, note, now=self._now()),

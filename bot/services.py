@@ -55,6 +55,16 @@ class ChannelCheck:
         return Surface.UNCONFIRMED_CHANNEL if self.private_only else Surface.CHANNEL
 
 
+@dataclass(frozen=True)
+class ReplyTo:
+    """Whom a reply is for and where they wrote: the person, the channel (or DM) and the
+    thread (None: the conversation itself)."""
+
+    channel_id: str
+    user_id: str
+    thread_ts: str | None = None
+
+
 class SlackIO:
     """Thin, cached, error-tolerant wrappers over the Web API calls the bot makes."""
 
@@ -211,16 +221,14 @@ class SlackIO:
         )
         return data.get("ts") if data else None
 
-    def ephemeral(
-        self,
-        channel_id: str,
-        user_id: str,
-        message: dict[str, Any],
-        *,
-        thread_ts: str | None = None,
-    ) -> bool:
+    def ephemeral(self, to: ReplyTo, message: dict[str, Any]) -> bool:
+        """chat.postEphemeral: seen by ``to.user_id`` alone, where they wrote."""
         data = self._call(
-            "chat_postEphemeral", channel=channel_id, user=user_id, thread_ts=thread_ts, **message
+            "chat_postEphemeral",
+            channel=to.channel_id,
+            user=to.user_id,
+            thread_ts=to.thread_ts,
+            **message,
         )
         return data is not None
 
@@ -228,20 +236,13 @@ class SlackIO:
         """Post in the app's DM with the user (chat.postMessage accepts a user id as channel)."""
         return self.post(user_id, message)
 
-    def post_or_dm(
-        self,
-        channel_id: str,
-        user_id: str,
-        message: dict[str, Any],
-        *,
-        thread_ts: str | None = None,
-    ) -> bool:
+    def post_or_dm(self, to: ReplyTo, message: dict[str, Any]) -> bool:
         """Reply in place; if Slack refuses, reply to the user privately, so they are never left waiting."""
-        if self.post(channel_id, message, thread_ts=thread_ts):
+        if self.post(to.channel_id, message, thread_ts=to.thread_ts):
             return True
-        if self.ephemeral(channel_id, user_id, message, thread_ts=thread_ts):
+        if self.ephemeral(to, message):
             return True
-        return self.dm(user_id, message) is not None
+        return self.dm(to.user_id, message) is not None
 
     def respond(self, response_url: str | None, message: dict[str, Any], **options: Any) -> bool:
         """POST to a response_url (ephemeral by default)."""

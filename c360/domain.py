@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 
 RecordKind = Literal["customer", "moment", "complaint"]
@@ -231,6 +231,18 @@ class Asker:
 
 
 # --- ownership alerts: what the store hands back (store/ownership.py, store/outbox.py) ---------
+@dataclass(frozen=True)
+class Person:
+    """Someone an alert action names: who pressed the button, or who is handed the alert. The
+    Slack user ``id``, and what is known of them: the ``name`` Slack shows, the ``team`` they own
+    alerts for (the rules file's ``teams:``), their ``tz`` (users.info: "tomorrow" is theirs)."""
+
+    id: str
+    name: str | None = None
+    team: str | None = None
+    tz: tzinfo | None = None
+
+
 @dataclass(frozen=True)
 class Alert:
     """One ownership alert as stored: its state, owner, timers and ``version`` (bumped by every

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from c360.domain import Asker, Moment
+from c360.domain import Asker, Moment, Person
 from c360.settings import Settings
 
 
@@ -65,6 +65,24 @@ class ActionOutcome(Protocol):
 
     ok: bool
     message: str
+
+
+@dataclass(frozen=True)
+class Batching:
+    """How exchanges written behind are batched (``MomentsPort.write_behind``): at most
+    ``max_batch`` in one write, after waiting ``linger`` seconds for more to arrive; ``put``
+    waits while ``max_queue`` are queued; a failed write is retried every ``retry_seconds``
+    (doubling); the queue's state is logged every ``report_every`` seconds."""
+
+    max_batch: int = 32
+    max_queue: int = 10_000
+    linger: float = 0.05
+    retry_seconds: float = 1.0
+    report_every: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.max_batch < 1 or self.max_queue < 1:
+            raise ValueError("an exchange log needs max_batch >= 1 and max_queue >= 1")
 
 
 @runtime_checkable
@@ -118,42 +136,25 @@ class MomentsPort(Protocol):
         self, asker_id: str | None = None, customer_id: str | None = None, limit: int = 10
     ) -> list[Moment]: ...
 
-    def write_behind(self, **options: Any) -> QueueStats: ...
+    def write_behind(self, batching: Batching | None = None) -> QueueStats: ...
 
     def close(self, timeout: float | None = 30.0) -> bool: ...
 
 
 @runtime_checkable
 class OwnershipPort(Protocol):
-    """The ownership service's button actions and App Home summary, as the bot uses them."""
+    """The ownership service's button actions and App Home summary, as the bot uses them.
+    ``by`` is who pressed the button (``Person``: their id, and the name and zone Slack gave)."""
 
-    def claim(self, alert_id: str, user_id: str, user_name: str | None = None) -> ActionOutcome: ...
+    def claim(self, alert_id: str, by: Person) -> ActionOutcome: ...
 
-    def assign(
-        self,
-        alert_id: str,
-        assignee_id: str,
-        by_user_id: str,
-        assignee_name: str | None = None,
-        by_user_name: str | None = None,
-    ) -> ActionOutcome: ...
+    def assign(self, alert_id: str, to: Person, by: Person) -> ActionOutcome: ...
 
-    def snooze(
-        self,
-        alert_id: str,
-        user_id: str,
-        choice: str,
-        user_name: str | None = None,
-        tz: tzinfo | None = None,
-    ) -> ActionOutcome: ...
+    def snooze(self, alert_id: str, by: Person, choice: str) -> ActionOutcome: ...
 
-    def release(
-        self, alert_id: str, user_id: str, user_name: str | None = None
-    ) -> ActionOutcome: ...
+    def release(self, alert_id: str, by: Person) -> ActionOutcome: ...
 
-    def resolve(
-        self, alert_id: str, user_id: str, user_name: str | None = None
-    ) -> ActionOutcome: ...
+    def resolve(self, alert_id: str, by: Person) -> ActionOutcome: ...
 
     def home_summary(self, user_id: str) -> dict[str, Any]: ...
 

@@ -107,6 +107,19 @@ class ApiRow:
         )
 
 
+@dataclass(frozen=True)
+class ApiSource:
+    """An API source as its entry in the sources file names it: ``name`` (keys its cursor,
+    starts its errors), ``base_url`` (None: the API's own; a test server stands in for it),
+    ``pace`` (seconds between two calls; None: the API's documented pace) and ``retries`` (of
+    one call on a 429 or a 5xx before the source fails)."""
+
+    name: str
+    base_url: str | None = None
+    pace: float | None = None
+    retries: int = 5
+
+
 class LiveConnector(Protocol):
     """A source read over an API (``connector:`` in the sources file): HubSpot, Zendesk, Slack."""
 

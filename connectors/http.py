@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from connectors.base import SourceError
+from connectors.base import ApiSource, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -164,12 +164,37 @@ def _reason(response: httpx.Response) -> str:
 
 
 class ApiConnector:
-    """What the connectors read through an ``ApiClient`` share (HubSpot, Zendesk): closing one
-    closes its client, and the customer ids it mints start with its ``id_prefix``."""
+    """What the connectors read through an ``ApiClient`` share (HubSpot, Zendesk): the client
+    built from the source's entry (paced at the API's ``default_pace`` unless the entry says
+    otherwise), closing one closes its client, and the customer ids it mints start with its
+    ``id_prefix``."""
 
     connector: str
     id_prefix: str
+    default_pace: float  # seconds between two calls within the API's documented rate limit
     api: ApiClient
+
+    def __init__(
+        self,
+        source: ApiSource,
+        url: str,
+        token_hint: str,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> None:
+        """The client of ``source`` at its ``base_url`` (else ``url``, the API's own), with
+        the credentials in ``headers`` or ``auth`` and ``token_hint`` naming where they are set."""
+        self.name = source.name
+        self.api = ApiClient(
+            source.name,
+            source.base_url or url,
+            headers=headers,
+            auth=auth,
+            token_hint=token_hint,
+            pace=self.default_pace if source.pace is None else source.pace,
+            retries=source.retries,
+        )
 
     def close(self) -> None:
         self.api.close()

@@ -29,8 +29,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import ApiRow, Page, SourceError
-from connectors.http import ApiClient, ApiConnector
+from connectors.base import ApiRow, ApiSource, Page, SourceError
+from connectors.http import ApiConnector
 
 SEARCH_LIMIT = 100  # results per search page (HubSpot allows up to 200)
 SEARCH_CAP = 10_000  # HubSpot returns no result past this offset of one search
@@ -87,32 +87,21 @@ def _when(value: Any) -> str | None:
 class HubSpotConnector(ApiConnector):
     id_prefix = ID_PREFIX  # company ids
     connector = "hubspot"
+    default_pace = DEFAULT_PACE
 
     def __init__(
         self,
-        name: str,
+        source: ApiSource,
         token: str,
-        base_url: str | None = None,
         arr_property: str = "arr",
         external_id_property: str | None = None,
-        pace: float | None = None,
-        sleep=None,
-        retries: int = 5,
     ) -> None:
         if not token:
             raise SourceError(
-                f"{name}: set HUBSPOT_TOKEN (a private app's access token) in the environment"
+                f"{source.name}: set HUBSPOT_TOKEN (a private app's access token) in the environment"
             )
-        self.name = name
-        self.api = ApiClient(
-            name,
-            base_url or "https://api.hubapi.com",
-            headers={"Authorization": f"Bearer {token}"},
-            token_hint="HUBSPOT_TOKEN",
-            pace=DEFAULT_PACE if pace is None else pace,
-            retries=retries,
-            sleep=sleep,
-        )
+        bearer = {"Authorization": f"Bearer {token}"}
+        super().__init__(source, "https://api.hubapi.com", "HUBSPOT_TOKEN", headers=bearer)
         self.arr_property = arr_property
         self.external_id_property = external_id_property
         self._owners: dict[str, str] | None = None

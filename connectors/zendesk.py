@@ -28,8 +28,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import ApiRow, Page, SourceError
-from connectors.http import ApiClient, ApiConnector, RequestError
+from connectors.base import ApiRow, ApiSource, Page, SourceError
+from connectors.http import ApiConnector, RequestError
 
 log = logging.getLogger(__name__)
 
@@ -76,19 +76,12 @@ def _advance(start: int, end: int, body: dict[str, Any]) -> int:
 class ZendeskConnector(ApiConnector):
     id_prefix = ID_PREFIX  # organization ids
     connector = "zendesk"
+    default_pace = DEFAULT_PACE
 
     def __init__(
-        self,
-        name: str,
-        subdomain: str,
-        email: str,
-        token: str,
-        base_url: str | None = None,
-        pace: float | None = None,
-        per_page: int = PER_PAGE,
-        sleep=None,
-        retries: int = 5,
+        self, source: ApiSource, subdomain: str, email: str, token: str, per_page: int = PER_PAGE
     ) -> None:
+        name = source.name
         if not subdomain:
             raise SourceError(
                 f"{name}: a zendesk source needs 'subdomain:' (acme for acme.zendesk.com)"
@@ -98,19 +91,11 @@ class ZendeskConnector(ApiConnector):
                 f"{name}: set ZENDESK_EMAIL and ZENDESK_API_TOKEN (an API token of an admin) "
                 "in the environment"
             )
-        self.name = name
-        self.web = f"https://{subdomain}.zendesk.com"
-        self.api = ApiClient(
-            name,
-            base_url or self.web,
-            auth=(f"{email}/token", token),
-            token_hint="ZENDESK_EMAIL and ZENDESK_API_TOKEN",
-            pace=DEFAULT_PACE if pace is None else pace,
-            retries=retries,
-            sleep=sleep,
-        )
         if not 1 <= int(per_page) <= 1000:
             raise SourceError(f"{name}: per_page must be 1..1000 (Zendesk's limit)")
+        self.web = f"https://{subdomain}.zendesk.com"
+        token_hint = "ZENDESK_EMAIL and ZENDESK_API_TOKEN"
+        super().__init__(source, self.web, token_hint, auth=(f"{email}/token", token))
         self.per_page = int(per_page)
         self._users: dict[int, dict[str, Any]] = {}
 

@@ -14,6 +14,7 @@ whether it happened, so it holds on SQLite and PostgreSQL alike:
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from c360.domain import OPEN_STATUSES, Alert, AlertEvent, Complaint, Moment, utc
+from c360.domain import OPEN_STATUSES, Alert, AlertEvent, Complaint, Moment, Person, utc
 from store.models import AlertEventRow, AlertRow, ComplaintRow, MomentRow
 from store.queries import complaint_from_row, moment_from_row, record_from_row
 
@@ -127,17 +128,8 @@ def insert_alert(session: Session, values: dict[str, Any]) -> bool:
         return False
 
 
-def add_event(
-    session: Session,
-    alert_id: str,
-    kind: str,
-    at: datetime,
-    actor_id: str | None = None,
-    actor_name: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    row = {"alert_id": alert_id, "kind": kind, "actor_id": actor_id, "actor_name": actor_name}
-    session.execute(insert(AlertEventRow), [{**row, "detail": detail or {}, "at": at}])
+def add_event(session: Session, event: AlertEvent) -> None:
+    session.execute(insert(AlertEventRow), [asdict(event)])
 
 
 def events(session: Session, alert_id: str) -> list[AlertEvent]:
@@ -193,11 +185,11 @@ def _change(session: Session, alert_id: str, conditions: tuple, values: dict[str
     return get_alert(session, alert_id)
 
 
-def _owned_by(owner: dict[str, Any], now: datetime, remind_at: datetime) -> dict[str, Any]:
-    team = owner.get("team")
+def _owned_by(owner: Person, now: datetime, remind_at: datetime) -> dict[str, Any]:
+    team = owner.team
     return {
-        "owner_id": owner["id"],
-        "owner_name": owner.get("name"),
+        "owner_id": owner.id,
+        "owner_name": owner.name,
         "owner_team": team,
         "status": "owned",
         "owned_at": now,
@@ -213,7 +205,7 @@ def _owned_by(owner: dict[str, Any], now: datetime, remind_at: datetime) -> dict
 
 
 def claim(
-    session: Session, alert_id: str, owner: dict[str, Any], now: datetime, remind_at: datetime
+    session: Session, alert_id: str, owner: Person, now: datetime, remind_at: datetime
 ) -> Alert | None:
     """The atomic claim: the owned alert for exactly one caller among any number of
     concurrent ones, None for the others."""
@@ -222,7 +214,7 @@ def claim(
 
 
 def assign(
-    session: Session, alert_id: str, owner: dict[str, Any], now: datetime, remind_at: datetime
+    session: Session, alert_id: str, owner: Person, now: datetime, remind_at: datetime
 ) -> Alert | None:
     """Give the alert to ``owner`` whoever holds it now; None when it is resolved."""
     unresolved = (AlertRow.status != "resolved",)

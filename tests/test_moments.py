@@ -7,6 +7,7 @@ import pytest
 from fixtures.brief_records import load
 
 from c360.domain import Asker
+from c360.ports import Batching
 from c360.services.moments import MomentError
 from store.models import ChunkRow
 from store.queries import get_moment
@@ -149,7 +150,7 @@ def stored(container, moment_ids):
 def test_written_behind_exchanges_return_their_id_at_once_and_are_stored_in_batches(fresh):
     from concurrent.futures import ThreadPoolExecutor
 
-    exchange_log = fresh.moments.write_behind(linger=0.3)
+    exchange_log = fresh.moments.write_behind(Batching(linger=0.3))
     before = fresh.index.count()
 
     def ask(n):
@@ -171,7 +172,9 @@ def test_written_behind_exchanges_return_their_id_at_once_and_are_stored_in_batc
 
 
 def test_closing_the_log_writes_every_queued_exchange_then_logging_is_synchronous(fresh):
-    exchange_log = fresh.moments.write_behind(linger=60)  # nothing is written before close
+    exchange_log = fresh.moments.write_behind(
+        Batching(linger=60)
+    )  # nothing is written before close
     queued = [fresh.moments.log_exchange("C-EQX", SLACK_SAM, f"q{n}?", "a.", []) for n in range(5)]
     assert exchange_log.stats()["unwritten"] == 5
     assert fresh.moments.close(timeout=60)
@@ -181,7 +184,7 @@ def test_closing_the_log_writes_every_queued_exchange_then_logging_is_synchronou
 
 
 def test_feedback_and_reads_wait_for_an_exchange_not_yet_written(fresh):
-    fresh.moments.write_behind(linger=0.5)
+    fresh.moments.write_behind(Batching(linger=0.5))
     moment_id = fresh.moments.log_exchange("C-ACME", SLACK_SAM, "Acme renewal?", "a.", [])
     fresh.moments.set_feedback(moment_id, "helpful", "U-1")
     assert stored(fresh, [moment_id])[moment_id].meta["feedback"]["U-1"]["value"] == "helpful"
@@ -201,7 +204,9 @@ def test_a_failed_batch_is_retried_until_it_is_written(fresh):
             raise ConnectionError("database is restarting")
         fresh.moments._store_exchanges(moments)
 
-    fresh.moments.exchange_log = ExchangeLog(database_down_once, linger=0.1, retry_seconds=0.1)
+    fresh.moments.exchange_log = ExchangeLog(
+        database_down_once, Batching(linger=0.1, retry_seconds=0.1)
+    )
     ids = [fresh.moments.log_exchange("C-RIM", SLACK_SAM, f"q{n}?", "a.", []) for n in range(3)]
     assert fresh.moments.exchange_log.flush(timeout=60)
     assert failures and all(m is not None for m in stored(fresh, ids).values())

@@ -16,7 +16,7 @@ from c360.ports import ChannelMessage
 
 from bot import listeners
 from bot.answering import answer_conversation
-from bot.services import BotServices
+from bot.services import BotServices, ReplyTo
 
 CHANNEL_TYPES = ("channel", "group")
 
@@ -61,13 +61,10 @@ def answer_thread_reply(services: BotServices, event: dict[str, Any], team_id: s
 def register(app, services: BotServices) -> None:
     def hand_off(job, event: dict, body: dict, *, tell_busy: bool = True) -> None:
         def tell(message: dict) -> None:
-            services.slack.post_or_dm(
-                event["channel"],
-                event["user"],
-                message,
-                thread_ts=event.get("thread_ts")
-                or (None if event.get("channel_type") == "im" else event["ts"]),
+            thread_ts = event.get("thread_ts") or (
+                None if event.get("channel_type") == "im" else event["ts"]
             )
+            services.slack.post_or_dm(ReplyTo(event["channel"], event["user"], thread_ts), message)
 
         listeners.hand_off(
             services, job, services, event, body.get("team_id"), tell=tell, tell_busy=tell_busy

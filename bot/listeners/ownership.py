@@ -15,13 +15,16 @@ assignee must be a confirmed full member too: the new owner gets the full brief 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
+from c360.domain import Person
 from c360.safety.policy import Content, Standing, Surface, decide
 
 from bot import alert_blocks as ab
 from bot import blocks, listeners
 from bot.listeners import home
+from bot.services import ReplyTo
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +33,10 @@ def _alert_id(action: dict[str, Any]) -> str | None:
     return ab.alert_id_from_block(action.get("block_id")) or action.get("value")
 
 
-def _presser(body: dict[str, Any]) -> tuple[str, str | None]:
+def _presser(body: dict[str, Any]) -> Person:
+    """Who pressed, as the action's payload names them (no users.info call)."""
     user = body.get("user") or {}
-    return user["id"], user.get("name") or user.get("username")
+    return Person(user["id"], user.get("name") or user.get("username"))
 
 
 def _team(body: dict[str, Any]) -> str | None:
@@ -56,11 +60,11 @@ def assignee_refusal(standing: Standing, name: str) -> str:
 def register(app, services) -> None:
     def tell(body: dict[str, Any], text: str) -> None:
         """Only the presser sees it: an ephemeral where they clicked, else via response_url."""
-        user_id, _ = _presser(body)
+        user_id = _presser(body).id
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
-        if channel and services.slack.ephemeral(channel, user_id, {"text": text}):
+        if channel and services.slack.ephemeral(ReplyTo(channel, user_id), {"text": text}):
             return
         if services.slack.respond(body.get("response_url"), {"text": text}, replace_original=False):
             return
@@ -79,8 +83,7 @@ def register(app, services) -> None:
     def allowed(body: dict[str, Any], job, *args: Any) -> None:
         """Run ``job`` only when the audience policy lets the presser change alerts; otherwise
         tell them why (the service is not reached)."""
-        user_id, _ = _presser(body)
-        requester = services.slack.requester(user_id, _team(body))
+        requester = services.slack.requester(_presser(body).id, _team(body))
         decision = decide(requester, Surface.ALERT_ACTION, Content.ALERT_CHANGE)
         if decision.refused:
             tell(body, decision.reason)
@@ -88,40 +91,33 @@ def register(app, services) -> None:
         job(body, *args)
 
     def assign(body: dict[str, Any], alert_id: str, assignee: str) -> None:
-        user_id, name = _presser(body)
         target = services.slack.requester(assignee, _team(body))
+        to = Person(assignee, services.slack.user_name(assignee))
         if not decide(target, Surface.DM, Content.BRIEF).full:
-            tell(body, assignee_refusal(target.standing, services.slack.user_name(assignee)))
+            tell(body, assignee_refusal(target.standing, to.name))
             return
-        result = ownership().assign(
-            alert_id,
-            assignee,
-            by_user_id=user_id,
-            assignee_name=services.slack.user_name(assignee),
-            by_user_name=name,
-        )
-        tell(body, ab.action_reply(result))
+        tell(body, ab.action_reply(ownership().assign(alert_id, to, by=_presser(body))))
 
     def snooze(body: dict[str, Any], alert_id: str, choice: str) -> None:
-        user_id, name = _presser(body)
+        presser = _presser(body)
         # "tomorrow" is the presser's own 09:00, and the reply says when on their clock
-        tz = services.slack.zone(user_id)
-        tell(body, ab.action_reply(ownership().snooze(alert_id, user_id, choice, name, tz=tz)))
+        presser = replace(presser, tz=services.slack.zone(presser.id))
+        tell(body, ab.action_reply(ownership().snooze(alert_id, presser, choice)))
 
     def on_press(method: str):
-        """The listener of a button whose service method takes (alert_id, presser id, presser
-        name): claim, release, resolve. The presser hears back only when it did not go their way."""
+        """The listener of a button whose service method takes (alert_id, presser): claim,
+        release, resolve. The presser hears back only when it did not go their way."""
 
         def job(body: dict[str, Any], alert_id: str) -> None:
-            user_id, name = _presser(body)
-            result = getattr(ownership(), method)(alert_id, user_id, name)
+            presser = _presser(body)
+            result = getattr(ownership(), method)(alert_id, presser)
             if not result.ok:
                 tell(body, ab.action_reply(result))
             if (body.get("container") or {}).get("type") == "view" and (body.get("view") or {}).get(
                 "type"
             ) == "home":
                 # pressed on App Home: redraw it, so the row moves to "Moments I own"
-                home.publish_home(services, user_id, _team(body))
+                home.publish_home(services, presser.id, _team(body))
 
         def listener(ack, body: dict, action: dict) -> None:
             ack()

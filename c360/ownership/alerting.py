@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from c360.domain import Complaint, Moment, Record, record_time
+from c360.domain import AlertEvent, Complaint, Moment, Record, record_time
 from c360.ownership.rules import RulesError, Seen, triggers
 from c360.ownership.types import alert_id_for
 from c360.safety.masking import mask_text
@@ -147,7 +147,7 @@ def _create_alert(
     if not db.insert_alert(session, values):
         return None
     detail = {"rules": [t["rule"] for t in fired], "record_id": record.record_id}
-    db.add_event(session, alert_id, "created", now, detail=detail)
+    db.add_event(session, AlertEvent(alert_id, "created", now, detail=detail))
     channel = ctx.settings.alerts_channel
     enqueue(session, f"post:{alert_id}", alert_id, "post_alert", now, target=channel)
     return alert_id

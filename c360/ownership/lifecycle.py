@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta, tzinfo
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from c360.domain import Alert
+from c360.domain import Alert, AlertEvent, Person
 from c360.ownership import outbox
 from c360.ownership.rules import RulesError
 from c360.ownership.types import ActionResult, parse_snooze
@@ -38,25 +39,25 @@ def _transition(
     ctx: OwnershipService,
     alert_id: str,
     event: str,
-    actor: tuple[str, str | None],
+    actor: Person,
     change: Callable[[Any, datetime], Alert | None],
     refused: Callable[[Alert | None], ActionResult],
     done: ActionResult,
-    detail: Callable[[], dict[str, Any] | None] = lambda: None,
-    owner_dm: tuple[str, str | None, str, str | None] | None = None,
+    detail: Callable[[], dict[str, Any]] = dict,
+    owner_dm: tuple[Person, str, Person | None] | None = None,
 ) -> ActionResult:
     """Run ``change(session, now)`` (a store transition: the alert after it, or None when its
-    condition did not hold). When it happened: the event and the channel redraw are queued in
-    the same transaction, then the new owner's DM (``owner_dm``: who, their name, how, by whom)
-    after it, all of them are sent, and ``done`` is the reply. Otherwise ``refused(current
-    alert)`` is the reply and nothing is queued."""
+    condition did not hold). When it happened: the event (done by ``actor``) and the channel
+    redraw are queued in the same transaction, then the new owner's DM (``owner_dm``: who, how,
+    by whom) after it, all of them are sent, and ``done`` is the reply. Otherwise
+    ``refused(current alert)`` is the reply and nothing is queued."""
     now = ctx.clock.now()
     try:
         with ctx.sessions() as session, session.begin():
             after = change(session, now)
             if after is None:
                 return refused(db.get_alert(session, alert_id))
-            db.add_event(session, alert_id, event, now, actor[0], actor[1], detail())
+            db.add_event(session, AlertEvent(alert_id, event, now, actor.id, actor.name, detail()))
             keys = outbox.enqueue_update(session, after, now)
     except _Refused as stop:
         return stop.result
@@ -66,29 +67,25 @@ def _transition(
     return done
 
 
-def _owner(ctx: OwnershipService, user_id: str, name: str | None, team: str | None) -> dict:
+def _owner(ctx: OwnershipService, person: Person) -> Person:
+    """``person`` with the team they own alerts for (the rules' ``teams:``; their own
+    ``team`` when the rules do not map them)."""
     try:
-        team = ctx.rules.team_of(user_id, team)
+        team = ctx.rules.team_of(person.id, person.team)
     except RulesError as exc:  # a broken rules file must not block a claim
         log.error("team mapping unavailable: %s", exc)
-        team = team or "unassigned"
-    return {"id": user_id, "name": name, "team": team}
+        team = person.team or "unassigned"
+    return replace(person, team=team)
 
 
 def _remind_at(ctx: OwnershipService, now: datetime) -> datetime:
     return now + timedelta(hours=ctx.settings.remind_after_hours)
 
 
-def claim(
-    ctx: OwnershipService,
-    alert_id: str,
-    user_id: str,
-    user_name: str | None = None,
-    team: str | None = None,
-) -> ActionResult:
+def claim(ctx: OwnershipService, alert_id: str, by: Person) -> ActionResult:
     """The "I'll own it" button. Exactly one of any number of concurrent callers wins; the
     others are told, politely, who owns it."""
-    owner = _owner(ctx, user_id, user_name, team)
+    owner = _owner(ctx, by)
 
     def taken(alert: Alert | None) -> ActionResult:
         if alert is None:
@@ -98,7 +95,7 @@ def claim(
                 words.resolved_already(bool(alert.resolved_by), thanks=True),
                 alert.resolved_by,
             )
-        elif alert.owner_id == user_id:
+        elif alert.owner_id == by.id:
             text, who = words.OWNED_ALREADY_BY_YOU, None
         else:
             text, who = words.OWNED_ALREADY, alert.owner_id
@@ -108,25 +105,18 @@ def claim(
         ctx,
         alert_id,
         "claimed",
-        (user_id, user_name),
+        by,
         lambda session, now: db.claim(session, alert_id, owner, now, _remind_at(ctx, now)),
         taken,
-        ActionResult(True, alert_id, words.CLAIMED, user_id, "owned"),
-        owner_dm=(user_id, user_name, "claimed", None),
+        ActionResult(True, alert_id, words.CLAIMED, by.id, "owned"),
+        owner_dm=(by, "claimed", None),
     )
 
 
-def assign(
-    ctx: OwnershipService,
-    alert_id: str,
-    assignee_id: str,
-    by_user_id: str,
-    assignee_name: str | None = None,
-    by_user_name: str | None = None,
-    team: str | None = None,
-) -> ActionResult:
-    """The "Assign to…" picker: hand the alert to someone (from nobody, or from its owner)."""
-    owner = _owner(ctx, assignee_id, assignee_name, team)
+def assign(ctx: OwnershipService, alert_id: str, to: Person, by: Person) -> ActionResult:
+    """The "Assign to…" picker: ``by`` hands the alert to ``to`` (from nobody, or from its
+    owner)."""
+    owner = _owner(ctx, to)
     previous: dict[str, Any] = {}
 
     def change(session, now: datetime) -> Alert | None:
@@ -134,9 +124,9 @@ def assign(
         if before is None:
             raise _Refused(ActionResult(False, alert_id, words.GONE))
         previous["owner"] = before.owner_id
-        if before.owner_id == assignee_id and before.status == "owned":
+        if before.owner_id == to.id and before.status == "owned":
             reply = words.ASSIGNEE_OWNS_ALREADY
-            raise _Refused(ActionResult(False, alert_id, reply, assignee_id, "owned", assignee_id))
+            raise _Refused(ActionResult(False, alert_id, reply, to.id, "owned", to.id))
         return db.assign(session, alert_id, owner, now, _remind_at(ctx, now))
 
     def resolved(alert: Alert | None) -> ActionResult:
@@ -147,18 +137,16 @@ def assign(
         ctx,
         alert_id,
         "assigned",
-        (by_user_id, by_user_name),
+        by,
         change,
         resolved,
-        ActionResult(True, alert_id, words.ASSIGNED, assignee_id, "owned", assignee_id),
-        lambda: {"from": previous.get("owner"), "to": assignee_id},
-        owner_dm=(assignee_id, assignee_name, "assigned", by_user_id),
+        ActionResult(True, alert_id, words.ASSIGNED, to.id, "owned", to.id),
+        lambda: {"from": previous.get("owner"), "to": to.id},
+        owner_dm=(to, "assigned", by),
     )
 
 
-def release(
-    ctx: OwnershipService, alert_id: str, user_id: str, user_name: str | None = None
-) -> ActionResult:
+def release(ctx: OwnershipService, alert_id: str, by: Person) -> ActionResult:
     """The owner lets go: the alert is open again and its escalation timer restarts."""
     escalate_after = timedelta(minutes=ctx.settings.escalate_after_minutes)
 
@@ -171,41 +159,34 @@ def release(
         ctx,
         alert_id,
         "released",
-        (user_id, user_name),
-        lambda session, now: db.release(session, alert_id, user_id, now, now + escalate_after),
+        by,
+        lambda session, now: db.release(session, alert_id, by.id, now, now + escalate_after),
         not_owner,
         ActionResult(True, alert_id, words.RELEASED, None, "open"),
     )
 
 
-def snooze(
-    ctx: OwnershipService,
-    alert_id: str,
-    user_id: str,
-    choice: str,
-    user_name: str | None = None,
-    tz: tzinfo | None = None,
-) -> ActionResult:
-    """Pause the alert's timer (its escalation when open, its reminder when owned). ``tz``: the
-    presser's zone (Slack's users.info): "tomorrow" is their 09:00, and the reply says when in
-    their zone (in UTC, saying so, without one)."""
+def snooze(ctx: OwnershipService, alert_id: str, by: Person, choice: str) -> ActionResult:
+    """Pause the alert's timer (its escalation when open, its reminder when owned). ``by.tz``:
+    the presser's zone (Slack's users.info): "tomorrow" is their 09:00, and the reply says when
+    in their zone (in UTC, saying so, without one)."""
     now = ctx.clock.now()
-    until = parse_snooze(choice, now, tz)
+    until = parse_snooze(choice, now, by.tz)
     return _transition(
         ctx,
         alert_id,
         "snoozed",
-        (user_id, user_name),
-        lambda session, now: db.snooze(session, alert_id, user_id, until, now),
+        by,
+        lambda session, now: db.snooze(session, alert_id, by.id, until, now),
         lambda alert: ActionResult(False, alert_id, words.SNOOZE_REFUSED),
-        ActionResult(True, alert_id, words.snoozed(until, now, tz), status="snoozed", until=until),
+        ActionResult(
+            True, alert_id, words.snoozed(until, now, by.tz), status="snoozed", until=until
+        ),
         lambda: {"until": until.isoformat(), "choice": choice},
     )
 
 
-def resolve(
-    ctx: OwnershipService, alert_id: str, user_id: str, user_name: str | None = None
-) -> ActionResult:
+def resolve(ctx: OwnershipService, alert_id: str, by: Person) -> ActionResult:
     def already(alert: Alert | None) -> ActionResult:
         by = alert.resolved_by if alert else None
         text = words.resolved_already(bool(by))
@@ -215,8 +196,8 @@ def resolve(
         ctx,
         alert_id,
         "resolved",
-        (user_id, user_name),
-        lambda session, now: db.resolve(session, alert_id, user_id, now),
+        by,
+        lambda session, now: db.resolve(session, alert_id, by.id, now),
         already,
         ActionResult(True, alert_id, words.RESOLVED, status="resolved"),
     )

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from c360.domain import Alert, Asker, OutboxMessage
+from c360.domain import Alert, AlertEvent, Asker, OutboxMessage, Person
 from c360.ownership import atrisk
 from c360.ownership.types import (
     DIGEST_LINES,
@@ -31,9 +31,9 @@ from c360.ownership.types import (
     ChannelWithheld,
     DeliveryNotConfigured,
     DigestView,
+    Escalation,
     Notifier,
     OwnerBrief,
-    Ping,
 )
 from c360.safety.policy import Surface, decide_post
 from store import outbox as db_outbox
@@ -62,15 +62,11 @@ def enqueue_update(session, alert: Alert, now) -> list[str]:
 
 
 def enqueue_owner_dm(
-    ctx: OwnershipService,
-    alert_id: str,
-    user_id: str,
-    user_name: str | None,
-    how: str,
-    by: str | None = None,
+    ctx: OwnershipService, alert_id: str, owner: Person, how: str, by: Person | None = None
 ) -> list[str]:
-    """The full brief for the new owner, written once and kept in the outbox row so a
-    retry never needs the retrieval stack."""
+    """The full brief for the new ``owner`` (who ``how`` = claimed it, or was assigned it
+    ``by`` someone), written once and kept in the outbox row so a retry never needs the
+    retrieval stack."""
     view = ctx.view(alert_id)
     if view is None:
         return []
@@ -80,22 +76,20 @@ def enqueue_owner_dm(
         customer_name=view.customer_name,
         reasons=[r["reason"] for r in view.reasons],
         summary=view.summary,
-        answer=_brief_answer(ctx, view, user_id, user_name),
-        by=by,
+        answer=_brief_answer(ctx, view, owner),
+        by=by.id if by else None,
         moment_at=view.moment_at,
     )
     now = ctx.clock.now()
     with ctx.sessions() as session, session.begin():
         alert = db.get_alert(session, alert_id)
-        key = f"dm:{alert_id}:{user_id}:v{alert.version}"
+        key = f"dm:{alert_id}:{owner.id}:v{alert.version}"
         payload = {"owner_brief": brief.to_dict()}
-        queued = db_outbox.enqueue(session, key, alert_id, "dm", now, user_id, payload)
+        queued = db_outbox.enqueue(session, key, alert_id, "dm", now, owner.id, payload)
     return [key] if queued else []
 
 
-def _brief_answer(
-    ctx: OwnershipService, view: AlertView, user_id: str, user_name: str | None
-) -> str | None:
+def _brief_answer(ctx: OwnershipService, view: AlertView, owner: Person) -> str | None:
     try:
         briefs = ctx.briefs
     except Exception:  # the brief service cannot be built here (no model, say): summary only
@@ -104,7 +98,7 @@ def _brief_answer(
     if briefs is None:
         return None
     try:
-        asker = Asker(id=user_id, name=user_name or user_id, channel="slack")
+        asker = Asker(id=owner.id, name=owner.name or owner.id, channel="slack")
         return briefs.brief(view.customer_id, asker, log=False).answer or None
     except Exception:  # the DM still goes out with the alert's own evidence
         log.exception(
@@ -177,7 +171,7 @@ def _mark_failed(ctx: OwnershipService, messages, worker: str, exc: Exception, l
             )
             if withheld and final and m.alert_id:
                 detail = {"channel": exc.channel, "key": m.dedupe_key, "reason": str(exc)}
-                db.add_event(session, m.alert_id, "withheld", now, detail=detail)
+                db.add_event(session, AlertEvent(m.alert_id, "withheld", now, detail=detail))
 
 
 def check_channel(notifier: Notifier, channel: str) -> Surface:
@@ -266,7 +260,9 @@ def _send_digest(
             # ts None: the row has no message of its own, so updates never redraw the digest
             if db_outbox.mark_sent(session, m.dedupe_key, worker, posted_channel, None, now):
                 detail = {"channel": posted_channel, "ts": ts, "key": key}
-                db.add_event(session, m.alert_id, "posted_in_digest", now, detail=detail)
+                db.add_event(
+                    session, AlertEvent(m.alert_id, "posted_in_digest", now, detail=detail)
+                )
     log.info("posted a digest of %d waiting alerts to %s", len(live), posted_channel)
     return 1 + _deliver_leased(ctx, notifier, worker, rest, lease)
 
@@ -291,7 +287,7 @@ def _mark(
             if ts is None:
                 kind = "message_dropped"  # overtaken by the alert's state, see stale_reason
             detail = {"channel": channel, "ts": ts, "key": message.dedupe_key}
-            db.add_event(session, message.alert_id, kind, now, detail=detail)
+            db.add_event(session, AlertEvent(message.alert_id, kind, now, detail=detail))
         if message.action in ("post_alert", "escalate"):
             alert = db.get_alert(session, message.alert_id)
             if alert is not None and rendered is not None and alert.version != rendered:
@@ -353,8 +349,8 @@ def _send(
     if action == "post_alert":
         return (*notifier.post_alert(target, view, key), view.version)
     if action == "escalate":
-        ping, note = Ping.from_payload(payload), payload.get("note")
-        return (*notifier.post_alert(target, view, key, ping=ping, note=note), view.version)
+        escalation = Escalation.from_payload(payload)
+        return (*notifier.post_alert(target, view, key, escalation), view.version)
     if action == "remind":
         return (*notifier.post_reminder(target, view, key), None)
     if action == "dm" and payload.get("owner_brief"):

@@ -12,8 +12,9 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from c360.domain import AlertEvent
 from c360.ownership import atrisk, outbox
-from c360.ownership.types import Ping
+from c360.ownership.types import Escalation, Ping
 from c360.safety.escaping import is_user_id
 from prompts import ownership as words
 from store import ownership as db
@@ -47,16 +48,13 @@ def fire_timers(ctx: OwnershipService) -> int:
                 continue
             ping = escalation_ping(ctx, session, alert.customer_id, first=alert.escalations == 0)
             minutes = int((now - alert.created_at).total_seconds() // 60)
-            payload = {
-                "ping": ping.to_dict() if ping else None,
-                "note": words.escalation_note(minutes, after_snooze=woke),
-                "n": n,
-            }
+            note = words.escalation_note(minutes, after_snooze=woke)
+            payload = {**Escalation(ping, note).to_payload(), "n": n}
             key = f"escalate:{alert.alert_id}:v{alert.version + 1}"
             channel = settings.alerts_channel
             enqueue(session, key, alert.alert_id, "escalate", now, channel, payload)
             detail = {"n": n, "mention": ping.target if ping else None, "after_snooze": woke}
-            db.add_event(session, alert.alert_id, "escalated", now, detail=detail)
+            db.add_event(session, AlertEvent(alert.alert_id, "escalated", now, detail=detail))
             fired += 1
         for alert in db.due_reminders(session, now):
             n = alert.reminders + 1
@@ -69,7 +67,7 @@ def fire_timers(ctx: OwnershipService) -> int:
             key = f"remind:{alert.alert_id}:v{alert.version + 1}"
             enqueue(session, key, alert.alert_id, "remind", now, alert.owner_id, {"n": n})
             detail = {"n": n, "owner": alert.owner_id}
-            db.add_event(session, alert.alert_id, "reminder_due", now, detail=detail)
+            db.add_event(session, AlertEvent(alert.alert_id, "reminder_due", now, detail=detail))
             fired += 1
     return fired
 

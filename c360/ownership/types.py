@@ -115,6 +115,22 @@ class Ping:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """What an escalation re-post of an alert adds: who it pings (None: nobody to ping) and the
+    note saying why it is posted again. Stored in the outbox row's payload, read back to send."""
+
+    ping: Ping | None
+    note: str | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"ping": self.ping.to_dict() if self.ping else None, "note": self.note}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Escalation:
+        return cls(Ping.from_payload(payload), payload.get("note"))
+
+
+@dataclass(frozen=True)
 class OwnerBrief:
     """The new owner's DM, as data: written once into the outbox row so a retry never needs the
     retrieval stack; ``bot/alert_blocks.owner_brief_text`` words and escapes it (the moment's
@@ -159,13 +175,10 @@ class Notifier(Protocol):
     an interrupted send reached Slack."""
 
     def post_alert(
-        self,
-        channel: str,
-        view: AlertView,
-        dedupe_key: str,
-        ping: Ping | None = None,
-        note: str | None = None,
-    ) -> tuple[str, str]: ...
+        self, channel: str, view: AlertView, dedupe_key: str, escalation: Escalation | None = None
+    ) -> tuple[str, str]:
+        """The alert in ``channel``; an escalation re-post pings and says why (``escalation``)."""
+        ...
 
     def update_alert(self, channel: str, ts: str, view: AlertView) -> None: ...
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from c360.domain import Asker, Moment
-from c360.ports import MomentsPort
+from c360.ports import Batching, MomentsPort
 from c360.safety.escaping import is_web_url
 from prompts.brief import exchange_text
 from store.queries import exchange_meta_since, exchange_moments, get_customer, get_moment
@@ -52,7 +52,7 @@ class MomentError(ValueError):
 class ExchangeLog:
     """Write-behind queue for exchange moments: ``put`` returns at once, one thread writes.
 
-    The writer takes everything queued (up to ``max_batch``), after waiting ``linger`` seconds
+    The writer takes everything queued (up to ``batching.max_batch``), after waiting ``linger`` seconds
     for more to arrive, and hands it to ``write`` as one list. Batches stay small on purpose:
     a batch's embedding and commit run in the bot's process, and a big one would hold the CPU
     from the request threads for longer at once. Nothing is dropped: a full queue
@@ -63,22 +63,11 @@ class ExchangeLog:
     def __init__(
         self,
         write: Callable[[list[Moment]], None],
-        *,
-        max_batch: int = 32,
-        max_queue: int = 10_000,
-        linger: float = 0.05,
-        retry_seconds: float = 1.0,
-        report_every: float = 60.0,
+        batching: Batching | None = None,
         name: str = "c360-exchange-log",
     ) -> None:
-        if max_batch < 1 or max_queue < 1:
-            raise ValueError("an exchange log needs max_batch >= 1 and max_queue >= 1")
         self._write = write
-        self.max_batch = max_batch
-        self.max_queue = max_queue
-        self.linger = linger
-        self.retry_seconds = retry_seconds
-        self.report_every = report_every
+        self.batching = batching or Batching()
         self._name = name
         self._queue: deque[Moment] = deque()
         self._unwritten: set[str] = set()  # queued or in the batch being written
@@ -103,7 +92,7 @@ class ExchangeLog:
         if threading.current_thread() is self._thread:
             return False
         with self._cond:
-            while len(self._queue) >= self.max_queue and not self._closed:
+            while len(self._queue) >= self.batching.max_queue and not self._closed:
                 self._cond.wait()  # back-pressure: the writer is behind, never drop
             if self._closed:
                 return False
@@ -167,14 +156,19 @@ class ExchangeLog:
                 self._cond.wait_for(lambda: self._queue or self._closed)
                 if not self._queue:
                     return  # closed and drained
-                if self.linger and len(self._queue) < self.max_batch and not self._closed:
-                    deadline = time.monotonic() + self.linger
+                if (
+                    self.batching.linger
+                    and len(self._queue) < self.batching.max_batch
+                    and not self._closed
+                ):
+                    deadline = time.monotonic() + self.batching.linger
                     self._cond.wait_for(
-                        lambda: len(self._queue) >= self.max_batch or self._closed,
+                        lambda: len(self._queue) >= self.batching.max_batch or self._closed,
                         max(deadline - time.monotonic(), 0),
                     )
                 batch = [
-                    self._queue.popleft() for _ in range(min(self.max_batch, len(self._queue)))
+                    self._queue.popleft()
+                    for _ in range(min(self.batching.max_batch, len(self._queue)))
                 ]
                 self._cond.notify_all()  # room for a waiting put
             written = self._write_with_retries(batch)
@@ -189,7 +183,7 @@ class ExchangeLog:
             self._report()
 
     def _write_with_retries(self, batch: list[Moment]) -> bool:
-        delay, last_tries = self.retry_seconds, 3
+        delay, last_tries = self.batching.retry_seconds, 3
         while True:
             started = time.perf_counter()
             try:
@@ -220,11 +214,13 @@ class ExchangeLog:
 
     def _report(self, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self._reported_at < self.report_every:
+        if not force and now - self._reported_at < self.batching.report_every:
             return
         self._reported_at = now
         stats = self.stats()
-        behind = stats["queued"] >= self.max_batch  # more than one batch waiting: say it louder
+        behind = (
+            stats["queued"] >= self.batching.max_batch
+        )  # more than one batch waiting: say it louder
         log.log(
             logging.WARNING if behind else logging.INFO,
             "exchange log: %d written in %d batches, %d failed, %d queued (max %d), "
@@ -255,11 +251,11 @@ class MomentService(MomentsPort):
     def ingest(self):
         return self._ingest()
 
-    def write_behind(self, **options: Any) -> ExchangeLog:
+    def write_behind(self, batching: Batching | None = None) -> ExchangeLog:
         """From now on, write exchanges in batches from a background thread (see the module
-        docstring); ``options`` go to ``ExchangeLog``. Idempotent; ``close`` ends it."""
+        docstring), as ``batching`` says. Idempotent; ``close`` ends it."""
         if self.exchange_log is None:
-            self.exchange_log = ExchangeLog(self._store_exchanges, **options)
+            self.exchange_log = ExchangeLog(self._store_exchanges, batching)
         return self.exchange_log
 
     def close(self, timeout: float | None = 30.0) -> bool:

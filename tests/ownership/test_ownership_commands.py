@@ -16,6 +16,7 @@ from ownership_support import (
 )
 
 from c360.cli import main
+from c360.domain import Person
 from store.db import alembic_config, make_engine
 
 
@@ -28,7 +29,7 @@ def store_env(tmp_path, embeddings, clock, monkeypatch):
     a1 = raise_alert(container, clock.now(), mid="m1")
     raise_alert(container, clock.now(), mid="m2", customer="C3")
     clock.advance(minutes=12)
-    container.ownership.claim(a1, "U0SUP1")
+    container.ownership.claim(a1, Person("U0SUP1"))
     for key in (
         "SLACK_BOT_TOKEN",
         "C360_SLACK_BOT_TOKEN",

@@ -20,6 +20,7 @@ from ownership_support import (
 )
 
 from bot.alert_blocks import render_text
+from c360.domain import Person
 from c360.ownership.timers import wait_until_delivered
 
 ANGRY = "This is terrible, your service is awful and I am furious."
@@ -76,7 +77,7 @@ def test_an_alert_dates_its_moment_in_words_with_its_age_not_when_it_was_raised(
     # A later redraw (a claim) ages the moment by the clock, not by when it was first posted.
     clock.advance(days=2)
     alert_id = container.ownership.alerts()[0].alert_id
-    container.ownership.claim(alert_id, "U0OWNER1")
+    container.ownership.claim(alert_id, Person("U0OWNER1"))
     update = slack.calls_to("chat.update")[-1].args
     assert "moment from 20 Nov, 5 days ago" in update["text"]
 
@@ -132,7 +133,7 @@ def test_a_first_run_on_a_backlog_of_11_posts_one_digest_oldest_first(
 
     # the alerts stay claimable (as from App Home); the claim touches no channel message
     updates = len(slack.calls_to("chat.update"))
-    result = container.ownership.claim(views[0].alert_id, "U0OWNER1")
+    result = container.ownership.claim(views[0].alert_id, Person("U0OWNER1"))
     assert result.ok
     wait_until_delivered(container.ownership)
     assert len(slack.calls_to("chat.update")) == updates

@@ -18,6 +18,7 @@ from ownership_support import (
 )
 
 from bot.alert_blocks import action_reply
+from c360.domain import Person
 
 pytestmark = pytest.mark.postgres
 
@@ -74,7 +75,7 @@ def test_twenty_simultaneous_claims_make_exactly_one_owner(owned, slack, clock):
 
     def click(i: int) -> None:
         barrier.wait()
-        results[i] = owned.ownership.claim(alert_id, f"U{i:03d}", f"User {i}")
+        results[i] = owned.ownership.claim(alert_id, Person(f"U{i:03d}", f"User {i}"))
 
     threads = [threading.Thread(target=click, args=(i,)) for i in range(20)]
     for t in threads:
@@ -114,24 +115,24 @@ def test_assign_release_snooze_and_resolve_are_each_recorded_with_who_and_when(o
     svc = owned.ownership
 
     clock.advance(minutes=5)
-    assert svc.assign(alert_id, "U0BOB", by_user_id="U0ANN", assignee_name="Bob").ok
+    assert svc.assign(alert_id, Person("U0BOB", "Bob"), by=Person("U0ANN")).ok
     assert svc.view(alert_id).owner_id == "U0BOB"
     clock.advance(minutes=5)
-    assert not svc.release(alert_id, "U0ANN").ok, "only the owner can release"
-    assert svc.release(alert_id, "U0BOB").ok
+    assert not svc.release(alert_id, Person("U0ANN")).ok, "only the owner can release"
+    assert svc.release(alert_id, Person("U0BOB")).ok
     view = svc.view(alert_id)
     assert (view.status, view.owner_id) == ("open", None)
     clock.advance(minutes=1)
-    result = svc.snooze(alert_id, "U0ANN", "4h")
+    result = svc.snooze(alert_id, Person("U0ANN"), "4h")
     assert result.ok and svc.view(alert_id).snoozed_until == clock.now() + timedelta(hours=4)
     clock.advance(minutes=1)
-    assert svc.claim(alert_id, "U0CAT").ok
+    assert svc.claim(alert_id, Person("U0CAT")).ok
     assert svc.view(alert_id).snoozed_until is None, "owning it ends the snooze"
     clock.advance(minutes=1)
-    assert svc.resolve(alert_id, "U0CAT").ok
-    assert not svc.resolve(alert_id, "U0ANN").ok
+    assert svc.resolve(alert_id, Person("U0CAT")).ok
+    assert not svc.resolve(alert_id, Person("U0ANN")).ok
     assert (
-        action_reply(svc.claim(alert_id, "U0DAN"))
+        action_reply(svc.claim(alert_id, Person("U0DAN")))
         == "Thanks! This one is already resolved by <@U0CAT>."
     )
 
@@ -175,7 +176,7 @@ def test_unclaimed_alerts_escalate_on_time_and_owned_ones_remind_the_owner(owned
     assert len(_posts(slack)) == 3
 
     # a claim updates all three copies, and starts the owner's reminder timer
-    assert svc.claim(alert_id, "U0OWN").ok
+    assert svc.claim(alert_id, Person("U0OWN")).ok
     assert {c.args["ts"] for c in slack.calls_to("chat.update")} == {
         m["ts"] for m in slack.messages[ALERTS_CHANNEL]
     }
@@ -188,7 +189,7 @@ def test_unclaimed_alerts_escalate_on_time_and_owned_ones_remind_the_owner(owned
         reminder.args["text"] == "Reminder: the moment for Acme Corp you own is not resolved yet."
     )
     assert [e["kind"] for e in svc.events(alert_id)][-2:] == ["reminder_due", "reminded"]
-    svc.resolve(alert_id, "U0OWN")
+    svc.resolve(alert_id, Person("U0OWN"))
     clock.advance(hours=48)
     assert svc.run_once()["fired"] == 0, "a resolved alert never reminds"
 
@@ -203,7 +204,7 @@ def test_escalation_mentions_the_configured_group_and_a_snooze_delays_it(
     svc = container.ownership
     svc.run_once()
     clock.advance(minutes=10)
-    svc.snooze(alert_id, "U0ANN", "1h")
+    svc.snooze(alert_id, Person("U0ANN"), "1h")
     clock.advance(minutes=40)  # 50 min after raising: would have escalated without the snooze
     assert svc.run_once()["fired"] == 0
     clock.advance(minutes=20)
@@ -250,11 +251,11 @@ def test_the_report_measures_time_to_owner_resolution_and_sla_by_team_and_rule(
     a2 = raise_alert(container, clock.now(), mid="m2")
     a3 = raise_alert(container, clock.now(), mid="m3", customer="C3")
     clock.advance(minutes=20)
-    svc.claim(a1, "U0SUP1")  # 20 min: within SLA (60)
+    svc.claim(a1, Person("U0SUP1"))  # 20 min: within SLA (60)
     clock.advance(minutes=70)
-    svc.claim(a2, "U0SUC1")  # 90 min: late
+    svc.claim(a2, Person("U0SUC1"))  # 90 min: late
     clock.advance(hours=2)
-    svc.resolve(a1, "U0SUP1")  # resolved 3h30 after raising
+    svc.resolve(a1, Person("U0SUP1"))  # resolved 3h30 after raising
     report = svc.report(since_days=1)
 
     overall = report["overall"]
@@ -290,7 +291,7 @@ def test_a_queued_escalation_overtaken_by_a_claim_is_dropped_not_posted(owned, s
     svc.run_once()
     clock.advance(minutes=31)
     assert svc.fire_timers() == 1  # queued, not sent yet
-    assert svc.claim(alert_id, "U0FAST").ok
+    assert svc.claim(alert_id, Person("U0FAST")).ok
     svc.deliver()
     assert len(_posts(slack)) == 1, "no 'still no owner' re-post for an owned alert"
     assert "message_dropped" in [e["kind"] for e in svc.events(alert_id)]

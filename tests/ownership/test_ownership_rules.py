@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from ownership_support import complaint, make_container, moment, ownership_settings, seed_customers
 
+from c360.domain import Person
 from c360.ownership.rules import RulesError, load_rules
 from c360.ownership.types import alert_id_for
 
@@ -177,7 +178,7 @@ def test_repeat_contact_raises_once_per_customer_until_resolved(pg_owned, clock)
     alerts = [a for a in pg_owned.ownership.alerts() if a.reasons[0]["rule"] == "repeat_contact"]
     assert [a.record_id for a in alerts] == ["moment:m-q2"]
 
-    pg_owned.ownership.resolve(alerts[0].alert_id, "U1")
+    pg_owned.ownership.resolve(alerts[0].alert_id, Person("U1"))
     pg_owned.ingest.add_records(
         [moment("m-q9", "C3", "Any news on the invoice copy?", now)], source="t"
     )

@@ -22,6 +22,7 @@ from ownership_support import (
     seed_customers,
 )
 
+from c360.domain import Person
 from c360.ownership.rules import default_rules_path
 from c360.ownership.timers import wait_until_delivered
 from c360.ownership.types import alert_id_for
@@ -125,7 +126,7 @@ def test_a_channel_shared_after_the_rules_were_written_stops_getting_alerts_and_
 
     # Claiming the first alert: its copy in the now shared channel is not redrawn (that would
     # post its customer content afresh), and the new owner still gets the brief in their DM.
-    container.ownership.claim(first, OWNER)
+    container.ownership.claim(first, Person(OWNER))
     assert wait_until_delivered(container.ownership)
     assert _to(slack, ALERTS_CHANNEL, "chat.update") == []
     dms = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] != ALERTS_CHANNEL]

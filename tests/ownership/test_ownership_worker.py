@@ -23,6 +23,7 @@ from ownership_support import (
 )
 
 from bot.notifier import SlackNotifier
+from c360.domain import Person
 from c360.ownership.timers import wait_until_delivered
 
 ANGRY = "This is terrible, your service is awful and I am furious."
@@ -96,7 +97,7 @@ def test_a_worker_dying_between_send_and_mark_loses_and_duplicates_nothing(
     assert len(slack.calls_to("conversations.history")) == 3
     # the recovered row knows its Slack message, so a claim updates it
     third_key = slack.posted_keys()[2]
-    second.ownership.claim(third_key.split(":", 1)[1], "U0OWN")
+    second.ownership.claim(third_key.split(":", 1)[1], Person("U0OWN"))
     assert slack.calls_to("chat.update")[-1].args["ts"] == slack.messages[ALERTS_CHANNEL][2]["ts"]
 
 

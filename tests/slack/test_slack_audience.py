@@ -22,7 +22,7 @@ from slack_testkit import ALICE, BOB, GENERAL, GUEST, SHARED, all_text
 
 from bot import alert_blocks as ab
 from bot import blocks, views
-from c360.domain import Customer, Moment
+from c360.domain import Customer, Moment, Person
 from c360.safety.policy import (
     EXTERNAL_CHANNEL,
     EXTERNAL_USER,
@@ -306,7 +306,7 @@ def test_alert_buttons_change_nothing_for_anyone_the_policy_refuses(
     user, channel = requester(case, fake_slack)
     channel = SHARED if case == "shared channel" else ALERTS
     if button == "Release":  # only an owner can release: this user owns it already
-        seeded.ownership.claim(world, user, "someone")
+        seeded.ownership.claim(world, Person(user, "someone"))
     before = alert_state(seeded, world)
     dms_before = len(fake_slack.calls_to("chat.postMessage"))
     press(slack, world, ALERT_BUTTONS[button], user, channel)

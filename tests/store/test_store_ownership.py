@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from c360.domain import Alert, AlertEvent
+from c360.domain import Alert, AlertEvent, Person
 from store import ownership as db
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -33,8 +33,8 @@ def _insert(session, alert_id: str = "al_1", **values) -> None:
     assert db.insert_alert(session, row)
 
 
-def _owner(user: str) -> dict:
-    return {"id": user, "name": user.lower(), "team": "Support"}
+def _owner(user: str) -> Person:
+    return Person(user, user.lower(), team="Support")
 
 
 def test_an_alert_comes_back_as_a_domain_value_in_utc(sessions):
@@ -43,7 +43,8 @@ def test_an_alert_comes_back_as_a_domain_value_in_utc(sessions):
         assert not db.insert_alert(session, {"alert_id": "al_1", "record_id": "moment:al_1"}), (
             "one alert per record: a second insert is refused, the transaction stays usable"
         )
-        db.add_event(session, "al_1", "created", T0, detail={"rules": ["negative_inbound"]})
+        created = AlertEvent("al_1", "created", T0, detail={"rules": ["negative_inbound"]})
+        db.add_event(session, created)
     with sessions() as session:
         alert = db.get_alert(session, "al_1")
         (event,) = db.events(session, "al_1")
@@ -53,7 +54,7 @@ def test_an_alert_comes_back_as_a_domain_value_in_utc(sessions):
         0,
         "negative_inbound",
     )
-    assert event == AlertEvent("al_1", "created", T0, detail={"rules": ["negative_inbound"]})
+    assert event == created
 
 
 def test_of_two_concurrent_claimers_exactly_one_wins(sessions):

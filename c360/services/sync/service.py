@@ -20,7 +20,7 @@ from c360.services.sync.live import LiveCapture
 from c360.services.sync.pages import RunMemory, page_effects, page_items
 from c360.services.sync.results import SourceResult, SyncReport, parse_interval
 from c360.services.sync.schedule import SourceSchedule
-from connectors.base import SourceError
+from connectors.base import ApiSource, SourceError
 
 
 class SyncService(SourceSchedule, LiveCapture):
@@ -154,21 +154,21 @@ class SyncService(SourceSchedule, LiveCapture):
             entry.get("retries", 5)
         )  # 429/5xx retries of one call before the source fails
         secret = lambda s: s.get_secret_value() if s is not None else ""  # noqa: E731
+        source = ApiSource(name, entry.get("base_url"), pace, retries)
         if kind == "zendesk":
             from connectors.zendesk import ZendeskConnector
 
             return ZendeskConnector(
-                name, str(entry.get("subdomain") or ""), self.settings.zendesk_email or "",
-                secret(self.settings.zendesk_api_token), base_url=entry.get("base_url"), pace=pace,
-                per_page=int(entry.get("per_page") or 1000), retries=retries,
+                source, str(entry.get("subdomain") or ""), self.settings.zendesk_email or "",
+                secret(self.settings.zendesk_api_token), per_page=int(entry.get("per_page") or 1000),
             )  # fmt: skip
         if kind == "hubspot":
             from connectors.hubspot import HubSpotConnector
 
             return HubSpotConnector(
-                name, secret(self.settings.hubspot_token), base_url=entry.get("base_url"),
+                source, secret(self.settings.hubspot_token),
                 arr_property=str(entry.get("arr_property") or "arr"),
-                external_id_property=entry.get("external_id_property"), pace=pace, retries=retries,
+                external_id_property=entry.get("external_id_property"),
             )  # fmt: skip
         from connectors.slack import SlackChannels
 
