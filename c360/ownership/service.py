@@ -18,13 +18,12 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from c360.domain import Alert, record_time
+from c360.domain import Alert
 from c360.ownership import alerting, lifecycle, outbox, timers
 from c360.ownership import report as outcomes
 from c360.ownership.rules import RulesConfig, load_rules
 from c360.ownership.types import AlertView, Notifier
 from c360.ports import OwnershipPort
-from c360.safety.masking import mask_text
 from store import ownership as db
 from store import queries
 
@@ -88,19 +87,12 @@ class OwnershipService(OwnershipPort):
     def views(self, session, alerts: Sequence[Alert]) -> list[AlertView]:
         customers = queries.get_customers(session, {a.customer_id for a in alerts})
         records = queries.records_by_ids(session, {a.record_id for a in alerts})
-        fields = self.settings.sensitive_fields
-
-        def excerpt(record) -> str | None:
-            # masked by the one masking rule, as the alert's summary (it may show in a channel)
-            text = getattr(record, "text", None)
-            return mask_text(" ".join(text.split()), fields) if isinstance(text, str) else None
-
         return [
             AlertView.of(
                 a,
                 customers[a.customer_id].name if a.customer_id in customers else None,
-                record_time(records[a.record_id]) if a.record_id in records else None,
-                excerpt(records.get(a.record_id)),
+                records.get(a.record_id),
+                self.settings.sensitive_fields,
             )
             for a in alerts
         ]

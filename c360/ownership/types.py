@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol
 
-from c360.domain import Alert
+from c360.domain import Alert, Record, record_time
+from c360.safety.masking import mask_text
 from c360.safety.policy import Surface
 from prompts import ownership as words
 
@@ -23,52 +24,30 @@ if TYPE_CHECKING:
 MAX_SEND_ATTEMPTS = 8  # then the outbox row is marked failed (kept, with its last error)
 
 
-@dataclass
-class AlertView:
-    """Everything a renderer needs to draw an alert in any state (bot/alert_blocks.py)."""
+@dataclass(frozen=True)
+class AlertView(Alert):
+    """An alert as every renderer draws it, in any state (bot/alert_blocks.py): the stored alert,
+    its customer's name, when its moment happened (not the alert) and the moment's text."""
 
-    alert_id: str
-    record_id: str
-    customer_id: str
-    customer_name: str
-    summary: str
-    reasons: list[dict[str, str]]
-    citations: list[str]
-    status: str
-    created_at: datetime
-    owner_id: str | None = None
-    owner_name: str | None = None
-    owned_at: datetime | None = None
-    resolved_by: str | None = None
-    resolved_at: datetime | None = None
-    snoozed_until: datetime | None = None
-    snoozed_by: str | None = None
-    escalations: int = 0
-    version: int = 0
-    moment_at: datetime | None = None  # when the moment itself happened (not the alert)
-    excerpt: str | None = None  # the moment's text, masked as the alert's summary is
+    customer_name: str = ""
+    moment_at: datetime | None = None
+    excerpt: str | None = None  # masked as the alert's summary is: it may show in a channel
 
     @classmethod
     def of(
-        cls,
-        alert: Alert,
-        customer_name: str | None,
-        moment_at: datetime | None = None,
-        excerpt: str | None = None,
+        cls, alert: Alert, customer_name: str | None, record: Record | None, sensitive: list[str]
     ) -> AlertView:
-        own = ("customer_name", "moment_at", "excerpt")
-        fields = {k: getattr(alert, k) for k in cls.__dataclass_fields__ if k not in own}
-        fields["reasons"], fields["citations"] = list(alert.reasons), list(alert.citations)
+        """The view of ``alert``: named by its customer (its id when the customer is gone), its
+        record's time and text, that text masked by the one masking rule (``sensitive`` fields)."""
+        values = {f.name: getattr(alert, f.name) for f in fields(Alert)}
+        values.update(reasons=list(alert.reasons), citations=list(alert.citations))
+        text = getattr(record, "text", None)
         return cls(
+            **values,
             customer_name=customer_name or alert.customer_id,
-            moment_at=moment_at,
-            excerpt=excerpt,
-            **fields,
+            moment_at=record_time(record) if record is not None else None,
+            excerpt=mask_text(" ".join(text.split()), sensitive) if isinstance(text, str) else None,
         )
-
-    @property
-    def rule(self) -> str:
-        return self.reasons[0]["rule"] if self.reasons else "?"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -20,6 +20,7 @@ def _view(**kw) -> AlertView:
         "alert_id": "al_0123456789abcdef",
         "record_id": "moment:m-17",
         "customer_id": "C2",
+        "rule": "negative_inbound",
         "customer_name": "Globex",
         "summary": "Globex (Mid-market, Gold) · inbound email: “This is terrible” [moment:m-17]",
         "reasons": [
@@ -28,6 +29,7 @@ def _view(**kw) -> AlertView:
         "citations": ["moment:m-17"],
         "status": "open",
         "created_at": T,
+        "updated_at": T,
     }
     values.update(kw)
     return AlertView(**values)
@@ -254,7 +256,11 @@ def test_a_backlog_digest_names_rules_by_their_labels():
         by_rule=[("negative_inbound", 1), ("late_payer", 1)],
         oldest=[
             _view(moment_at=T - timedelta(days=3)),
-            _view(customer_name="<!channel> Evil", reasons=[{"rule": "late_payer", "reason": "x"}]),
+            _view(
+                customer_name="<!channel> Evil",
+                rule="late_payer",
+                reasons=[{"rule": "late_payer", "reason": "x"}],
+            ),
         ],
     )
     shown = ab.render_text(ab.digest_blocks(digest, now=T))
