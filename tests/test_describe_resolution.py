@@ -296,6 +296,9 @@ LOOKALIKES = {
     "americash": "AmeriCash Loans LLC",
     "payday-america": "Payday America",
     "ocean-state": "Ocean State Credit",
+    # A name holding a product word ("Loan") beside a name sharing only its first word.
+    "quality-loan": "Quality Loan Service Corporation",
+    "quality-asset": "Quality Asset Recovery LLC",
 }
 _PAYDAY = "Payday loan, title loan, or personal loan"
 _FEES = "Charged fees or interest you didn't expect"
@@ -308,6 +311,7 @@ LOOKALIKE_ROWS = [
     ("9104", "payday-america", (2026, 5, 12), "OH", "Payday loan", _FEES),
     ("9105", "island", (2022, 4, 12), "PR", "Installment loan", _FEES),
     ("9106", "ocean-state", (2026, 5, 12), "OH", "Installment loan", _NOT_OWED),
+    ("9107", "quality-asset", (2021, 1, 5), "CA", "Loan", _FEES),  # "Loan" alone is a value
 ]
 
 
@@ -387,6 +391,22 @@ def test_a_product_word_is_not_the_company_sharing_it(lookalikes, question):
     assert lookalikes.briefs.resolve("Payday America complaints", None).customer_id == (
         "payday-america"
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quality Loan Service Corporation",
+        "Did the lender Quality Loan Service Corporation get a complaint on March 8 2022?",
+        "any payday loan complaints at Quality Loan Service Corporation?",
+    ],
+)
+def test_a_whole_name_holding_a_product_word_is_that_company(lookalikes, question):
+    # Read without its product word ("Loan"), the name is "Quality ... Service Corporation",
+    # as like Quality Asset Recovery as itself; named whole, it is one company.
+    result = lookalikes.briefs.resolve(question, None)
+    assert (result.customer_id, result.method) == ("quality-loan", "name"), result
+    assert lookalikes.briefs.resolve("Quality complaints", None).customer_id is None
 
 
 def test_a_description_fitting_only_some_facts_asks(lookalikes):

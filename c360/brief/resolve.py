@@ -127,10 +127,13 @@ class QuestionResolver:
         # as a role word does not: "Payday America" is named by its whole name only.
         weak = self.vocabulary.field_words
         result = self.resolver.resolve(masked, use_description=False, weak=weak)
-        if result.status == "not_found" and masked != text:
+        named_whole = result.status == "resolved" and result.method in FULL_NAME_METHODS
+        if masked != text and not named_whole:
             whole = self.resolver.resolve(text, use_description=False)
-            # A name made of field words ("Student Loan Direct"), named whole: never one word
-            # of it shared with the product or issue the question names ("payday loan").
+            # A name made of field words ("Student Loan Direct"), or holding one ("Quality
+            # Loan Service Corporation", where masking "Loan" leaves two "Quality ..." names
+            # alike), named whole: never one word of it shared with the product or issue the
+            # question names ("payday loan").
             if whole.status == "resolved" and whole.method in FULL_NAME_METHODS:
                 result = whole
         if result.status == "ambiguous" and not context_customer_id:

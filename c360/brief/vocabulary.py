@@ -120,14 +120,26 @@ class Vocabulary:
         """The question, plus the field value its issue phrase means when it names none exactly
         ("unexpected fees" -> "Charged fees or interest you didn't expect"), so the records it
         asks for are matched by their fields. The customer's own name is not an issue."""
-        if any(k[0] in Ds.ISSUE_FIELDS for k in self.fields.named(question)):
+        # An issue named exactly is matched as it is; a product named exactly ("the loan")
+        # says nothing of what went wrong, so the issue phrase is still read ("a hard time
+        # paying the loan back" -> "Struggling to pay your loan").
+        issue_fields = [f for f in Ds.ISSUE_FIELDS if f not in Ds.PRODUCT_FIELDS]
+        if any(k[0] in issue_fields for k in self.fields.named(question)):
             return question
         topic = without_name(question, customer) if customer is not None else question
         parsed = Qn.parse(topic, now=now)
         phrase = Ds.issue_phrase(parsed.without_spans(topic, Ds.MARK))
         if not phrase or self.embeddings is None:
             return question
-        vocabulary = [(k[0], raw) for k, raw in self.fields.raw.items()]
+        # Only the values this customer's complaints carry: another customer's value, however
+        # close ("Problem lowering your monthly payments" for "payment problems"), selects none
+        # of these records, where the customer's own ("Problem when making payments") does.
+        fields = self.fields
+        vocabulary = [
+            (k[0], raw)
+            for k, raw in fields.raw.items()
+            if customer is None or customer.customer_id in fields.customers.get(k, ())
+        ]
         close = Ds.closest_values(phrase, vocabulary, self.meanings.similarity(phrase), limit=1)
         if not close or close[0][2] < Ds.FIT_CLEAR:
             return question
