@@ -8,6 +8,9 @@ batch size), then times a first `c360 sync` of both sources into a fresh store (
 identity -> store -> embed -> Chroma) and prints records/s and its ratio to the raw rate (goal
 >= 0.8). Then times an incremental sync with nothing changed (goal < 2 s at 100,000 records),
 and a `--full` re-read of everything unchanged (hash comparison only, nothing embedded).
+Beside the rates: the process's CPU in the sync and in the raw pass (the fakes' answers counted
+apart), and the seconds spent in the model's forward passes in each, so the gap splits into
+work beside the model and the model itself running slower.
 The embedder is the real one (all-MiniLM-L6-v2 through ONNX Runtime, as `c360 sync` runs it);
 only `--unchanged` fills its store with a stand-in, because its timed pass embeds nothing.
 
@@ -116,13 +119,16 @@ def main(argv: list[str] | None = None) -> int:
         container = Container(settings, clock=SystemClock())
         embeddings = container.embeddings  # the real model: all-MiniLM-L6-v2, not a stand-in
         embeddings.encode(["warm up"] * 8)
+        forward = _time_forward_passes(embeddings)
         print(f"model: {Path(settings.resolved_model_path()).parent.name} ({embeddings.backend}, batch "
               f"{settings.embed_batch_size}); load average {_load()}")  # fmt: skip
 
         # The first sync, timed, into a fresh store.
-        t0 = time.perf_counter()
+        t0, c0, f0 = time.perf_counter(), _cpu(), zendesk.cpu_seconds + hubspot.cpu_seconds
+        forward[0] = 0.0
         report = container.sync.sync(sources)
-        first = time.perf_counter() - t0
+        first, first_cpu, first_model = time.perf_counter() - t0, _cpu() - c0, forward[0]
+        fakes_cpu = zendesk.cpu_seconds + hubspot.cpu_seconds - f0
         assert report.completed, report.to_dict()
         with container.sessions() as s:
             stored = (
@@ -133,9 +139,10 @@ def main(argv: list[str] | None = None) -> int:
             # Exactly the texts the sync embedded (its chunks), embedded again raw.
             unique = list(dict.fromkeys(row.text for row in s.query(ChunkRow.text)))
         embedded = sum(r.summary.embedded for r in report.sources)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
+        forward[0] = 0.0
         embeddings.encode(unique)
-        raw = time.perf_counter() - t0
+        raw, raw_cpu, raw_model = time.perf_counter() - t0, _cpu() - c0, forward[0]
         raw_rate = len(unique) / raw
         timed = container
         t0 = time.perf_counter()
@@ -155,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"raw embedding of the same texts: {raw_rate:8.1f} texts/s ({raw:.1f}s)")
         print(f"first c360 sync (2 sources):     {stored / first:8.1f} records/s ({first:.1f}s)")
         print(f"ratio sync / raw embedding:      {stored / first / raw_rate:8.2f}  (goal >= 0.80)")
+        print(f"CPU of this process (fakes included): sync {first_cpu:.1f}s, raw embedding "
+              f"{raw_cpu:.1f}s (sync / raw {first_cpu / raw_cpu:.2f}); of the sync's, the fakes' "
+              f"answers {fakes_cpu:.1f}s")  # fmt: skip
+        print(f"in the model's forward passes: sync {first_model:.1f}s of {first:.1f}s, raw "
+              f"{raw_model:.1f}s of {raw:.1f}s")  # fmt: skip
         print(f"incremental sync, nothing new:   {incremental:8.2f} s over {stored} unchanged records "
               f"({changed} written; goal < 2 s at 100,000)")  # fmt: skip
         print(f"--full re-read, nothing changed: {full_seconds:8.2f} s ({full_unchanged} unchanged, "
@@ -162,6 +174,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"API calls: zendesk {len(zendesk.requests)}, hubspot {len(hubspot.requests)}")
         print(f"load average at the end: {_load()}")
     return 0
+
+
+def _time_forward_passes(embeddings) -> list[float]:
+    """A one-item list the model's forward passes add their seconds to (wall, in the calling
+    thread): what of a pass is the model and what is the rest."""
+    session, total = getattr(embeddings._loaded(), "session", None), [0.0]
+    if session is None:  # the torch backend: not timed (0 s)
+        return total
+    run = session.run
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            total[0] += time.perf_counter() - started
+
+    session.run = timed
+    return total
+
+
+def _cpu() -> float:
+    """CPU seconds of this process so far, all threads (the model's, the fakes', the writer's)."""
+    times = os.times()
+    return times.user + times.system
 
 
 def _load() -> str:

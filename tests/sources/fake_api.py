@@ -53,6 +53,7 @@ class FakeApi:
         self._cues: list[tuple[str, int, int]] = []  # (path regex, status, retry_after)
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
+        self.cpu_seconds = 0.0  # CPU its request threads took (bench_sync counts the harness)
 
     # --- lifecycle ----------------------------------------------------------------------
     def start(self):
@@ -143,6 +144,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _handle(self, verb: str) -> None:
+        started = time.thread_time()
+        try:
+            self._answer(verb)
+        finally:
+            with self.owner.lock:
+                self.owner.cpu_seconds += time.thread_time() - started
+
+    def _answer(self, verb: str) -> None:
         url = urlparse(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         length = int(self.headers.get("Content-Length") or 0)
