@@ -299,6 +299,7 @@ LOOKALIKES = {
     # A name holding a product word ("Loan") beside a name sharing only its first word.
     "quality-loan": "Quality Loan Service Corporation",
     "quality-asset": "Quality Asset Recovery LLC",
+    "loan-south": "Loan South Finance & Tax Service of Troy, LLC",
 }
 _PAYDAY = "Payday loan, title loan, or personal loan"
 _FEES = "Charged fees or interest you didn't expect"
@@ -312,6 +313,8 @@ LOOKALIKE_ROWS = [
     ("9105", "island", (2022, 4, 12), "PR", "Installment loan", _FEES),
     ("9106", "ocean-state", (2026, 5, 12), "OH", "Installment loan", _NOT_OWED),
     ("9107", "quality-asset", (2021, 1, 5), "CA", "Loan", _FEES),  # "Loan" alone is a value
+    ("9108", "loan-south", (2023, 2, 14), "AL", "Installment loan", _FEES),
+    ("9109", "ocean-state", (2023, 2, 14), "RI", "Payday loan", _NOT_OWED),
 ]
 
 
@@ -407,6 +410,24 @@ def test_a_whole_name_holding_a_product_word_is_that_company(lookalikes, questio
     result = lookalikes.briefs.resolve(question, None)
     assert (result.customer_id, result.method) == ("quality-loan", "name"), result
     assert lookalikes.briefs.resolve("Quality complaints", None).customer_id is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Did Loan South get a complaint on the 14th of February 2023?",
+        "What was the complaint Loan South received on 2/14/2023?",
+    ],
+)
+def test_a_short_name_starting_with_a_product_word_is_that_company(lookalikes, question):
+    # "Loan" is a product value, so the question read without field values says "South";
+    # typed together, the name's first two words name the company.
+    result = lookalikes.briefs.resolve(question, None)
+    assert result.customer_id == "loan-south", result
+    # One of them alone names nobody: "loan" is a product, "South" a direction.
+    assert lookalikes.briefs.resolve("Any loan complaints from the South?", None).customer_id != (
+        "loan-south"
+    )
 
 
 def test_a_description_fitting_only_some_facts_asks(lookalikes):
