@@ -397,37 +397,27 @@ def test_a_product_word_is_not_the_company_sharing_it(lookalikes, question):
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "company"),
     [
-        "Quality Loan Service Corporation",
-        "Did the lender Quality Loan Service Corporation get a complaint on March 8 2022?",
-        "any payday loan complaints at Quality Loan Service Corporation?",
+        # Read without its product word ("Loan"), the name is "Quality ... Service
+        # Corporation", as like Quality Asset Recovery as itself; named whole, it is one.
+        ("Quality Loan Service Corporation", "quality-loan"),
+        ("Did the lender Quality Loan Service Corporation get a complaint on March 8 2022?",
+         "quality-loan"),
+        ("any payday loan complaints at Quality Loan Service Corporation?", "quality-loan"),
+        # Read without "Loan", the short name says "South"; typed together, the name's first
+        # two words name the company.
+        ("Did Loan South get a complaint on the 14th of February 2023?", "loan-south"),
+        ("What was the complaint Loan South received on 2/14/2023?", "loan-south"),
     ],
-)
-def test_a_whole_name_holding_a_product_word_is_that_company(lookalikes, question):
-    # Read without its product word ("Loan"), the name is "Quality ... Service Corporation",
-    # as like Quality Asset Recovery as itself; named whole, it is one company.
-    result = lookalikes.briefs.resolve(question, None)
-    assert (result.customer_id, result.method) == ("quality-loan", "name"), result
+)  # fmt: skip
+def test_a_name_holding_a_product_word_is_that_company(lookalikes, question, company):
+    assert lookalikes.briefs.resolve(question, None).customer_id == company, question
+    # One of its words alone names nobody: "Quality" is two companies' first word, "loan" a
+    # product, "South" a direction.
     assert lookalikes.briefs.resolve("Quality complaints", None).customer_id is None
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "Did Loan South get a complaint on the 14th of February 2023?",
-        "What was the complaint Loan South received on 2/14/2023?",
-    ],
-)
-def test_a_short_name_starting_with_a_product_word_is_that_company(lookalikes, question):
-    # "Loan" is a product value, so the question read without field values says "South";
-    # typed together, the name's first two words name the company.
-    result = lookalikes.briefs.resolve(question, None)
-    assert result.customer_id == "loan-south", result
-    # One of them alone names nobody: "loan" is a product, "South" a direction.
-    assert lookalikes.briefs.resolve("Any loan complaints from the South?", None).customer_id != (
-        "loan-south"
-    )
+    alone = lookalikes.briefs.resolve("Any loan complaints from the South?", None)
+    assert alone.customer_id != "loan-south", alone
 
 
 def test_a_description_fitting_only_some_facts_asks(lookalikes):
