@@ -426,6 +426,12 @@ def best_complaints(session, asked: FieldQuestion) -> BestComplaints | None:
     values = asked.index.named_values(question)
     days = _named_days(terms)
     ids = sorted(terms.numbers)
+    if any(terms.id_pieces):  # "the complaint with ID starting 31970": the ids that fit
+        prefixes, suffixes = terms.id_pieces
+        fitting = Q.complaints_by_id_fragments(
+            session, prefixes, suffixes, MATCH_CITES, customer_id
+        )
+        ids = sorted({*ids, *(complaint_id for complaint_id, _ in fitting)})
     periods = [
         (
             datetime.fromisoformat(a).replace(tzinfo=UTC),

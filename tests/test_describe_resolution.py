@@ -299,6 +299,7 @@ LOOKALIKES = {
     # A name holding a product word ("Loan") beside a name sharing only its first word.
     "quality-loan": "Quality Loan Service Corporation",
     "quality-asset": "Quality Asset Recovery LLC",
+    "loan-south": "Loan South Finance & Tax Service of Troy, LLC",
 }
 _PAYDAY = "Payday loan, title loan, or personal loan"
 _FEES = "Charged fees or interest you didn't expect"
@@ -312,6 +313,8 @@ LOOKALIKE_ROWS = [
     ("9105", "island", (2022, 4, 12), "PR", "Installment loan", _FEES),
     ("9106", "ocean-state", (2026, 5, 12), "OH", "Installment loan", _NOT_OWED),
     ("9107", "quality-asset", (2021, 1, 5), "CA", "Loan", _FEES),  # "Loan" alone is a value
+    ("9108", "loan-south", (2023, 2, 14), "AL", "Installment loan", _FEES),
+    ("9109", "ocean-state", (2023, 2, 14), "RI", "Payday loan", _NOT_OWED),
 ]
 
 
@@ -394,19 +397,27 @@ def test_a_product_word_is_not_the_company_sharing_it(lookalikes, question):
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "company"),
     [
-        "Quality Loan Service Corporation",
-        "Did the lender Quality Loan Service Corporation get a complaint on March 8 2022?",
-        "any payday loan complaints at Quality Loan Service Corporation?",
+        # Read without its product word ("Loan"), the name is "Quality ... Service
+        # Corporation", as like Quality Asset Recovery as itself; named whole, it is one.
+        ("Quality Loan Service Corporation", "quality-loan"),
+        ("Did the lender Quality Loan Service Corporation get a complaint on March 8 2022?",
+         "quality-loan"),
+        ("any payday loan complaints at Quality Loan Service Corporation?", "quality-loan"),
+        # Read without "Loan", the short name says "South"; typed together, the name's first
+        # two words name the company.
+        ("Did Loan South get a complaint on the 14th of February 2023?", "loan-south"),
+        ("What was the complaint Loan South received on 2/14/2023?", "loan-south"),
     ],
-)
-def test_a_whole_name_holding_a_product_word_is_that_company(lookalikes, question):
-    # Read without its product word ("Loan"), the name is "Quality ... Service Corporation",
-    # as like Quality Asset Recovery as itself; named whole, it is one company.
-    result = lookalikes.briefs.resolve(question, None)
-    assert (result.customer_id, result.method) == ("quality-loan", "name"), result
+)  # fmt: skip
+def test_a_name_holding_a_product_word_is_that_company(lookalikes, question, company):
+    assert lookalikes.briefs.resolve(question, None).customer_id == company, question
+    # One of its words alone names nobody: "Quality" is two companies' first word, "loan" a
+    # product, "South" a direction.
     assert lookalikes.briefs.resolve("Quality complaints", None).customer_id is None
+    alone = lookalikes.briefs.resolve("Any loan complaints from the South?", None)
+    assert alone.customer_id != "loan-south", alone
 
 
 def test_a_description_fitting_only_some_facts_asks(lookalikes):

@@ -21,7 +21,7 @@ from retrieval import describe as Ds
 from retrieval import fieldindex as FI
 from retrieval import question as Qn
 from retrieval import recordstate as RS
-from retrieval.names import COMPANY_KIND, coined_company_words
+from retrieval.names import COMPANY_KIND, coined_company_words, core_tokens
 from retrieval.resolver import (
     STOPWORDS,
     WEAK,
@@ -72,6 +72,15 @@ def _either_kind_of_id(by_customer_id: Resolution, by_complaint_id: Resolution) 
         "ambiguous", candidates=cands[:MAX_ID_CANDIDATES], evidence=evidence,
         score=cands[0].score, runner_up=cands[1],
     )  # fmt: skip
+
+
+def _starts_name(text: str, name: str | None) -> bool:
+    """The question holds the first two words of the name, typed together ("Loan South" of
+    "Loan South Finance & Tax Service of Troy, LLC"): the company named by its short name,
+    though one of the two words is a product value that the masked reading took out."""
+    first = core_tokens(tuple(normalize_tokens(name or "")))[:2]
+    words = normalize_tokens(text)
+    return len(first) == 2 and any((a, b) == first for a, b in zip(words, words[1:], strict=False))
 
 
 def _kind_words_after(text: str, words: list[str]) -> set[str]:
@@ -134,7 +143,9 @@ class QuestionResolver:
             # Loan Service Corporation", where masking "Loan" leaves two "Quality ..." names
             # alike), named whole: never one word of it shared with the product or issue the
             # question names ("payday loan").
-            if whole.status == "resolved" and whole.method in FULL_NAME_METHODS:
+            if whole.status == "resolved" and (
+                whole.method in FULL_NAME_METHODS or _starts_name(text, whole.name)
+            ):
                 result = whole
         if result.status == "ambiguous" and not context_customer_id:
             # Look-alikes of a name we do not have ("Halvora Lending Services" near several

@@ -24,14 +24,20 @@ def get_complaint(session: Session, complaint_id: str) -> Complaint | None:
 
 
 def complaints_by_id_fragments(
-    session: Session, prefixes: Sequence[str], suffixes: Sequence[str], limit: int = 200
+    session: Session,
+    prefixes: Sequence[str],
+    suffixes: Sequence[str],
+    limit: int = 200,
+    customer_id: str | None = None,
 ) -> list[tuple[str, str]]:
     """(complaint id, customer id) of the complaints whose id starts with every prefix and ends
     with every suffix ("the complaint with ID starting 31970", "number ending 4755"), case
-    ignored, at most ``limit``: a scan of the ids (case-folded, so no index range; a few ms
-    at ten thousand complaints)."""
+    ignored, at most ``limit``, of one customer when ``customer_id`` is given: a scan of the
+    ids (case-folded, so no index range; a few ms at ten thousand complaints)."""
     c = ComplaintRow
     stmt = select(c.complaint_id, c.customer_id)
+    if customer_id is not None:
+        stmt = stmt.where(c.customer_id == customer_id)
     for prefix in prefixes:
         stmt = stmt.where(func.lower(c.complaint_id).like(_like(prefix.lower()) + "%", escape="\\"))
     for suffix in suffixes:
