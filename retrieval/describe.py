@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 ISSUE_FIELDS = ("category", "sub_product", "issue", "sub_issue")
 PRODUCT_FIELDS = ("category", "sub_product")
+# What went wrong, as opposed to what it was about: the issue fields that are not products.
+ISSUE_ONLY_FIELDS = tuple(f for f in ISSUE_FIELDS if f not in PRODUCT_FIELDS)
 FIT_MIN = 0.5  # an issue phrase fits a value this similar (cosine, or shared words)
 FIT_CLEAR = 0.75  # a fit this good to one value alone names that value
 FIT_LEAD = 0.12  # ... and one customer's fit must lead the next customer's by this much
@@ -224,17 +226,16 @@ def about_fields(phrase: str, vocabulary: Iterable[tuple[str, str]], cosine: dic
     then says nothing; all of them when neither is clearly closer ("misuse of a credit
     report")."""
     values = list(vocabulary)
-    issue_fields = tuple(f for f in ISSUE_FIELDS if f not in PRODUCT_FIELDS)
 
     def best(fields: tuple[str, ...]) -> float:
         found = closest_values(phrase, [v for v in values if v[0] in fields], cosine, 1, 0.0)
         return found[0][2] if found else 0.0
 
-    product, issue = best(PRODUCT_FIELDS), best(issue_fields)
+    product, issue = best(PRODUCT_FIELDS), best(ISSUE_ONLY_FIELDS)
     if product - issue >= FIT_LEAD:
         return PRODUCT_FIELDS
     if issue - product >= FIT_LEAD:
-        return issue_fields
+        return ISSUE_ONLY_FIELDS
     return ISSUE_FIELDS
 
 

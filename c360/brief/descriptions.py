@@ -144,7 +144,7 @@ class Descriptions:
         phrase = Ds.issue_phrase(parsed.without_spans(text, Ds.MARK))
         # The issue named exactly: a product named ("payday loan") does not say what the
         # complaint was about, so the issue phrase beside it still has to fit.
-        exact_issue = any(k[0] in Ds.ISSUE_FIELDS and k[0] not in Ds.PRODUCT_FIELDS for k in keys)
+        exact_issue = any(k[0] in Ds.ISSUE_ONLY_FIELDS for k in keys)
         cosine = (
             self.vocabulary.meanings.similarity(phrase)
             if phrase and not exact_issue and self.vocabulary.embeddings

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from itertools import pairwise
 
 from c360.brief.descriptions import Descriptions
 from c360.brief.vocabulary import Vocabulary
@@ -80,7 +81,7 @@ def _starts_name(text: str, name: str | None) -> bool:
     though one of the two words is a product value that the masked reading took out."""
     first = core_tokens(tuple(normalize_tokens(name or "")))[:2]
     words = normalize_tokens(text)
-    return len(first) == 2 and any((a, b) == first for a, b in zip(words, words[1:], strict=False))
+    return len(first) == 2 and first in pairwise(words)
 
 
 def _kind_words_after(text: str, words: list[str]) -> set[str]:

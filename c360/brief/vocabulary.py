@@ -123,8 +123,7 @@ class Vocabulary:
         # An issue named exactly is matched as it is; a product named exactly ("the loan")
         # says nothing of what went wrong, so the issue phrase is still read ("a hard time
         # paying the loan back" -> "Struggling to pay your loan").
-        issue_fields = [f for f in Ds.ISSUE_FIELDS if f not in Ds.PRODUCT_FIELDS]
-        if any(k[0] in issue_fields for k in self.fields.named(question)):
+        if any(k[0] in Ds.ISSUE_ONLY_FIELDS for k in self.fields.named(question)):
             return question
         topic = without_name(question, customer) if customer is not None else question
         parsed = Qn.parse(topic, now=now)
